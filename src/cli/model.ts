@@ -1,0 +1,37 @@
+/** `spanlab model`: the JadeCompact parameter table (names, shapes, counts) for either span objective. */
+import type { Command } from "commander";
+import { DEFAULT_DIMENSIONS, ParameterSet, parameterSpecs, type SpanLoss } from "../model/parameters.js";
+
+const thousands = new Intl.NumberFormat("en-US");
+
+/** The table `spanlab model` prints, one line per tensor and the total. */
+export function formatParameterTable(loss: SpanLoss, features: number): string {
+  const set = new ParameterSet(parameterSpecs(loss, { ...DEFAULT_DIMENSIONS, features }));
+  const nameWidth = Math.max(...set.entries.map((entry) => entry.name.length));
+  const shapes = set.entries.map((entry) => `(${entry.shape.join(", ")})`);
+  const shapeWidth = Math.max(...shapes.map((shape) => shape.length));
+  const lines = [`JadeCompact, ${loss} span head, ${features} input features`];
+  set.entries.forEach((entry, i) => {
+    lines.push(`  ${entry.name.padEnd(nameWidth)}  ${shapes[i]!.padEnd(shapeWidth)}  ${thousands.format(entry.size).padStart(7)}`);
+  });
+  lines.push(`${thousands.format(set.count)} parameters`);
+  return lines.join("\n");
+}
+
+export function registerModelCommand(program: Command): void {
+  program
+    .command("model")
+    .description("print every parameter's name, shape and count, and the total")
+    .option("--loss <loss>", "span objective: soft or crf", "soft")
+    .option("--features <n>", "input features per bar (12, or 13 with the position feature)", "12")
+    .action((options: { loss: string; features: string }) => {
+      if (options.loss !== "soft" && options.loss !== "crf") {
+        throw new Error(`--loss must be soft or crf, got ${JSON.stringify(options.loss)}`);
+      }
+      const features = Number(options.features);
+      if (!Number.isInteger(features) || features < 1) {
+        throw new Error(`--features must be a positive integer, got ${JSON.stringify(options.features)}`);
+      }
+      process.stdout.write(formatParameterTable(options.loss, features) + "\n");
+    });
+}

@@ -1,0 +1,135 @@
+/**
+ * Train/validation splits over windows, as sorted index arrays so callers pick the windows themselves.
+ * Overlapping windows cut around one annotated event share a `base_window_id`; a row split lets the same
+ * bars sit on both sides (SPEC §5, §9), so the default is a group split. `referenceSplit` reproduces the
+ * reference's leaky row split for comparison only. All randomness comes from the `Rng` passed in.
+ */
+import type { Rng } from "../util/rng.js";
+import type { Window } from "./window.js";
+
+/** Indices into the windows array; each side ascending. */
+export interface Split {
+  train: number[];
+  validation: number[];
+}
+
+export interface SplitOptions {
+  /** Share of windows for validation, in (0, 1); default 0.2 (the reference's 42 of 210). */
+  validationFraction?: number;
+  rng: Rng;
+}
+
+type Grouped = Pick<Window, "base_window_id">;
+
+function checkFraction(fraction: number): void {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`validationFraction must be in (0, 1), got ${fraction}`);
+}
+
+/** Row indices of each base_window_id, groups in order of first appearance (a stable base for shuffling). */
+export function groupIndices(windows: readonly Grouped[]): number[][] {
+  const groups = new Map<string, number[]>();
+  windows.forEach((w, index) => {
+    const list = groups.get(w.base_window_id);
+    if (list) list.push(index);
+    else groups.set(w.base_window_id, [index]);
+  });
+  return [...groups.values()];
+}
+
+function ascending(values: number[]): number[] {
+  return values.sort((a, b) => a - b);
+}
+
+function complement(n: number, chosen: ReadonlySet<number>): number[] {
+  const rest: number[] = [];
+  for (let i = 0; i < n; i++) if (!chosen.has(i)) rest.push(i);
+  return rest;
+}
+
+/**
+ * Split by `base_window_id`: every window of a group lands on the same side. Groups are visited in a
+ * seeded random order and taken for validation while they fit under round(fraction·N); groups that still
+ * bring the count closer to the target are then added, so validation lands as near to the fraction as
+ * whole groups allow. Both sides are non-empty; fewer than two groups is an error.
+ */
+export function groupSplit(windows: readonly Grouped[], options: SplitOptions): Split {
+  const fraction = options.validationFraction ?? 0.2;
+  checkFraction(fraction);
+  const groups = groupIndices(windows);
+  if (groups.length < 2) {
+    throw new Error(`a group split needs at least 2 base_window_ids, got ${groups.length}`);
+  }
+  const target = Math.max(1, Math.round(fraction * windows.length));
+  const order = options.rng.permutation(groups.length);
+
+  const taken = new Set<number>();
+  let count = 0;
+  for (const g of order) {
+    if (taken.size === groups.length - 1) break;
+    if (count + groups[g]!.length <= target) {
+      taken.add(g);
+      count += groups[g]!.length;
+    }
+  }
+  for (const g of order) {
+    if (taken.has(g) || taken.size === groups.length - 1) continue;
+    const size = groups[g]!.length;
+    if (Math.abs(target - (count + size)) < Math.abs(target - count)) {
+      taken.add(g);
+      count += size;
+    }
+  }
+  if (taken.size === 0) {
+    // Every group is larger than the target: the first group in seeded order is the closest we can do.
+    taken.add(order[0]!);
+  }
+
+  const validation = new Set<number>();
+  for (const g of taken) for (const index of groups[g]!) validation.add(index);
+  return { train: complement(windows.length, validation), validation: ascending([...validation]) };
+}
+
+/**
+ * The reference's row split (SPEC §5): rows shuffled by a seeded permutation, the first
+ * round(fraction·N) of it are validation (42 of 210 at 0.2). It ignores groups and so leaks overlapping
+ * windows across sides; use it only to reproduce the reference. The permutation comes from spanlab's Rng,
+ * so the procedure is the reference's but the chosen rows are not the same as in the reference run.
+ */
+export function referenceSplit(windows: readonly unknown[], options: SplitOptions): Split {
+  const fraction = options.validationFraction ?? 0.2;
+  checkFraction(fraction);
+  const n = windows.length;
+  const permutation = options.rng.permutation(n);
+  const size = Math.round(fraction * n);
+  return {
+    train: ascending(permutation.slice(size)),
+    validation: ascending(permutation.slice(0, size)),
+  };
+}
+
+/**
+ * k folds by `base_window_id`: each group is validation in exactly one fold and never straddles train and
+ * validation. Groups are shuffled with the Rng, then placed largest first into the currently smallest
+ * fold (GroupKFold's balancing), so fold sizes differ by at most the largest group.
+ */
+export function groupKFold(windows: readonly Grouped[], k: number, rng: Rng): Split[] {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`groupKFold needs an integer k ≥ 2, got ${k}`);
+  const groups = groupIndices(windows);
+  if (groups.length < k) throw new Error(`groupKFold with k = ${k} needs at least ${k} base_window_ids, got ${groups.length}`);
+  const order = rng.permutation(groups.length);
+  // Stable sort by size keeps the seeded order among equal-sized groups, which is where the randomness lives.
+  order.sort((a, b) => groups[b]!.length - groups[a]!.length);
+
+  const foldSizes = new Array<number>(k).fill(0);
+  const foldMembers: number[][] = Array.from({ length: k }, () => []);
+  for (const g of order) {
+    let smallest = 0;
+    for (let f = 1; f < k; f++) if (foldSizes[f]! < foldSizes[smallest]!) smallest = f;
+    foldSizes[smallest] += groups[g]!.length;
+    foldMembers[smallest]!.push(...groups[g]!);
+  }
+  return foldMembers.map((members) => {
+    const validation = new Set(members);
+    return { train: complement(windows.length, validation), validation: ascending(members) };
+  });
+}
