@@ -7,6 +7,9 @@ import { JadeCompact, type BatchTargets } from "../src/model/jade_compact.js";
 import { adamWStep, createAdamWState } from "../src/nn/adamw.js";
 import type { SpanLoss } from "../src/model/parameters.js";
 
+// V8 runs wasm in its baseline tier first; the optimised code takes over after a few calls.
+const WARMUP = 8;
+
 export interface StepTimings {
   forwardMs: number;
   trainStepMs: number;
@@ -44,14 +47,14 @@ export function benchTrainStep(loss: SpanLoss, iterations = 20, batch = 32): Ste
   const optimizer = createAdamWState(model.parameters.values.length);
   const forwardTimes: number[] = [];
   const stepTimes: number[] = [];
-  for (let i = 0; i < iterations + 3; i++) {
+  for (let i = 0; i < iterations + WARMUP; i++) {
     const t0 = performance.now();
     model.forward(x, batch, { training: true, rng });
     const t1 = performance.now();
     model.trainStepGradients(x, targets, batch, rng);
     adamWStep(model.parameters.values, model.parameters.gradients, optimizer);
     const t2 = performance.now();
-    if (i >= 3) {
+    if (i >= WARMUP) {
       forwardTimes.push(t1 - t0);
       stepTimes.push(t2 - t1);
     }

@@ -10,6 +10,7 @@ import { registerModelCommand } from "./model.js";
 import { registerDataCommands } from "./data.js";
 import { registerFeaturesCommand } from "./features.js";
 import { registerSynthCommands } from "./synth.js";
+import { registerTrainCommand } from "./train.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerSynthCommands(program);
   registerFeaturesCommand(program);
+  registerTrainCommand(program);
   return program;
 }
 

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: the kernel table, then one JadeCompact step at the reference shapes (B 32, T 105, F 12,
+ * hidden 96) for both heads, beside PyTorch 1.13 on the same machine with the same thread count (one)
+ * when the reference is installed (bench/reference/README.md), with the ratio.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { runKernelBench } from "./kernels.js";
+import { benchTrainStep, type StepTimings } from "./train_step.js";
+import { packageRoot } from "../src/util/package.js";
+
+interface TorchTimings {
+  forward_ms: number;
+  train_step_ms: number;
+}
+
+/** PyTorch figures from bench/reference/bench_torch.py, or why there are none. */
+function torchTimings(threads: number): { soft: TorchTimings; crf: TorchTimings; version: string } | string {
+  const python = "/usr/bin/python3";
+  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+  if (probe.status !== 0) return "PyTorch not installed for /usr/bin/python3 (see bench/reference/README.md)";
+  const script = join(packageRoot(), "bench", "reference", "bench_torch.py");
+  const run = spawnSync(python, [script, "--threads", String(threads)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  if (run.status !== 0) return `bench_torch.py failed: ${run.stderr.trim().split("\n").at(-1)}`;
+  const parsed = JSON.parse(run.stdout) as { torch_version: string; soft: TorchTimings; crf: TorchTimings };
+  return { soft: parsed.soft, crf: parsed.crf, version: parsed.torch_version };
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+}
+
+async function main(): Promise<void> {
+  await runKernelBench();
+  const threads = 1;
+  const spanlab: Record<"soft" | "crf", StepTimings> = { soft: benchTrainStep("soft", 30), crf: benchTrainStep("crf", 30) };
+  const torch = torchTimings(threads);
+  const lstmGflop = spanlab.soft.lstmGflop;
+  const widths = [34, 12, 14, 8];
+  const lines = [
+    "",
+    `JadeCompact step, B 32 × T 105 × F 12, hidden 96, ${threads} thread (medians)`,
+    row(["", "spanlab", typeof torch === "string" ? "PyTorch" : `PyTorch ${torch.version}`, "ratio"], widths),
+  ];
+  for (const loss of ["soft", "crf"] as const) {
+    const ours = spanlab[loss];
+    const theirs = typeof torch === "string" ? undefined : torch[loss];
+    const cells = (label: string, mine: number, other: number | undefined, unit: string, higherIsBetter = false) =>
+      row([
+        label,
+        `${mine.toFixed(1)} ${unit}`,
+        other === undefined ? "—" : `${other.toFixed(1)} ${unit}`,
+        other === undefined ? "—" : `${(higherIsBetter ? mine / other : other / mine).toFixed(2)}×`,
+      ], widths);
+    lines.push(cells(`${loss}: forward (training mode)`, ours.forwardMs, theirs?.forward_ms, "ms"));
+    lines.push(cells(`${loss}: train step (fwd+bwd+AdamW)`, ours.trainStepMs, theirs?.train_step_ms, "ms"));
+    lines.push(cells(`${loss}: LSTM GFLOP/s within the step`, lstmGflop / (ours.trainStepMs / 1000),
+      theirs === undefined ? undefined : lstmGflop / (theirs.train_step_ms / 1000), "", true));
+  }
+  lines.push(`(ratio = how many times faster spanlab is; LSTM work per step: ${lstmGflop.toFixed(2)} GFLOP forward+backward)`);
+  if (typeof torch === "string") lines.push(`PyTorch: ${torch}`);
+  console.log(lines.join("\n"));
+}
+
+await main();

@@ -1,0 +1,101 @@
+/** `spanlab train`: one training run into a new run folder, or `--resume DIR` to continue one. */
+import type { Command } from "commander";
+import { resume, train, type TrainResult } from "../train/train.js";
+import { defaultDataPath } from "../util/package.js";
+import { createProgressDisplay } from "./progress.js";
+
+interface TrainFlags {
+  loss: string;
+  data?: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  weightDecay: string;
+  seed: string;
+  posWeight: string;
+  clipGradNorm?: string;
+  split: string;
+  position: boolean;
+  skipInvalid: boolean;
+  out?: string;
+  resume?: string;
+}
+
+/** A number flag, refused with its name when it is not one. */
+function numberFlag(name: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+function summary(result: TrainResult): string {
+  const first = result.records[0];
+  const last = result.records.at(-1);
+  const lines = [`run folder: ${result.runDirectory}`];
+  if (first && last) {
+    const best = last.best_epoch;
+    lines.push(
+      `validation loss ${first.validation.unweighted.toFixed(4)} (epoch 1) → ${last.validation.unweighted.toFixed(4)} (epoch ${last.epoch}); ` +
+        `best ${last.best_validation_loss.toFixed(4)} at epoch ${best}`,
+    );
+  }
+  if (!result.complete) lines.push(`stopped after epoch ${last?.epoch ?? 0} of ${result.config.epochs}; continue with --resume ${result.runDirectory}`);
+  return lines.join("\n");
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command("train")
+    .description("train JadeCompact with the soft span loss or the CRF into a new run folder")
+    .option("--loss <loss>", "span objective: soft or crf", "soft")
+    .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
+    .option("--epochs <n>", "epochs", "50")
+    .option("--batch-size <n>", "windows per batch", "32")
+    .option("--lr <rate>", "AdamW learning rate", "1e-3")
+    .option("--weight-decay <wd>", "AdamW weight decay (all parameters)", "0.01")
+    .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", "42")
+    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", "1.0")
+    .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
+    .option("--split <kind>", "group (by base_window_id, no leakage) or reference (the reference's row split)", "group")
+    .option("--position", "add the 13th feature, bar position", false)
+    .option("--skip-invalid", "drop invalid windows (written to a rejects file) instead of refusing the data", false)
+    .option("--out <dir>", "run folder to create (default: a new folder under runs/)")
+    .option("--resume <dir>", "continue an interrupted run in its folder")
+    .action(async (flags: TrainFlags) => {
+      const display = createProgressDisplay(process.stderr);
+      let result: TrainResult;
+      try {
+        if (flags.resume !== undefined) {
+          result = await resume(flags.resume, { onEvent: (event) => display.onEvent(event) });
+        } else {
+          const loss = flags.loss;
+          if (loss !== "soft" && loss !== "crf") throw new Error(`--loss must be soft or crf, got ${JSON.stringify(loss)}`);
+          const split = flags.split;
+          if (split !== "group" && split !== "reference") throw new Error(`--split must be group or reference, got ${JSON.stringify(split)}`);
+          result = await train(
+            {
+              loss,
+              data: flags.data ?? defaultDataPath(),
+              epochs: numberFlag("epochs", flags.epochs),
+              batchSize: numberFlag("batch-size", flags.batchSize),
+              learningRate: numberFlag("lr", flags.lr),
+              weightDecay: numberFlag("weight-decay", flags.weightDecay),
+              seed: numberFlag("seed", flags.seed),
+              posWeight: numberFlag("pos-weight", flags.posWeight),
+              clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
+              split,
+              position: flags.position,
+              skipInvalid: flags.skipInvalid,
+            },
+            {
+              ...(flags.out !== undefined ? { runDirectory: flags.out } : {}),
+              onEvent: (event) => display.onEvent(event),
+            },
+          );
+        }
+      } finally {
+        display.stop();
+      }
+      process.stdout.write(`${summary(result)}\n`);
+    });
+}

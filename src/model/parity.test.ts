@@ -1,0 +1,130 @@
+/**
+ * Parity with the PyTorch reference (bench/reference/): the golden fixtures hold a batch, PyTorch's weights,
+ * every output, every loss and the gradient of every parameter. spanlab loads the weights and must agree to
+ * within 1e-4 of each tensor's scale.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../util/package.js";
+import { crfLogPartition, crfPathScore, crfViterbi, emissionSoftmax } from "./crf.js";
+import { JadeCompact } from "./jade_compact.js";
+import { readSafetensorsFile, requireTensor, type SafetensorsFile } from "./safetensors.js";
+import { loadStateDict } from "./state_dict.js";
+import { spanTargetsBatch } from "../nn/losses.js";
+
+const NON_PARAMETER_PREFIXES = ["input.", "target.", "output.", "loss.", "grad.", "extra."];
+
+function fixture(loss: "soft" | "crf"): SafetensorsFile {
+  return readSafetensorsFile(join(packageRoot(), "test", "fixtures", "parity", `${loss}.safetensors`));
+}
+
+function f32(file: SafetensorsFile, name: string): Float32Array {
+  return requireTensor(file, name, "F32").data;
+}
+
+function i32(file: SafetensorsFile, name: string): Int32Array {
+  return requireTensor(file, name, "I32").data;
+}
+
+/** Largest |actual − expected| relative to the tensor's scale max(1, max |expected|). */
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  return worst / scale;
+}
+
+function loadModel(loss: "soft" | "crf") {
+  const file = fixture(loss);
+  const model = new JadeCompact({ loss, maxBatch: 4 });
+  loadStateDict(model.parameters, file, NON_PARAMETER_PREFIXES);
+  const features = f32(file, "input.features");
+  const targets = { spanStart: i32(file, "input.span_start"), spanEnd: i32(file, "input.span_end"), label: i32(file, "input.label") };
+  return { file, model, features, targets, batch: targets.label.length };
+}
+
+const TOLERANCE = 1e-4;
+
+describe.each(["soft", "crf"] as const)("parity with PyTorch (%s head)", (loss) => {
+  it("has PyTorch's parameter count", () => {
+    const { file, model } = loadModel(loss);
+    expect(model.parameters.count).toBe(Number(file.metadata.parameter_count));
+  });
+
+  it("derives the same targets", () => {
+    const { file, targets } = loadModel(loss);
+    const derived = spanTargetsBatch(targets.spanStart, targets.spanEnd);
+    expect(relativeError(derived.mask, f32(file, "target.mask"))).toBe(0);
+    expect(relativeError(derived.countdown, f32(file, "target.countdown"))).toBe(0);
+    expect(relativeError(derived.pointers, f32(file, "target.pointers"))).toBeLessThan(1e-7);
+  });
+
+  it("computes every head's output, every loss and the gradient of every parameter", () => {
+    const { file, model, features, targets, batch } = loadModel(loss);
+    model.parameters.zeroGradients();
+    const outputs = model.forward(features, batch, { training: false });
+    expect(relativeError(outputs.classLogits, f32(file, "output.class_logits"))).toBeLessThan(TOLERANCE);
+    expect(relativeError(outputs.pointers, f32(file, "output.pointers"))).toBeLessThan(TOLERANCE);
+    expect(relativeError(outputs.countdown, f32(file, "output.countdown"))).toBeLessThan(TOLERANCE);
+    const spanName = loss === "crf" ? "output.emissions" : "output.span_logit";
+    expect(relativeError(outputs.spanScores, f32(file, spanName))).toBeLessThan(TOLERANCE);
+
+    const losses = model.computeLoss(targets, { gradients: true });
+    const expectedLosses: [number, string][] = [
+      [losses.type, "loss.type"],
+      [losses.pointer, "loss.pointer"],
+      [losses.span, "loss.span"],
+      [losses.countdown, "loss.countdown"],
+      [losses.weighted, "loss.total"],
+      [losses.unweighted, "loss.unweighted"],
+    ];
+    for (const [actual, name] of expectedLosses) {
+      expect(relativeError([actual], f32(file, name)), name).toBeLessThan(TOLERANCE);
+    }
+
+    model.backward();
+    for (const entry of model.parameters.entries) {
+      const error = relativeError(model.parameters.gradient(entry.name), f32(file, `grad.${entry.name}`));
+      expect(error, `grad.${entry.name}`).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  if (loss === "soft") {
+    it("gives the reference's per-bar probabilities and pos_weight-scaled span loss", () => {
+      const { file, features, targets, batch } = loadModel(loss);
+      const weighted = new JadeCompact({ loss, maxBatch: 4, posWeight: f32(file, "extra.pos_weight")[0]! });
+      loadStateDict(weighted.parameters, file, NON_PARAMETER_PREFIXES);
+      const outputs = weighted.forward(features, batch, { training: false });
+      expect(relativeError(weighted.spanProbabilities(outputs), f32(file, "output.span_probability"))).toBeLessThan(TOLERANCE);
+      const losses = weighted.computeLoss(targets, { gradients: false });
+      expect(relativeError([losses.span], f32(file, "extra.loss_span_at_pos_weight"))).toBeLessThan(TOLERANCE);
+    });
+  } else {
+    it("decodes the same Viterbi paths and gives the same marginals, emission softmax, log Z and gold scores", () => {
+      const { file, model, features, targets, batch } = loadModel(loss);
+      const outputs = model.forward(features, batch, { training: false });
+      const crf = model.crfParameters();
+      const viterbi = crfViterbi(outputs.spanScores, batch, model.bars, crf);
+      expect(Array.from(viterbi.tags)).toEqual(Array.from(i32(file, "output.viterbi")));
+      expect(relativeError(model.spanProbabilities(outputs), f32(file, "output.marginals"))).toBeLessThan(TOLERANCE);
+      expect(relativeError(emissionSoftmax(outputs.spanScores, batch, model.bars), f32(file, "output.emission_softmax"))).toBeLessThan(TOLERANCE);
+      expect(relativeError(crfLogPartition(outputs.spanScores, batch, model.bars, crf), f32(file, "output.log_partition"))).toBeLessThan(TOLERANCE);
+      const tags = spanTargetsBatch(targets.spanStart, targets.spanEnd).tags;
+      expect(relativeError(crfPathScore(outputs.spanScores, tags, batch, model.bars, crf), f32(file, "output.gold_score"))).toBeLessThan(TOLERANCE);
+    });
+  }
+});
+
+describe("loading a state dict", () => {
+  it("names every missing, unexpected and mis-shaped tensor", () => {
+    const soft = fixture("soft");
+    const crfModel = new JadeCompact({ loss: "crf", maxBatch: 1 });
+    expect(() => loadStateDict(crfModel.parameters, soft, NON_PARAMETER_PREFIXES)).toThrow(
+      /"expansion_span_emission\.1\.weight" has shape \[1, 192\], expected \[2, 192\][\s\S]*missing parameter "crf\.transitions"/,
+    );
+    const softModel = new JadeCompact({ loss: "soft", maxBatch: 1 });
+    expect(() => loadStateDict(softModel.parameters, soft)).toThrow(/unexpected tensor "input\.features"/);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The training configuration (SPEC §5 defaults), validated with zod so a bad value is refused with the
+ * field named before any work starts. `config.json` in a run folder holds exactly this object.
+ */
+import { z } from "zod";
+
+export const trainConfigSchema = z
+  .object({
+    /** Span objective: the per-bar soft span loss or the CRF. */
+    loss: z.enum(["soft", "crf"]),
+    /** Window file (Parquet or JSONL). */
+    data: z.string().min(1),
+    epochs: z.number().int().min(1).default(50),
+    batchSize: z.number().int().min(1).max(4096).default(32),
+    learningRate: z.number().positive().default(1e-3),
+    weightDecay: z.number().min(0).default(0.01),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-8),
+    /** Global gradient-norm clip (later reference scripts used 1.0); null for none (the reference comparison). */
+    clipGradNorm: z.number().positive().nullable().default(null),
+    seed: z.number().int().default(42),
+    /** Weight of in-span bars in the soft span loss: 1.0 in the reference comparison, 13.1 in later runs. */
+    posWeight: z.number().min(0).default(1.0),
+    /** `group`: split by base_window_id (no leakage between overlapping windows); `reference`: the reference's row split. */
+    split: z.enum(["group", "reference"]).default("group"),
+    validationFraction: z.number().gt(0).lt(1).default(0.2),
+    /** Add the 13th feature, bar position t/104. */
+    position: z.boolean().default(false),
+    /** Drop invalid windows (written to a rejects file) instead of refusing the data file. */
+    skipInvalid: z.boolean().default(false),
+  })
+  .strict();
+
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** Validates and fills defaults; the error names every bad field. */
+export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`);
+    throw new Error(`invalid training configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,309 @@
+/**
+ * `spanlab train` as a library: one training run of JadeCompact (SPEC §5) into its own run folder —
+ * config.json, the reference-format log, metrics.jsonl, best/last checkpoints and the state needed to
+ * resume — deterministic for a seed, every file written atomically.
+ *
+ * Randomness: one generator seeded with `config.seed`, forked into three streams in a fixed order: the
+ * split, the weight initialisation, and training (shuffles and dropout masks). Only the training stream
+ * moves during training, so saving it with the optimizer state is enough to resume exactly.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadWindowsReport } from "../data/load.js";
+import { groupSplit, referenceSplit } from "../data/splits.js";
+import { JadeCompact } from "../model/jade_compact.js";
+import { DEFAULT_DIMENSIONS } from "../model/parameters.js";
+import { saveCheckpoint } from "../model/checkpoint.js";
+import { readSafetensorsFile, requireTensor, writeSafetensorsFile } from "../model/safetensors.js";
+import { loadStateDict } from "../model/state_dict.js";
+import { adamWStep, clipGradientNorm, createAdamWState, type AdamWOptions, type AdamWState } from "../nn/adamw.js";
+import { macroSpanScores, probabilitySeparation } from "../eval/metrics.js";
+import { Rng, type RngState } from "../util/rng.js";
+import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { packageVersion } from "../util/package.js";
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.js";
+import { BatchBuffer, batchesOf, windowTensors, type WindowTensors } from "./dataset.js";
+import { formatLog, formatMetrics, LossAccumulator, parseMetrics, perTask, type EpochRecord } from "./records.js";
+
+/** File names inside a run folder. */
+export const RUN_FILES = {
+  config: "config.json",
+  log: "training.log",
+  metrics: "metrics.jsonl",
+  best: "best.safetensors",
+  last: "last.safetensors",
+  state: "last.state.safetensors",
+} as const;
+
+/** Progress events for a display; the library itself prints nothing. */
+export type TrainEvent =
+  | { kind: "start"; header: string[]; epochs: number; stepsPerEpoch: number; startEpoch: number }
+  | { kind: "step"; epoch: number; step: number; stepsPerEpoch: number; loss: number }
+  | { kind: "epoch"; record: EpochRecord; lines: string[] };
+
+export interface TrainOptions {
+  /** Parent folder of new run folders (default `runs`); ignored when `runDirectory` is given. */
+  runsRoot?: string;
+  /** Exact run folder to create (must not exist, or be empty). */
+  runDirectory?: string;
+  /** Stop after this many epochs in this call (the run stays resumable); for tests and time-boxed jobs. */
+  stopAfterEpochs?: number;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export interface TrainResult {
+  runDirectory: string;
+  config: TrainConfig;
+  records: EpochRecord[];
+  /** True when every configured epoch has run. */
+  complete: boolean;
+  parameterCount: number;
+}
+
+/** What config.json holds. */
+export interface RunManifest {
+  spanlab_version: string;
+  node_version: string;
+  config: TrainConfig;
+  data: { path: string; sha256: string; windows: number; rejected: number; rejects_file: string | null };
+  split: { kind: TrainConfig["split"]; train_windows: number; validation_windows: number; validation_window_ids: string[] };
+  model: { name: "JadeCompact"; loss: TrainConfig["loss"]; parameters: number; features: number; hidden: number };
+}
+
+/** Everything a run needs in memory: data, split, model, optimizer, generator. */
+interface Session {
+  config: TrainConfig;
+  data: WindowTensors;
+  trainIndices: number[];
+  validationIndices: number[];
+  model: JadeCompact;
+  optimizer: AdamWState;
+  trainRng: Rng;
+  manifest: RunManifest;
+}
+
+function sha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+async function openSession(config: TrainConfig): Promise<Session> {
+  const report = await loadWindowsReport(config.data, { skipInvalid: config.skipInvalid });
+  const windows = report.windows;
+  const master = new Rng(config.seed);
+  const splitRng = master.fork();
+  const initRng = master.fork();
+  const trainRng = master.fork();
+  const split =
+    config.split === "group"
+      ? groupSplit(windows, { validationFraction: config.validationFraction, rng: splitRng })
+      : referenceSplit(windows, { validationFraction: config.validationFraction, rng: splitRng });
+  if (split.train.length === 0 || split.validation.length === 0) {
+    throw new Error(`${config.data}: ${windows.length} windows cannot be split into non-empty training and validation sets`);
+  }
+  const data = windowTensors(windows, { position: config.position });
+  const dims = { ...DEFAULT_DIMENSIONS, features: data.featureCount };
+  const model = new JadeCompact({ loss: config.loss, dims, bars: data.bars, maxBatch: config.batchSize, posWeight: config.posWeight });
+  model.initialise(initRng);
+  const manifest: RunManifest = {
+    spanlab_version: packageVersion(),
+    node_version: process.version,
+    config,
+    data: {
+      path: config.data,
+      sha256: sha256(config.data),
+      windows: windows.length,
+      rejected: report.dropped,
+      rejects_file: report.rejectsPath ?? null,
+    },
+    split: {
+      kind: config.split,
+      train_windows: split.train.length,
+      validation_windows: split.validation.length,
+      validation_window_ids: split.validation.map((i) => data.windowIds[i]!),
+    },
+    model: { name: "JadeCompact", loss: config.loss, parameters: model.parameters.count, features: dims.features, hidden: dims.hidden },
+  };
+  return {
+    config,
+    data,
+    trainIndices: split.train,
+    validationIndices: split.validation,
+    model,
+    optimizer: createAdamWState(model.parameters.values.length),
+    trainRng,
+    manifest,
+  };
+}
+
+function logHeader(manifest: RunManifest): string[] {
+  const c = manifest.config;
+  const thousands = new Intl.NumberFormat("en-US");
+  return [
+    `spanlab ${manifest.spanlab_version}: JadeCompact, ${c.loss === "soft" ? "soft span loss" : "CRF"} head, ${thousands.format(manifest.model.parameters)} parameters`,
+    `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${manifest.split.train_windows} train / ${manifest.split.validation_windows} validation windows, ${c.split} split, seed ${c.seed}`,
+    `AdamW lr ${c.learningRate}, betas (${c.beta1}, ${c.beta2}), eps ${c.epsilon}, weight decay ${c.weightDecay}; batch ${c.batchSize}; ${c.epochs} epochs; ` +
+      `pos_weight ${c.posWeight}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
+    `train_loss = Kendall-weighted objective (mean over training windows); val_loss = L_type + L_ptr + L_span + L_cd, unweighted (mean over validation windows)`,
+  ];
+}
+
+function adamWOptions(config: TrainConfig): AdamWOptions {
+  return { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay };
+}
+
+/** Losses, macro span scores and probability separation of the model on the validation windows. */
+function validate(session: Session, batch: BatchBuffer): Pick<EpochRecord, "validation" | "span" | "probability"> {
+  const { model, data, validationIndices } = session;
+  const accumulator = new LossAccumulator();
+  const probabilities = new Float32Array(validationIndices.length * data.bars);
+  let offset = 0;
+  for (const indices of batchesOf(validationIndices, batch.capacity)) {
+    batch.gather(indices);
+    const outputs = model.forward(batch.features, batch.size, { training: false });
+    accumulator.add(model.computeLoss(batch.targets, { gradients: false }), batch.size);
+    probabilities.set(model.spanProbabilities(outputs), offset);
+    offset += batch.size * data.bars;
+  }
+  const spans = validationIndices.map((i) => ({ start: data.spanStart[i]!, end: data.spanEnd[i]! }));
+  const scores = macroSpanScores(probabilities, spans, data.bars, 0.5);
+  const separation = probabilitySeparation(probabilities, spans, data.bars);
+  return {
+    validation: accumulator.mean(),
+    span: { precision: scores.precision, recall: scores.recall, f1: scores.f1 },
+    probability: {
+      in_span_mean: separation.inSpan.mean,
+      out_of_span_mean: separation.outOfSpan.mean,
+      separation: separation.separation,
+    },
+  };
+}
+
+/** One epoch of training; returns the window-weighted mean losses. */
+function trainEpoch(session: Session, batch: BatchBuffer, epoch: number, onEvent: TrainOptions["onEvent"]) {
+  const { model, config, optimizer, trainRng } = session;
+  const accumulator = new LossAccumulator();
+  const order = [...session.trainIndices];
+  trainRng.shuffle(order);
+  const batches = batchesOf(order, config.batchSize);
+  const options = adamWOptions(config);
+  batches.forEach((indices, step) => {
+    batch.gather(indices);
+    const losses = model.trainStepGradients(batch.features, batch.targets, batch.size, trainRng);
+    if (config.clipGradNorm !== null) clipGradientNorm(model.parameters.gradients, config.clipGradNorm);
+    adamWStep(model.parameters.values, model.parameters.gradients, optimizer, options);
+    accumulator.add(losses, batch.size);
+    onEvent?.({ kind: "step", epoch, step: step + 1, stepsPerEpoch: batches.length, loss: losses.weighted });
+  });
+  return accumulator.mean();
+}
+
+function saveState(path: string, session: Session, epoch: number, best: { epoch: number; loss: number }): void {
+  writeSafetensorsFile(
+    path,
+    {
+      "optimizer.first_moment": { dtype: "F32", shape: [session.optimizer.firstMoment.length], data: session.optimizer.firstMoment },
+      "optimizer.second_moment": { dtype: "F32", shape: [session.optimizer.secondMoment.length], data: session.optimizer.secondMoment },
+    },
+    {
+      format: "spanlab-training-state",
+      epoch: String(epoch),
+      optimizer_step: String(session.optimizer.step),
+      rng_state: JSON.stringify(session.trainRng.state()),
+      best_epoch: String(best.epoch),
+      best_validation_loss: String(best.loss),
+    },
+  );
+}
+
+/** Trains one model into a new run folder (or `options.runDirectory`). */
+export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
+  const config = resolveTrainConfig(input);
+  const session = await openSession(config);
+  const runDirectory = options.runDirectory ?? createFreshDirectory(options.runsRoot ?? "runs", `${config.loss}-seed${config.seed}`);
+  if (options.runDirectory !== undefined && existsSync(runDirectory) && readdirSync(runDirectory).length > 0) {
+    throw new Error(`${runDirectory} already holds files; a run folder is never reused (use --resume to continue a run)`);
+  }
+  writeFileAtomic(join(runDirectory, RUN_FILES.config), JSON.stringify(session.manifest, null, 2) + "\n");
+  return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
+}
+
+/** Continues an interrupted run in its folder from its last completed epoch. */
+export async function resume(runDirectory: string, options: Omit<TrainOptions, "runDirectory" | "runsRoot"> = {}): Promise<TrainResult> {
+  const configPath = join(runDirectory, RUN_FILES.config);
+  if (!existsSync(configPath)) throw new Error(`${runDirectory}: no ${RUN_FILES.config}; not a spanlab run folder`);
+  const manifest = JSON.parse(readFileSync(configPath, "utf8")) as RunManifest;
+  const session = await openSession(resolveTrainConfig(manifest.config));
+  if (session.manifest.data.sha256 !== manifest.data.sha256) {
+    throw new Error(`${manifest.config.data} changed since the run started (sha256 ${manifest.data.sha256.slice(0, 16)}… then, ${session.manifest.data.sha256.slice(0, 16)}… now)`);
+  }
+  const statePath = join(runDirectory, RUN_FILES.state);
+  if (!existsSync(statePath)) {
+    // Interrupted before its first epoch finished: start over in the same folder.
+    return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
+  }
+  const state = readSafetensorsFile(statePath);
+  const epoch = Number(state.metadata.epoch);
+  session.optimizer.firstMoment.set(requireTensor(state, "optimizer.first_moment", "F32", [session.optimizer.firstMoment.length]).data);
+  session.optimizer.secondMoment.set(requireTensor(state, "optimizer.second_moment", "F32", [session.optimizer.secondMoment.length]).data);
+  session.optimizer.step = Number(state.metadata.optimizer_step);
+  session.trainRng.setState(JSON.parse(state.metadata.rng_state ?? "null") as RngState);
+  loadStateDict(session.model.parameters, readSafetensorsFile(join(runDirectory, RUN_FILES.last)));
+  const records = parseMetrics(readFileSync(join(runDirectory, RUN_FILES.metrics), "utf8"), join(runDirectory, RUN_FILES.metrics)).slice(0, epoch);
+  if (records.length !== epoch) throw new Error(`${runDirectory}: ${RUN_FILES.metrics} holds ${records.length} epochs but the saved state is at epoch ${epoch}`);
+  const best = { epoch: Number(state.metadata.best_epoch), loss: Number(state.metadata.best_validation_loss) };
+  return runEpochs(session, runDirectory, records, best, options);
+}
+
+async function runEpochs(
+  session: Session,
+  runDirectory: string,
+  records: EpochRecord[],
+  best: { epoch: number; loss: number },
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const { config, model } = session;
+  const header = logHeader(session.manifest);
+  const trainBatch = new BatchBuffer(session.data, config.batchSize);
+  const validationBatch = new BatchBuffer(session.data, config.batchSize);
+  const stepsPerEpoch = Math.ceil(session.trainIndices.length / config.batchSize);
+  const startEpoch = records.length + 1;
+  options.onEvent?.({ kind: "start", header, epochs: config.epochs, stepsPerEpoch, startEpoch });
+  const lastEpoch = Math.min(config.epochs, records.length + (options.stopAfterEpochs ?? Infinity));
+  const path = (name: keyof typeof RUN_FILES) => join(runDirectory, RUN_FILES[name]);
+
+  for (let epoch = startEpoch; epoch <= lastEpoch; epoch++) {
+    const started = performance.now();
+    const trainLosses = trainEpoch(session, trainBatch, epoch, options.onEvent);
+    const evaluation = validate(session, validationBatch);
+    const isBest = evaluation.validation.unweighted < best.loss;
+    if (isBest) {
+      best = { epoch, loss: evaluation.validation.unweighted };
+      saveCheckpoint(path("best"), model, { epoch, validationLoss: best.loss });
+    }
+    const logSigma = model.logSigmas();
+    const record: EpochRecord = {
+      epoch,
+      epochs: config.epochs,
+      steps: session.optimizer.step,
+      train: trainLosses,
+      ...evaluation,
+      log_sigma: perTask(logSigma),
+      sigma: perTask(logSigma.map(Math.exp)),
+      task_weights: perTask(model.taskWeights()),
+      effective_weights: perTask(logSigma.map((s) => 0.5 * Math.exp(-2 * s))),
+      is_best: isBest,
+      best_epoch: best.epoch,
+      best_validation_loss: best.loss,
+      wall_seconds: (performance.now() - started) / 1000,
+    };
+    records.push(record);
+    // Checkpoint and state before the records: a crash in between leaves a state the records can catch up to.
+    saveCheckpoint(path("last"), model, { epoch, validationLoss: evaluation.validation.unweighted });
+    saveState(path("state"), session, epoch, best);
+    writeFileAtomic(path("metrics"), formatMetrics(records));
+    writeFileAtomic(path("log"), formatLog(header, records));
+    options.onEvent?.({ kind: "epoch", record, lines: formatLog([], [record]).trimEnd().split("\n") });
+  }
+  return { runDirectory, config, records, complete: records.length === config.epochs, parameterCount: model.parameters.count };
+}
