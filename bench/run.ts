@@ -7,11 +7,14 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { runKernelBench } from "./kernels.js";
 import { benchTrainStep, type StepTimings } from "./train_step.js";
+import { runEpochBench } from "./epochs.js";
 import { packageRoot } from "../src/util/package.js";
 
 interface TorchTimings {
   forward_ms: number;
   train_step_ms: number;
+  epoch_s: number;
+  run50_s?: number;
 }
 
 /** PyTorch figures from bench/reference/bench_torch.py, or why there are none. */
@@ -20,7 +23,7 @@ function torchTimings(threads: number): { soft: TorchTimings; crf: TorchTimings;
   const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) return "PyTorch not installed for /usr/bin/python3 (see bench/reference/README.md)";
   const script = join(packageRoot(), "bench", "reference", "bench_torch.py");
-  const run = spawnSync(python, [script, "--threads", String(threads)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const run = spawnSync(python, [script, "--threads", String(threads), "--epochs-run"], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (run.status !== 0) return `bench_torch.py failed: ${run.stderr.trim().split("\n").at(-1)}`;
   const parsed = JSON.parse(run.stdout) as { torch_version: string; soft: TorchTimings; crf: TorchTimings };
   return { soft: parsed.soft, crf: parsed.crf, version: parsed.torch_version };
@@ -58,6 +61,17 @@ async function main(): Promise<void> {
       theirs === undefined ? undefined : lstmGflop / (theirs.train_step_ms / 1000), "", true));
   }
   lines.push(`(ratio = how many times faster spanlab is; LSTM work per step: ${lstmGflop.toFixed(2)} GFLOP forward+backward)`);
+  const runs = await runEpochBench(50);
+  lines.push("", `Training runs on the bundled dataset (169 train / 42 validation windows), batch 32, ${runs.epochs} epochs`);
+  lines.push(row(["", "spanlab", "PyTorch", "ratio"], widths));
+  for (const loss of ["soft", "crf"] as const) {
+    const theirs = typeof torch === "string" ? undefined : torch[loss];
+    const seconds = (label: string, mine: number, other: number | undefined) =>
+      row([label, `${mine.toFixed(2)} s`, other === undefined ? "—" : `${other.toFixed(2)} s`, other === undefined ? "—" : `${(other / mine).toFixed(2)}×`], widths);
+    lines.push(seconds(`${loss}: one epoch`, runs[loss].epochSeconds, theirs?.epoch_s));
+    lines.push(seconds(`${loss}: ${runs.epochs}-epoch run`, runs[loss].runSeconds, theirs?.run50_s));
+  }
+  lines.push(row(["both at once, one worker each", `${runs.bothInParallelSeconds.toFixed(2)} s`, "", ""], widths));
   if (typeof torch === "string") lines.push(`PyTorch: ${torch}`);
   console.log(lines.join("\n"));
 }

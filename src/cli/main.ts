@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { registerModelCommand } from "./model.js";
 import { registerDataCommands } from "./data.js";
 import { registerFeaturesCommand } from "./features.js";
+import { registerPredictCommand } from "./predict.js";
 import { registerSynthCommands } from "./synth.js";
 import { registerTrainCommand } from "./train.js";
 import { packageVersion } from "../util/package.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerSynthCommands(program);
   registerFeaturesCommand(program);
+  registerPredictCommand(program);
   registerTrainCommand(program);
   return program;
 }

@@ -275,6 +275,12 @@ async function runEpochs(
   for (let epoch = startEpoch; epoch <= lastEpoch; epoch++) {
     const started = performance.now();
     const trainLosses = trainEpoch(session, trainBatch, epoch, options.onEvent);
+    if (!Number.isFinite(trainLosses.weighted)) {
+      throw new Error(
+        `training diverged in epoch ${epoch}: the training loss is ${trainLosses.weighted}; ` +
+          `the run folder keeps epoch ${epoch - 1}. Try --clip-grad-norm 1.0 or a lower --lr`,
+      );
+    }
     const evaluation = validate(session, validationBatch);
     const isBest = evaluation.validation.unweighted < best.loss;
     if (isBest) {

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { evaluateRun, type Predictions } from "./evaluate.js";
+
+/** Two windows of 6 bars, hand-made probabilities. */
+function predictions(probabilities: number[], spans: { start: number; end: number }[], extra: Partial<Predictions> = {}): Predictions {
+  return {
+    windowIds: spans.map((_, i) => `w${i}`),
+    spans,
+    labels: Int32Array.from(spans, (_, i) => i % 2),
+    bars: 6,
+    probabilities: Float32Array.from(probabilities),
+    singleSpans: spans.map((s) => ({ ...s })),
+    classLogits: Float32Array.from(spans.flatMap((_, i) => (i % 2 ? [0, 1, -5] : [1, 0, -5]))),
+    pointers: Float32Array.from(spans.flatMap((s) => [(s.start + s.end) / 2 / 6, (s.end - s.start) / 6])),
+    ...extra,
+  };
+}
+
+describe("evaluateRun", () => {
+  it("chooses the threshold on training windows and scores validation with it", () => {
+    // Training: in-span bars at p 0.6, out-of-span at 0.25 (exact in float32) → any threshold in
+    // [0.25, 0.59] is perfect; the lowest best (0.25) is chosen.
+    const training = predictions([0.25, 0.6, 0.6, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.6, 0.6, 0.25], [{ start: 1, end: 2 }, { start: 3, end: 4 }]);
+    // Validation: window 0 has its span at p 0.35 (above 0.25) and one false bar at 0.31; window 1 is missed (0.2).
+    const validation = predictions(
+      [0.35, 0.35, 0.1, 0.1, 0.1, 0.31, 0.1, 0.2, 0.2, 0.1, 0.1, 0.1],
+      [{ start: 0, end: 1 }, { start: 1, end: 2 }],
+    );
+    const result = evaluateRun(training, validation);
+    expect(result.thresholds[0]!.threshold).toBe(0.25);
+    expect(result.thresholds[0]!.trainingF1).toBe(1);
+    const threshold = result.decoders.find((d) => d.decoder === "threshold")!;
+    // TP 2 (w0 bars 0,1), FP 1 (w0 bar 5), FN 2 (w1 bars 1,2): P 2/3, R 1/2, F1 4/7.
+    expect(threshold.pooled.precision).toBeCloseTo(2 / 3, 12);
+    expect(threshold.pooled.recall).toBeCloseTo(0.5, 12);
+    expect(threshold.pooled.f1).toBeCloseTo(4 / 7, 12);
+    // Longest run per window: w0 → [0,1] (IoU 1), w1 → none (IoU 0): mean IoU 0.5, strict recall 1/2.
+    expect(threshold.spanLevel.meanIoU).toBeCloseTo(0.5, 12);
+    expect(threshold.spanLevel.recall).toBeCloseTo(0.5, 12);
+    // The single-span decoder's spans equal the truth here.
+    expect(result.decoders.find((d) => d.decoder === "single_span")!.spanLevel.meanIoU).toBe(1);
+    // The validation oracle is better than the honest choice (0.2 would not lose w1's span).
+    expect(result.thresholds[0]!.validationOracle.f1).toBeGreaterThanOrEqual(threshold.pooled.f1);
+    expect(result.classificationAccuracy).toBe(1);
+    expect(result.pointers.centerMae).toBeCloseTo(0, 6);
+    // All-positive on validation: 4 in-span of 12 bars → P 1/3, R 1, F1 0.5.
+    expect(result.baselines.allPositive.f1).toBeCloseTo(0.5, 12);
+    expect(result.histogram.inSpan.reduce((a, b) => a + b, 0)).toBe(4);
+    expect(result.histogram.outOfSpan.reduce((a, b) => a + b, 0)).toBe(8);
+  });
+
+  it("scores the CRF's Viterbi, marginal and emission-softmax decoders separately", () => {
+    const spans = [{ start: 2, end: 3 }];
+    const viterbi = Uint8Array.from([0, 0, 1, 1, 1, 0]);
+    const training = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { viterbi, emissionSoftmax: Float32Array.from([0.25, 0.25, 0.7, 0.7, 0.25, 0.25]) });
+    const validation = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { viterbi, emissionSoftmax: Float32Array.from([0.2, 0.2, 0.7, 0.1, 0.2, 0.2]) });
+    const result = evaluateRun(training, validation);
+    const byName = Object.fromEntries(result.decoders.map((d) => [d.decoder, d]));
+    expect(Object.keys(byName)).toEqual(["viterbi", "marginal_threshold", "emission_softmax_threshold", "single_span"]);
+    // Viterbi: TP 2, FP 1 → P 2/3, R 1.
+    expect(byName.viterbi!.pooled.precision).toBeCloseTo(2 / 3, 12);
+    expect(byName.marginal_threshold!.pooled.f1).toBe(1);
+    // Softmax threshold chosen on training (0.25): validation bar 3 at 0.1 is missed → TP 1, FN 1.
+    expect(byName.emission_softmax_threshold!.threshold).toBe(0.25);
+    expect(byName.emission_softmax_threshold!.pooled.recall).toBeCloseTo(0.5, 12);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Evaluation of one trained run on its validation windows (SPEC §6), as `spanlab compare` reports it:
+ * every decoder of the objective, thresholds chosen on the run's TRAINING windows (never on the windows
+ * they are scored on), span-level scores, probability separation, calibration, pointers and classes,
+ * beside the trivial baselines.
+ */
+import { crfViterbi, emissionSoftmax } from "../model/crf.js";
+import type { JadeCompact } from "../model/jade_compact.js";
+import { decodeCrfSpans, decodeSoftSpans } from "../model/span_decoding.js";
+import { brierScore, expectedCalibrationError, reliabilityDiagram, spanTargetsMask, type ReliabilityBin } from "../eval/calibration.js";
+import {
+  classificationAccuracy,
+  macroSpanScores,
+  pointerErrors,
+  pooledSpanScores,
+  predictedSpansFromMask,
+  probabilitySeparation,
+  spanLevelScores,
+  type PointerErrors,
+  type PooledScores,
+  type PrfScores,
+  type ProbabilitySeparation,
+  type Span,
+  type SpanLevelScores,
+} from "../eval/metrics.js";
+import { allPositiveScores, bestThreshold, inSpanRate, priorRateScores, thresholdSweep, type PriorRateScores, type ThresholdRow } from "../eval/threshold.js";
+import { removeShortRuns } from "../model/span_decoding.js";
+import { BatchBuffer, batchesOf, type WindowTensors } from "../train/dataset.js";
+
+/** Everything the model says about a set of windows. */
+export interface Predictions {
+  windowIds: string[];
+  spans: Span[];
+  labels: Int32Array;
+  bars: number;
+  /** (W, T) p(in span): the soft head's sigmoid, or the CRF's posterior marginals. */
+  probabilities: Float32Array;
+  /** CRF only: (W, T) softmax of the emissions, the reference's "probability" (ignores transitions). */
+  emissionSoftmax?: Float32Array;
+  /** CRF only: (W, T) Viterbi path. */
+  viterbi?: Uint8Array;
+  /** The single-span decoder's span per window. */
+  singleSpans: Span[];
+  /** (W, 3) class logits. */
+  classLogits: Float32Array;
+  /** (W, 2) sigmoid pointers (center, length) / bars. */
+  pointers: Float32Array;
+}
+
+/** Runs the model (evaluation mode) over `indices` of `data`. */
+export function predict(model: JadeCompact, data: WindowTensors, indices: readonly number[]): Predictions {
+  const bars = data.bars;
+  const count = indices.length;
+  const batch = new BatchBuffer(data, model.maxBatch);
+  const probabilities = new Float32Array(count * bars);
+  const softmax = model.loss === "crf" ? new Float32Array(count * bars) : undefined;
+  const viterbi = model.loss === "crf" ? new Uint8Array(count * bars) : undefined;
+  const classLogits = new Float32Array(count * model.dims.classes);
+  const pointers = new Float32Array(count * 2);
+  const singleSpans: Span[] = [];
+  let done = 0;
+  for (const slice of batchesOf([...indices], model.maxBatch)) {
+    batch.gather(slice);
+    const outputs = model.forward(batch.features, batch.size, { training: false });
+    probabilities.set(model.spanProbabilities(outputs), done * bars);
+    classLogits.set(outputs.classLogits, done * model.dims.classes);
+    pointers.set(outputs.pointers, done * 2);
+    if (model.loss === "crf") {
+      const crf = model.crfParameters();
+      softmax!.set(emissionSoftmax(outputs.spanScores, batch.size, bars), done * bars);
+      viterbi!.set(crfViterbi(outputs.spanScores, batch.size, bars, crf).tags, done * bars);
+      for (const span of decodeCrfSpans(outputs.spanScores, batch.size, bars, crf)) singleSpans.push({ start: span.start, end: span.end });
+    } else {
+      const p = probabilities.subarray(done * bars, (done + batch.size) * bars);
+      for (const span of decodeSoftSpans(p, batch.size, bars)) singleSpans.push({ start: span.start, end: span.end });
+    }
+    done += batch.size;
+  }
+  return {
+    windowIds: indices.map((i) => data.windowIds[i]!),
+    spans: indices.map((i) => ({ start: data.spanStart[i]!, end: data.spanEnd[i]! })),
+    labels: Int32Array.from(indices, (i) => data.label[i]!),
+    bars,
+    probabilities,
+    ...(softmax ? { emissionSoftmax: softmax } : {}),
+    ...(viterbi ? { viterbi } : {}),
+    singleSpans,
+    classLogits,
+    pointers,
+  };
+}
+
+/** Scores of one way of turning the model's output into spans. */
+export interface DecoderScores {
+  /** Stable key: threshold, viterbi, marginal_threshold, emission_softmax_threshold, single_span. */
+  decoder: string;
+  description: string;
+  /** Threshold applied, when the decoder thresholds probabilities (chosen on training windows). */
+  threshold?: number;
+  /** Pooled (micro) bar-level precision/recall/F1 over all validation bars. */
+  pooled: PooledScores;
+  /** Span-level scores of the longest predicted run per window (or the decoded span). */
+  spanLevel: SpanLevelScores;
+}
+
+export interface ThresholdChoice {
+  /** Which probabilities were thresholded. */
+  source: "probabilities" | "emission_softmax";
+  /** Chosen by the best pooled F1 on the run's training windows. */
+  threshold: number;
+  trainingF1: number;
+  /** The whole validation sweep (for the threshold–F1 curve; not used to choose). */
+  validationSweep: ThresholdRow[];
+  /** The best threshold on validation itself: an optimistic bound, reported for contrast only. */
+  validationOracle: ThresholdRow;
+}
+
+export interface RunEvaluation {
+  windows: number;
+  minRunLength: number;
+  /** Per-window (macro) P/R/F1 at p > 0.5, as the per-epoch log reports it. */
+  macroAtHalf: PrfScores;
+  thresholds: ThresholdChoice[];
+  decoders: DecoderScores[];
+  separation: ProbabilitySeparation;
+  calibration: { expectedCalibrationError: number; brierScore: number; bins: ReliabilityBin[] };
+  pointers: PointerErrors;
+  classificationAccuracy: number;
+  baselines: { allPositive: PooledScores; priorRate: PriorRateScores };
+  /** 50-bin histograms of p over [0, 1] for in-span and out-of-span validation bars. */
+  histogram: { bins: number; inSpan: number[]; outOfSpan: number[] };
+}
+
+function maskOfSpans(spans: readonly Span[], bars: number): Uint8Array {
+  return spanTargetsMask(spans, bars);
+}
+
+function thresholdMask(probabilities: ArrayLike<number>, threshold: number, bars: number, minRunLength: number): Uint8Array {
+  const mask = new Uint8Array(probabilities.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = probabilities[i]! > threshold ? 1 : 0;
+  return minRunLength > 1 ? removeShortRuns(mask, minRunLength, bars) : mask;
+}
+
+function scoreMask(decoder: string, description: string, mask: Uint8Array, truth: Predictions, threshold?: number): DecoderScores {
+  return {
+    decoder,
+    description,
+    ...(threshold !== undefined ? { threshold } : {}),
+    pooled: pooledSpanScores(mask, truth.spans, truth.bars),
+    spanLevel: spanLevelScores(predictedSpansFromMask(mask, truth.spans.length, truth.bars), truth.spans),
+  };
+}
+
+function histogram(probabilities: Float32Array, targets: Uint8Array, bins: number): { inSpan: number[]; outOfSpan: number[] } {
+  const inSpan = new Array<number>(bins).fill(0);
+  const outOfSpan = new Array<number>(bins).fill(0);
+  for (let i = 0; i < probabilities.length; i++) {
+    const bin = Math.min(bins - 1, Math.floor(probabilities[i]! * bins));
+    (targets[i] ? inSpan : outOfSpan)[bin]!++;
+  }
+  return { inSpan, outOfSpan };
+}
+
+/**
+ * Evaluates a run: `training` predictions choose thresholds, `validation` predictions are scored.
+ * `minRunLength` > 1 removes shorter predicted runs before scoring (and when choosing thresholds).
+ */
+export function evaluateRun(training: Predictions, validation: Predictions, options: { minRunLength?: number } = {}): RunEvaluation {
+  const minRunLength = options.minRunLength ?? 1;
+  const bars = validation.bars;
+  const sweep = (p: Predictions, source: Float32Array) => thresholdSweep(source, p.spans, bars, { minRunLength });
+  const choose = (kind: ThresholdChoice["source"], train: Float32Array, valid: Float32Array): ThresholdChoice => {
+    const best = bestThreshold(sweep(training, train));
+    const validationSweep = sweep(validation, valid);
+    return { source: kind, threshold: best.threshold, trainingF1: best.f1, validationSweep, validationOracle: bestThreshold(validationSweep) };
+  };
+  const thresholds = [choose("probabilities", training.probabilities, validation.probabilities)];
+  const isCrf = validation.viterbi !== undefined;
+  const decoders: DecoderScores[] = [];
+  const main = thresholds[0]!;
+  if (isCrf) {
+    decoders.push(scoreMask("viterbi", "Viterbi path (the CRF's MAP tag sequence)", validation.viterbi!, validation));
+    decoders.push(
+      scoreMask("marginal_threshold", "posterior marginals (forward–backward) > threshold", thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold),
+    );
+    const softmaxChoice = choose("emission_softmax", training.emissionSoftmax!, validation.emissionSoftmax!);
+    thresholds.push(softmaxChoice);
+    decoders.push(
+      scoreMask("emission_softmax_threshold", "softmax of emissions > threshold (the reference's choice; ignores transitions)", thresholdMask(validation.emissionSoftmax!, softmaxChoice.threshold, bars, minRunLength), validation, softmaxChoice.threshold),
+    );
+  } else {
+    decoders.push(scoreMask("threshold", "sigmoid probability > threshold", thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold));
+  }
+  decoders.push({
+    decoder: "single_span",
+    description: isCrf ? "best CRF path with exactly one run of in-span bars" : "the run maximising the sum of per-bar log-odds",
+    pooled: pooledSpanScores(maskOfSpans(validation.singleSpans, bars), validation.spans, bars),
+    spanLevel: spanLevelScores(validation.singleSpans, validation.spans),
+  });
+
+  const targets = maskOfSpans(validation.spans, bars);
+  const trainingRate = inSpanRate(training.spans, bars);
+  return {
+    windows: validation.spans.length,
+    minRunLength,
+    macroAtHalf: macroSpanScores(validation.probabilities, validation.spans, bars, 0.5),
+    thresholds,
+    decoders,
+    separation: probabilitySeparation(validation.probabilities, validation.spans, bars),
+    calibration: {
+      expectedCalibrationError: expectedCalibrationError(validation.probabilities, targets),
+      brierScore: brierScore(validation.probabilities, targets),
+      bins: reliabilityDiagram(validation.probabilities, targets),
+    },
+    pointers: pointerErrors(validation.pointers, validation.spans, bars),
+    classificationAccuracy: classificationAccuracy(validation.classLogits, validation.labels, 3),
+    baselines: {
+      allPositive: allPositiveScores(validation.spans, bars),
+      priorRate: priorRateScores(validation.spans, bars, validation.spans.length, trainingRate),
+    },
+    histogram: { bins: 50, ...histogram(validation.probabilities, targets, 50) },
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Inference: what a trained JadeCompact says about each window — per-bar span probabilities, the paths
+ * and the single span the decoders return, class probabilities and pointers — in a plain JSON-ready
+ * record per window, for `spanlab predict` and for anyone reading a model's output bar by bar.
+ *
+ * Features are computed from each window's own bars exactly as in training (SPEC §2), with the position
+ * feature iff the model takes 13 features. Windows go through the model in batches, in order, with
+ * dropout off, so the output is deterministic and independent of the batch size.
+ */
+import type { Label, Window } from "../data/window.js";
+import { loadWindows } from "../data/load.js";
+import { spanIoU, STRICT_IOU } from "../eval/metrics.js";
+import { BASE_FEATURE_COUNT, computeWindowFeatures } from "../features/index.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import { crfViterbi, emissionSoftmax } from "../model/crf.js";
+import type { JadeCompact } from "../model/jade_compact.js";
+import type { SpanLoss } from "../model/parameters.js";
+import { decodeCrfSpans, decodeSoftSpans, runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding.js";
+
+/** Names of the three class logits, in order (the reference's third class is never a label). */
+export const CLASS_NAMES = ["consolidation", "retracement", "unused"] as const;
+
+/** Default cut for the threshold path: a bar is in span when p > 0.5. */
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** Default windows per forward pass (the model's maxBatch caps it). */
+export const DEFAULT_PREDICT_BATCH = 32;
+
+export interface PredictOptions {
+  /** Windows per forward pass; at most the model's maxBatch (default min(32, maxBatch)). */
+  batchSize?: number;
+  /** A bar is on the threshold path when its probability is > threshold (default 0.5); in [0, 1]. */
+  threshold?: number;
+}
+
+/** The model's view of one window. Arrays are per bar (105); probabilities are float32 values. */
+export interface WindowPrediction {
+  window_id: string;
+  /** The window's true label. */
+  label: Label;
+  /** The annotated expansion span, inclusive. */
+  true_span: { start: number; end: number };
+  /** p(bar in span): soft head sigmoid(logit); CRF head posterior marginal (forward–backward). */
+  probabilities: number[];
+  /** CRF only: softmax of the two emissions at each bar, tag 1 — the reference's measure (ignores transitions). */
+  emission_softmax?: number[];
+  /** 1 where probabilities > threshold, else 0. */
+  threshold_path: number[];
+  /** The runs of the threshold path, inclusive [start, end] pairs (possibly none, possibly several). */
+  threshold_runs: Run[];
+  /** CRF only: the Viterbi (best-scoring) tag path, 0/1 per bar. */
+  viterbi_path?: number[];
+  /** The single-span decoder's span: soft, the max-sum log-odds run; CRF, the best path with exactly one run. */
+  span: DecodedSpan;
+  /** IoU of `span` with the true span. */
+  span_iou: number;
+  /** softmax of the class logits, by class name. */
+  class_probabilities: Record<(typeof CLASS_NAMES)[number], number>;
+  /** The class with the highest probability. */
+  predicted_class: (typeof CLASS_NAMES)[number];
+  /** The pointer head's (center, length), in window fractions (× 105 = bars). */
+  pointers: { center: number; length: number };
+  /**
+   * The pointers in bars: center·105 and length·105 (not rounded), and the span they imply,
+   * [round(center − length/2), round(center + length/2)] clipped to the window.
+   */
+  pointer_bars: { center: number; length: number; start: number; end: number };
+}
+
+/** Dataset-level numbers of a prediction run. */
+export interface PredictionSummary {
+  windows: number;
+  /** Mean probability over all in-span bars of all windows (pooled). NaN with no windows. */
+  mean_in_span_probability: number;
+  /** Mean probability over all out-of-span bars (pooled). NaN when there are none. */
+  mean_out_of_span_probability: number;
+  /** Windows whose decoded single span has IoU ≥ 0.5 with the true span. */
+  span_hits: number;
+  /** span_hits / windows (NaN with no windows). */
+  span_hit_rate: number;
+  /** Mean IoU of the decoded spans (NaN with no windows). */
+  mean_span_iou: number;
+}
+
+/** What each field of a prediction means, written into the output file so it explains itself. */
+export function decodingDescription(loss: SpanLoss, threshold: number, batchSize: number, features: number): Record<string, string | number> {
+  const crf = loss === "crf";
+  return {
+    threshold,
+    batch_size: batchSize,
+    features:
+      features === BASE_FEATURE_COUNT + 1
+        ? "relativity features of SPEC §2 from the window's own bars, plus the position t/104 (13 per bar)"
+        : "relativity features of SPEC §2 from the window's own bars (12 per bar)",
+    probabilities: crf
+      ? "CRF posterior marginal p(tag 1 = in span) per bar, by forward–backward (accounts for transitions)"
+      : "sigmoid of the soft span head's logit per bar",
+    ...(crf ? { emission_softmax: "softmax of the two emissions at each bar, tag 1: the reference's 'probability'; ignores the transitions, start and end" } : {}),
+    threshold_path: `1 where probabilities > ${threshold}, else 0; threshold_runs are its runs [start, end]`,
+    ...(crf ? { viterbi_path: "the CRF's best tag path (Viterbi over start, emissions, transitions, end), 0/1 per bar" } : {}),
+    span: crf
+      ? "single-span decoder: the best-scoring CRF path of the form 0…0 1…1 0…0; score = its unnormalised path score"
+      : "single-span decoder: the run maximising the summed log-odds log(p/(1−p)); score = that sum",
+    span_iou: "intersection over union of span with the true span (inclusive bars)",
+    class_probabilities: `softmax of the class logits (${CLASS_NAMES.join(", ")}); predicted_class is the largest`,
+    pointers: "pointer head (center, length) as fractions of the window, after sigmoid",
+    pointer_bars: "center·105 and length·105 in bars, and the span they imply: round(center ∓ length/2), clipped",
+  };
+}
+
+/** Whether a model's inputs include the position feature: 12 features no, 13 yes, anything else is refused. */
+export function usesPositionFeature(model: JadeCompact): boolean {
+  const features = model.dims.features;
+  if (features === BASE_FEATURE_COUNT) return false;
+  if (features === BASE_FEATURE_COUNT + 1) return true;
+  throw new Error(`the model takes ${features} features per bar; spanlab computes ${BASE_FEATURE_COUNT} (or ${BASE_FEATURE_COUNT + 1} with position)`);
+}
+
+function softmax(logits: Float32Array, offset: number, count: number): number[] {
+  let max = -Infinity;
+  for (let j = 0; j < count; j++) max = Math.max(max, logits[offset + j]!);
+  const exps = Array.from({ length: count }, (_, j) => Math.exp(logits[offset + j]! - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+function className(index: number): (typeof CLASS_NAMES)[number] {
+  const name = CLASS_NAMES[index];
+  if (name === undefined) throw new Error(`the model has more than ${CLASS_NAMES.length} classes`);
+  return name;
+}
+
+/**
+ * Runs `model` (dropout off) over `windows` and returns one {@link WindowPrediction} per window, in order.
+ * Deterministic: the same model and windows give the same numbers, whatever the batch size.
+ */
+export function predictWindows(model: JadeCompact, windows: readonly Window[], options: PredictOptions = {}): WindowPrediction[] {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be a number in [0, 1], got ${threshold}`);
+  const batchSize = options.batchSize ?? Math.min(DEFAULT_PREDICT_BATCH, model.maxBatch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > model.maxBatch) {
+    throw new Error(`batchSize must be an integer in [1, ${model.maxBatch}] (the model's maxBatch), got ${batchSize}`);
+  }
+  if (model.dims.classes !== CLASS_NAMES.length) {
+    throw new Error(`the model has ${model.dims.classes} class logits; predictions name ${CLASS_NAMES.length} (${CLASS_NAMES.join(", ")})`);
+  }
+  if (windows.length === 0) return [];
+  const { tensor, shape } = computeWindowFeatures([...windows], { position: usesPositionFeature(model) });
+  const [, bars, width] = shape;
+  if (bars !== model.bars) throw new Error(`the windows have ${bars} bars but the model was built for ${model.bars}`);
+
+  const predictions: WindowPrediction[] = [];
+  for (let first = 0; first < windows.length; first += batchSize) {
+    const batch = Math.min(batchSize, windows.length - first);
+    const outputs = model.forward(tensor.subarray(first * bars * width, (first + batch) * bars * width), batch, { training: false });
+    // Everything below is computed from the outputs before the next forward overwrites them.
+    const probabilities = model.spanProbabilities(outputs);
+    let spans: DecodedSpan[];
+    let viterbi: Uint8Array | undefined;
+    let emissionP: Float32Array | undefined;
+    if (model.loss === "crf") {
+      const crf = model.crfParameters();
+      spans = decodeCrfSpans(outputs.spanScores, batch, bars, crf);
+      viterbi = crfViterbi(outputs.spanScores, batch, bars, crf).tags;
+      emissionP = emissionSoftmax(outputs.spanScores, batch, bars);
+    } else {
+      spans = decodeSoftSpans(probabilities, batch, bars);
+    }
+    for (let b = 0; b < batch; b++) {
+      const window = windows[first + b]!;
+      const rows = (array: ArrayLike<number> & { subarray(begin: number, end: number): ArrayLike<number> }) =>
+        Array.from(array.subarray(b * bars, (b + 1) * bars));
+      const p = rows(probabilities);
+      const thresholdPath = p.map((value) => (value > threshold ? 1 : 0));
+      const classProbabilities = softmax(outputs.classLogits, b * model.dims.classes, model.dims.classes);
+      const best = classProbabilities.indexOf(Math.max(...classProbabilities));
+      const center = outputs.pointers[2 * b]!;
+      const length = outputs.pointers[2 * b + 1]!;
+      // Pointers are fractions of the window (SPEC §4 divides by 105 = bars).
+      const centerBars = center * bars;
+      const lengthBars = length * bars;
+      const impliedStart = Math.min(bars - 1, Math.max(0, Math.round(centerBars - lengthBars / 2)));
+      const impliedEnd = Math.min(bars - 1, Math.max(impliedStart, Math.round(centerBars + lengthBars / 2)));
+      const truth = { start: window.expansion_start, end: window.expansion_end };
+      const span = spans[b]!;
+      predictions.push({
+        window_id: window.window_id,
+        label: window.label,
+        true_span: truth,
+        probabilities: p,
+        ...(emissionP ? { emission_softmax: rows(emissionP) } : {}),
+        threshold_path: thresholdPath,
+        threshold_runs: runsFromMask(thresholdPath),
+        ...(viterbi ? { viterbi_path: rows(viterbi) } : {}),
+        span: { start: span.start, end: span.end, score: span.score },
+        span_iou: spanIoU(span, truth),
+        class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
+        predicted_class: className(best),
+        pointers: { center, length },
+        pointer_bars: { center: centerBars, length: lengthBars, start: impliedStart, end: impliedEnd },
+      });
+    }
+  }
+  return predictions;
+}
+
+/** Pooled in-span / out-of-span mean probabilities and how many decoded spans hit the truth (IoU ≥ 0.5). */
+export function summarizePredictions(predictions: readonly WindowPrediction[]): PredictionSummary {
+  let inSum = 0;
+  let inCount = 0;
+  let outSum = 0;
+  let outCount = 0;
+  let hits = 0;
+  let iouSum = 0;
+  for (const prediction of predictions) {
+    const { start, end } = prediction.true_span;
+    prediction.probabilities.forEach((p, t) => {
+      if (t >= start && t <= end) {
+        inSum += p;
+        inCount++;
+      } else {
+        outSum += p;
+        outCount++;
+      }
+    });
+    if (prediction.span_iou >= STRICT_IOU) hits++;
+    iouSum += prediction.span_iou;
+  }
+  const n = predictions.length;
+  return {
+    windows: n,
+    mean_in_span_probability: inCount > 0 ? inSum / inCount : Number.NaN,
+    mean_out_of_span_probability: outCount > 0 ? outSum / outCount : Number.NaN,
+    span_hits: hits,
+    span_hit_rate: n > 0 ? hits / n : Number.NaN,
+    mean_span_iou: n > 0 ? iouSum / n : Number.NaN,
+  };
+}
+
+/** The file `spanlab predict` writes. */
+export interface PredictionReport {
+  /** The checkpoint path as given. */
+  checkpoint: string;
+  loss_type: SpanLoss;
+  /** The window file path. */
+  data: string;
+  /** What each per-window field means, with the threshold and batch size used. */
+  decoding: Record<string, string | number>;
+  summary: PredictionSummary;
+  windows: WindowPrediction[];
+}
+
+export interface PredictFileOptions extends PredictOptions {
+  checkpoint: string;
+  /** Window file (.parquet or .jsonl). */
+  data: string;
+  /** Drop invalid windows (into a rejects file) instead of refusing the data file. */
+  skipInvalid?: boolean;
+}
+
+/** Loads a checkpoint and a window file and predicts every window: the whole of `spanlab predict` but the writing. */
+export async function predictFile(options: PredictFileOptions): Promise<PredictionReport> {
+  const batchSize = options.batchSize ?? DEFAULT_PREDICT_BATCH;
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const { model } = loadCheckpoint(options.checkpoint, { maxBatch: batchSize });
+  const windows = await loadWindows(options.data, { skipInvalid: options.skipInvalid ?? false });
+  const predictions = predictWindows(model, windows, { batchSize, threshold });
+  return {
+    checkpoint: options.checkpoint,
+    loss_type: model.loss,
+    data: options.data,
+    decoding: decodingDescription(model.loss, threshold, batchSize, model.dims.features),
+    summary: summarizePredictions(predictions),
+    windows: predictions,
+  };
+}

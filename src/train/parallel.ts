@@ -1,0 +1,86 @@
+/**
+ * Training runs on worker threads, one run per thread, so several runs (both objectives, several seeds)
+ * use every core. The kernels are single-threaded by design; parallelism lives here, across runs.
+ */
+import { Worker } from "node:worker_threads";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { packageRoot } from "../util/package.js";
+import type { TrainConfigInput } from "./config.js";
+import type { TrainEvent, TrainOptions, TrainResult } from "./train.js";
+
+export type WorkerJob =
+  | { kind: "train"; config: TrainConfigInput; options: Omit<TrainOptions, "onEvent"> }
+  | { kind: "resume"; runDirectory: string; stopAfterEpochs?: number };
+
+export type WorkerMessage =
+  | { type: "event"; event: TrainEvent }
+  | { type: "done"; result: TrainResult }
+  | { type: "error"; message: string };
+
+/**
+ * The compiled worker script. Worker threads run JavaScript only, so when this module runs from the
+ * TypeScript sources (under vitest) the worker is taken from the build (`npm run build`).
+ */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const script = here.endsWith(".ts") ? join(packageRoot(), "dist", "src", "train", "worker_entry.js") : join(here, "..", "worker_entry.js");
+  if (!existsSync(script)) throw new Error(`worker script ${script} is missing; run \`npm run build\``);
+  return script;
+}
+
+/** Runs one training job on its own worker thread; progress events arrive through `onEvent`. */
+export function runJobInWorker(job: WorkerJob, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript(), { workerData: job });
+    let settled = false;
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "event") onEvent?.(message.event);
+      else if (message.type === "done") {
+        settled = true;
+        resolve(message.result);
+      } else {
+        settled = true;
+        reject(new Error(message.message));
+      }
+    });
+    worker.on("error", (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on("exit", (code) => {
+      if (!settled) reject(new Error(`training worker exited with code ${code} before finishing`));
+    });
+  });
+}
+
+/** Trains on a worker thread (see {@link train}). */
+export function trainInWorker(config: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
+  const { onEvent, ...rest } = options;
+  return runJobInWorker({ kind: "train", config, options: rest }, onEvent);
+}
+
+/**
+ * Runs `jobs` with at most `workers` at a time, in order; results come back in job order. A failed job
+ * rejects the whole batch after the running ones finish, so no half-written run is left behind unknowingly.
+ */
+export async function runJobs(jobs: readonly WorkerJob[], workers: number, onEvent?: (index: number, event: TrainEvent) => void): Promise<TrainResult[]> {
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
+  const results: TrainResult[] = new Array(jobs.length);
+  const failures: string[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      try {
+        results[index] = await runJobInWorker(jobs[index]!, onEvent && ((event) => onEvent(index, event)));
+      } catch (error) {
+        failures.push(`job ${index + 1}: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, lane));
+  if (failures.length > 0) throw new Error(`${failures.length} of ${jobs.length} training runs failed:\n  ${failures.join("\n  ")}`);
+  return results;
+}
