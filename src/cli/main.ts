@@ -12,6 +12,7 @@ import { registerFeaturesCommand } from "./features.js";
 import { registerPredictCommand } from "./predict.js";
 import { registerSynthCommands } from "./synth.js";
 import { registerTrainCommand } from "./train.js";
+import { registerCompareCommand } from "./compare.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerFeaturesCommand(program);
   registerPredictCommand(program);
   registerTrainCommand(program);
+  registerCompareCommand(program);
   return program;
 }
 

@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
-import { groupSplit, referenceSplit } from "../data/splits.js";
+import { groupSplit, referenceSplit, type Split } from "../data/splits.js";
+import type { Window } from "../data/window.js";
 import { JadeCompact } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS } from "../model/parameters.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
@@ -87,20 +88,32 @@ function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-async function openSession(config: TrainConfig): Promise<Session> {
-  const report = await loadWindowsReport(config.data, { skipInvalid: config.skipInvalid });
-  const windows = report.windows;
-  const master = new Rng(config.seed);
-  const splitRng = master.fork();
-  const initRng = master.fork();
-  const trainRng = master.fork();
+/** The run's three random streams, forked from its seed in a fixed order. */
+function runGenerators(seed: number): { split: Rng; init: Rng; train: Rng } {
+  const master = new Rng(seed);
+  return { split: master.fork(), init: master.fork(), train: master.fork() };
+}
+
+/** The training/validation split a run with `config` uses (the same for both objectives of a seed). */
+export function runSplit(windows: readonly Window[], config: Pick<TrainConfig, "seed" | "split" | "validationFraction" | "data">): Split {
+  const rng = runGenerators(config.seed).split;
   const split =
     config.split === "group"
-      ? groupSplit(windows, { validationFraction: config.validationFraction, rng: splitRng })
-      : referenceSplit(windows, { validationFraction: config.validationFraction, rng: splitRng });
+      ? groupSplit(windows, { validationFraction: config.validationFraction, rng })
+      : referenceSplit(windows, { validationFraction: config.validationFraction, rng });
   if (split.train.length === 0 || split.validation.length === 0) {
     throw new Error(`${config.data}: ${windows.length} windows cannot be split into non-empty training and validation sets`);
   }
+  return split;
+}
+
+async function openSession(config: TrainConfig): Promise<Session> {
+  const report = await loadWindowsReport(config.data, { skipInvalid: config.skipInvalid });
+  const windows = report.windows;
+  const generators = runGenerators(config.seed);
+  const initRng = generators.init;
+  const trainRng = generators.train;
+  const split = runSplit(windows, config);
   const data = windowTensors(windows, { position: config.position });
   const dims = { ...DEFAULT_DIMENSIONS, features: data.featureCount };
   const model = new JadeCompact({ loss: config.loss, dims, bars: data.bars, maxBatch: config.batchSize, posWeight: config.posWeight });

@@ -1,0 +1,169 @@
+/**
+ * `spanlab compare`: both objectives over paired seeds on worker threads, then the analysis bundle. A
+ * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
+ */
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import { compare, DEFAULT_SEEDS, resumeComparison, type CompareOutcome } from "../compare/compare.js";
+import type { TrainEvent } from "../train/train.js";
+import { defaultDataPath } from "../util/package.js";
+
+interface CompareFlags {
+  data?: string;
+  seeds: string;
+  firstSeed: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  posWeight: string;
+  clipGradNorm?: string;
+  split: string;
+  minRunLength: string;
+  workers?: string;
+  referenceProtocol: boolean;
+  out?: string;
+  resume?: string;
+  json: boolean;
+}
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function number(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Per-run progress: bars on a terminal, a line per run every 10 epochs (and at its end) otherwise. */
+function runProgress(quiet: boolean): { onRunEvent: (label: string, event: TrainEvent) => void; onMessage: (m: string) => void; stop: () => void } {
+  const write = (line: string) => (quiet ? process.stderr : process.stdout).write(line + "\n");
+  if (!process.stderr.isTTY) {
+    return {
+      onRunEvent(label, event) {
+        if (event.kind !== "epoch") return;
+        const r = event.record;
+        if (r.epoch % 10 === 0 || r.epoch === r.epochs || r.epoch === 1) {
+          write(`[${label}] epoch ${r.epoch}/${r.epochs}: train_loss=${r.train.weighted.toFixed(4)} val_loss=${r.validation.unweighted.toFixed(4)} span_F1=${r.span.f1.toFixed(3)}`);
+        }
+      },
+      onMessage: write,
+      stop() {},
+    };
+  }
+  const multibar = new cliProgress.MultiBar(
+    { stream: process.stderr, format: "{label} |{bar}| epoch {epoch}/{epochs}  loss {loss}  val {val}  F1 {f1}", hideCursor: true, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  return {
+    onRunEvent(label, event) {
+      let bar = bars.get(label);
+      if (event.kind === "start") {
+        bar = multibar.create(event.epochs * event.stepsPerEpoch, (event.startEpoch - 1) * event.stepsPerEpoch, {
+          label: label.padEnd(14), epoch: event.startEpoch, epochs: event.epochs, loss: "—", val: "—", f1: "—",
+        });
+        bars.set(label, bar);
+      } else if (bar && event.kind === "step") {
+        bar.update((event.epoch - 1) * event.stepsPerEpoch + event.step, { epoch: event.epoch, loss: event.loss.toFixed(4) });
+      } else if (bar && event.kind === "epoch") {
+        bar.update({ val: event.record.validation.unweighted.toFixed(4), f1: event.record.span.f1.toFixed(3) });
+      }
+    },
+    onMessage: (m) => multibar.log(m + "\n"),
+    stop: () => multibar.stop(),
+  };
+}
+
+/** The machine-readable summary `--json` prints. */
+export function jsonSummary(outcome: CompareOutcome): object {
+  const { result } = outcome;
+  return {
+    bundle: outcome.bundleDirectory,
+    recommendation: result.recommendation,
+    protocol: result.protocol,
+    data: result.data,
+    metrics: result.metrics.map((m) => ({
+      key: m.key,
+      label: m.label,
+      unit: m.unit,
+      soft: m.soft && { mean: m.soft.mean, low: m.soft.low, high: m.soft.high },
+      crf: m.crf && { mean: m.crf.mean, low: m.crf.low, high: m.crf.high },
+      difference: m.difference,
+      winner: m.winner,
+    })),
+    files: outcome.files,
+  };
+}
+
+function headline(outcome: CompareOutcome): string {
+  const { result } = outcome;
+  const lines = [`bundle: ${outcome.bundleDirectory}`, result.recommendation.headline];
+  const width = 58;
+  const show = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d));
+  lines.push(`${"metric".padEnd(width)}  ${"soft".padEnd(22)}  ${"crf".padEnd(22)}  winner`);
+  for (const key of ["f1_native", "f1_threshold", "f1_single_span", "iou_single_span", "strict_f1_single_span", "hit3_single_span", "separation", "ece", "brier", "classification_accuracy"]) {
+    const m = result.metrics.find((x) => x.key === key);
+    if (!m) continue;
+    const cell = (s: typeof m.soft) => (s ? `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]` : "—");
+    lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cell(m.soft).padEnd(22)}  ${cell(m.crf).padEnd(22)}  ${m.winner}`);
+  }
+  return lines.join("\n");
+}
+
+export function registerCompareCommand(program: Command): void {
+  program
+    .command("compare")
+    .description("train both span objectives over paired seeds and write the analysis bundle")
+    .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
+    .option("--seeds <n>", "seeds per objective (paired: both objectives use the same seeds and splits)", String(DEFAULT_SEEDS))
+    .option("--first-seed <n>", "first seed; the others follow it", "42")
+    .option("--epochs <n>", "epochs per run", "50")
+    .option("--batch-size <n>", "windows per batch", "32")
+    .option("--lr <rate>", "AdamW learning rate", "1e-3")
+    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", "1.0")
+    .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: none)")
+    .option("--split <kind>", "group (by base_window_id) or reference (the reference's row split)", "group")
+    .option("--min-run-length <n>", "drop predicted runs shorter than this before scoring threshold decoders", "1")
+    .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--reference-protocol", "reproduce the reference exactly: one seed, row split, pos_weight 1.0, 50 epochs, batch 32", false)
+    .option("--out <dir>", "bundle folder to create (default: a new folder under comparisons/)")
+    .option("--resume <dir>", "finish an interrupted comparison, reusing its completed runs")
+    .option("--json", "print a machine-readable summary to stdout (progress goes to stderr)", false)
+    .action(async (flags: CompareFlags) => {
+      const progress = runProgress(flags.json);
+      let outcome: CompareOutcome;
+      try {
+        const workers = flags.workers === undefined ? {} : { workers: integer("workers", flags.workers) };
+        if (flags.resume !== undefined) {
+          outcome = await resumeComparison(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
+        } else {
+          if (flags.split !== "group" && flags.split !== "reference") throw new Error(`--split must be group or reference, got ${JSON.stringify(flags.split)}`);
+          outcome = await compare({
+            data: flags.data ?? defaultDataPath(),
+            seeds: integer("seeds", flags.seeds),
+            firstSeed: integer("first-seed", flags.firstSeed),
+            epochs: integer("epochs", flags.epochs),
+            batchSize: integer("batch-size", flags.batchSize),
+            learningRate: number("lr", flags.lr),
+            posWeight: number("pos-weight", flags.posWeight),
+            clipGradNorm: flags.clipGradNorm === undefined ? null : number("clip-grad-norm", flags.clipGradNorm),
+            split: flags.split,
+            minRunLength: integer("min-run-length", flags.minRunLength),
+            referenceProtocol: flags.referenceProtocol,
+            ...workers,
+            ...(flags.out !== undefined ? { out: flags.out } : {}),
+            onRunEvent: progress.onRunEvent,
+            onMessage: progress.onMessage,
+          });
+        }
+      } finally {
+        progress.stop();
+      }
+      if (flags.json) process.stdout.write(JSON.stringify(jsonSummary(outcome), null, 2) + "\n");
+      else process.stdout.write(headline(outcome) + "\n");
+    });
+}

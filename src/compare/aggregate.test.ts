@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { Rng } from "../util/rng.js";
+import type { EpochRecord } from "../train/records.js";
+import { compareMetric, overfittingOnset, recommend, stepBudget, type MetricDefinition } from "./aggregate.js";
+import type { MetricComparison, RunResult } from "./types.js";
+
+function record(epoch: number, trainLoss: number, validationLoss: number, logSigmaSpan = 0, steps = epoch * 6): EpochRecord {
+  const tasks = { pointer: -0.3, type: 0, span: logSigmaSpan, countdown: 0 };
+  return {
+    epoch, epochs: 10, steps,
+    train: { weighted: trainLoss, unweighted: trainLoss, type: 0, pointer: 0, span: 0, countdown: 0 },
+    validation: { weighted: validationLoss, unweighted: validationLoss, type: 0, pointer: 0, span: 0, countdown: 0 },
+    span: { precision: 0, recall: 0, f1: 0 },
+    log_sigma: tasks, sigma: tasks, task_weights: tasks, effective_weights: tasks,
+    probability: { in_span_mean: 0, out_of_span_mean: 0, separation: 0 },
+    is_best: false, best_epoch: 1, best_validation_loss: validationLoss, wall_seconds: 0,
+  };
+}
+
+const metric: MetricDefinition = { key: "f1", label: "F1", unit: "F1", higherIsBetter: true, value: () => 0 };
+
+function runs(values: number[]): RunResult[] {
+  return values.map((v) => ({ headline: { f1: v } }) as unknown as RunResult);
+}
+
+describe("winner rules", () => {
+  it("names a winner only when the paired interval excludes zero", () => {
+    const clear = compareMetric(metric, runs([0.5, 0.52, 0.55, 0.51, 0.53]), runs([0.3, 0.31, 0.33, 0.29, 0.3]), new Rng(1), 500);
+    expect(clear.winner).toBe("soft");
+    expect(clear.difference!.low).toBeGreaterThan(0);
+    const noisy = compareMetric(metric, runs([0.5, 0.2, 0.6, 0.1, 0.4]), runs([0.3, 0.5, 0.2, 0.45, 0.35]), new Rng(1), 500);
+    expect(noisy.winner).toBe("not established");
+    expect(noisy.rule).toMatch(/contains 0/);
+  });
+
+  it("never decides on a single seed, and treats lower-is-better metrics the right way round", () => {
+    expect(compareMetric(metric, runs([0.9]), runs([0.1]), new Rng(1), 500).winner).toBe("not established");
+    const lower = { ...metric, higherIsBetter: false };
+    expect(compareMetric(lower, runs([0.5, 0.52, 0.55, 0.51]), runs([0.3, 0.31, 0.33, 0.29]), new Rng(1), 500).winner).toBe("crf");
+    const descriptive = { ...metric, higherIsBetter: null };
+    expect(compareMetric(descriptive, runs([0.5, 0.52]), runs([0.3, 0.31]), new Rng(1), 500).winner).toBe("n/a");
+  });
+
+  it("recommends from the primary metric, falls back to IoU, and otherwise stays undecided", () => {
+    const m = (key: string, winner: MetricComparison["winner"]): MetricComparison => ({
+      key, label: key, unit: "", higherIsBetter: true, winner, rule: "",
+      soft: { values: [], mean: 0.4, std: 0, low: 0.3, high: 0.5 }, crf: { values: [], mean: 0.3, std: 0, low: 0.2, high: 0.4 },
+      difference: { mean: 0.1, low: 0.05, high: 0.15, established: winner !== "not established" },
+    });
+    expect(recommend([m("f1_native", "crf"), m("iou_single_span", "soft")], 5).decision).toBe("crf");
+    expect(recommend([m("f1_native", "not established"), m("iou_single_span", "soft")], 5).decision).toBe("soft");
+    const undecided = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 5);
+    expect(undecided.decision).toBe("undecided");
+    expect(recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 1).headline).toMatch(/single run/);
+  });
+});
+
+describe("training facts", () => {
+  it("finds the overfitting onset: validation loss leaves its best while training loss keeps falling", () => {
+    const rising = [record(1, 10, 20), record(2, 8, 15), record(3, 6, 16), record(4, 5, 17)];
+    expect(overfittingOnset(rising)).toBe(3);
+    const improving = [record(1, 10, 20), record(2, 8, 15), record(3, 6, 14)];
+    expect(overfittingOnset(improving)).toBeNull();
+    // A rise under 2% over the best is noise.
+    expect(overfittingOnset([record(1, 10, 20), record(2, 8, 15), record(3, 6, 15.2)])).toBeNull();
+  });
+
+  it("says when a log σ is still moving at the step budget's pace", () => {
+    // 10 epochs × 6 steps, lr 1e-3: bound 0.06. Span's log σ moves 0.005 per epoch (≈ 0.83e-3 per step).
+    const moving = Array.from({ length: 10 }, (_, i) => record(i + 1, 1, 1, -0.005 * (i + 1)));
+    const budget = stepBudget(moving, 1e-3);
+    expect(budget.bound).toBeCloseTo(0.06, 12);
+    expect(budget.tasks.span.moved).toBeCloseTo(0.05, 12);
+    expect(budget.tasks.span.limited).toBe(true);
+    expect(budget.tasks.type.limited).toBe(false);
+    const settled = Array.from({ length: 10 }, (_, i) => record(i + 1, 1, 1, i < 4 ? -0.01 * (i + 1) : -0.04));
+    expect(stepBudget(settled, 1e-3).tasks.span.limited).toBe(false);
+  });
+});

@@ -1,0 +1,61 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { writeWindows } from "../data/load.js";
+import { DEFAULT_SYNTH_PARAMS, synthesizeWindows } from "../data/synth.js";
+import { parseMetrics } from "../train/records.js";
+import { Rng } from "../util/rng.js";
+import { compare, resumeComparison } from "./compare.js";
+import type { ComparisonResult } from "./types.js";
+
+let dir: string;
+let data: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "spanlab-compare-"));
+  data = join(dir, "windows.parquet");
+  writeWindows(data, synthesizeWindows({ ...DEFAULT_SYNTH_PARAMS, windows: 10 }, new Rng(21)));
+});
+
+const tiny = { epochs: 2, seeds: 2, batchSize: 8, workers: 2, bootstrapResamples: 200 } as const;
+
+describe("spanlab compare", () => {
+  it("trains both objectives over paired seeds and reports figures that match the runs' metrics", async () => {
+    const trained: string[] = [];
+    const outcome = await compare({ ...tiny, data, out: join(dir, "bundle"), onRunEvent: (label, event) => event.kind === "start" && trained.push(label) });
+    expect(trained.sort()).toEqual(["crf-seed42", "crf-seed43", "soft-seed42", "soft-seed43"]);
+    const result = JSON.parse(readFileSync(join(outcome.bundleDirectory, "comparison.json"), "utf8")) as ComparisonResult;
+    expect(result.runs).toHaveLength(4);
+    expect(result.protocol.seeds).toEqual([42, 43]);
+    // Every run's final validation loss in the aggregate equals the last line of its metrics.jsonl.
+    const finalLoss = result.metrics.find((m) => m.key === "val_loss_final")!;
+    for (const [objective, stats] of [["soft", finalLoss.soft!], ["crf", finalLoss.crf!]] as const) {
+      const fromFiles = [42, 43].map((seed) => {
+        const records = parseMetrics(readFileSync(join(outcome.bundleDirectory, "runs", `${objective}-seed${seed}`, "metrics.jsonl"), "utf8"), "m");
+        return records.at(-1)!.validation.unweighted;
+      });
+      expect(stats.values).toEqual(fromFiles);
+    }
+    for (const m of result.metrics) expect(["soft", "crf", "not established", "n/a"]).toContain(m.winner);
+    expect(["soft", "crf", "undecided"]).toContain(result.recommendation.decision);
+    for (const file of ["ANALYSIS_INDEX.md", "SOFT_SPAN_VS_CRF_RESULTS.csv", "report.html", "training_soft_span_2.log", "training_crf_2.log"]) {
+      expect(existsSync(join(outcome.bundleDirectory, file)), file).toBe(true);
+    }
+    // Never overwritten.
+    await expect(compare({ ...tiny, data, out: outcome.bundleDirectory })).rejects.toThrow(/never overwritten/);
+  });
+
+  it("resumes an interrupted comparison without redoing finished runs", async () => {
+    const first = await compare({ ...tiny, data, out: join(dir, "interrupted") });
+    // Simulate an interruption: drop the result and one run entirely.
+    rmSync(join(first.bundleDirectory, "comparison.json"));
+    rmSync(join(first.bundleDirectory, "runs", "crf-seed43"), { recursive: true });
+    const trained: string[] = [];
+    const resumed = await resumeComparison(first.bundleDirectory, { onRunEvent: (label, event) => event.kind === "start" && trained.push(label) });
+    expect(trained).toEqual(["crf-seed43"]);
+    const a = first.result.runs.map((r) => r.headline.f1_native);
+    const b = resumed.result.runs.map((r) => r.headline.f1_native);
+    expect(b).toEqual(a);
+  });
+});

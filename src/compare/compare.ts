@@ -1,0 +1,251 @@
+/**
+ * `spanlab compare` as a library: trains both objectives over the same seeds and splits (paired), on
+ * worker threads, evaluates every run on its validation windows, aggregates across seeds with bootstrap
+ * intervals, and writes the analysis bundle into a new folder. An interrupted compare resumes without
+ * redoing finished runs.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, relative } from "node:path";
+import { loadWindowsReport } from "../data/load.js";
+import type { Window } from "../data/window.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import { writeBundle, type ExampleWindow } from "../report/bundle.js";
+import { windowTensors } from "../train/dataset.js";
+import { runJobs, type WorkerJob } from "../train/parallel.js";
+import { parseMetrics, type EpochRecord } from "../train/records.js";
+import { RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
+import type { TrainConfigInput } from "../train/config.js";
+import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { packageVersion } from "../util/package.js";
+import { compareRuns, headlineValues, recommend, referenceHeuristic, trainingSummary } from "./aggregate.js";
+import { evaluateRun, predict } from "./evaluate.js";
+import { OBJECTIVES, type ComparisonProtocol, type ComparisonResult, type Objective, type RunResult } from "./types.js";
+import { createHash } from "node:crypto";
+
+/** Seeds of a compare: `count` consecutive seeds from `first`. */
+export const DEFAULT_SEEDS = 5;
+export const DEFAULT_FIRST_SEED = 42;
+
+export interface CompareOptions {
+  data: string;
+  seeds?: number;
+  firstSeed?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  clipGradNorm?: number | null;
+  split?: "group" | "reference";
+  validationFraction?: number;
+  posWeight?: number;
+  minRunLength?: number;
+  bootstrapResamples?: number;
+  /** The reference protocol exactly: one seed, the reference row split, pos_weight 1.0, AdamW, 50 epochs, batch 32. */
+  referenceProtocol?: boolean;
+  /** Worker threads (default: one per core). */
+  workers?: number;
+  /** Parent of new comparison folders (default `comparisons`). */
+  root?: string;
+  /** Exact bundle folder to create (must not exist or be empty). */
+  out?: string;
+  /** Per-run progress: the run's label and its training event. */
+  onRunEvent?: (label: string, event: TrainEvent) => void;
+  /** Coarse progress messages (evaluation, writing). */
+  onMessage?: (message: string) => void;
+}
+
+export interface CompareOutcome {
+  bundleDirectory: string;
+  result: ComparisonResult;
+  files: string[];
+}
+
+const COMPARE_CONFIG = "compare_config.json";
+
+interface StoredCompareConfig {
+  spanlab_version: string;
+  data: string;
+  data_sha256: string;
+  protocol: ComparisonProtocol;
+}
+
+function resolveProtocol(options: CompareOptions): ComparisonProtocol {
+  const reference = options.referenceProtocol ?? false;
+  const seedCount = reference ? 1 : options.seeds ?? DEFAULT_SEEDS;
+  if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--seeds must be a positive integer, got ${seedCount}`);
+  const first = options.firstSeed ?? DEFAULT_FIRST_SEED;
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${workers}`);
+  const minRunLength = options.minRunLength ?? 1;
+  if (!Number.isInteger(minRunLength) || minRunLength < 1) throw new Error(`--min-run-length must be an integer ≥ 1, got ${minRunLength}`);
+  return {
+    seeds: Array.from({ length: seedCount }, (_, i) => first + i),
+    epochs: reference ? 50 : options.epochs ?? 50,
+    batchSize: reference ? 32 : options.batchSize ?? 32,
+    learningRate: reference ? 1e-3 : options.learningRate ?? 1e-3,
+    weightDecay: reference ? 0.01 : options.weightDecay ?? 0.01,
+    clipGradNorm: reference ? null : options.clipGradNorm ?? null,
+    split: reference ? "reference" : options.split ?? "group",
+    validationFraction: options.validationFraction ?? 0.2,
+    posWeight: reference ? 1.0 : options.posWeight ?? 1.0,
+    minRunLength,
+    bootstrapResamples: options.bootstrapResamples ?? 2000,
+    referenceProtocol: reference,
+    thresholdChosenOn: "the training windows of each run (best pooled F1 over the grid 0.01–0.99); never the validation windows it is scored on",
+    evaluatedCheckpoint: "last.safetensors (the final epoch; no selection on validation windows)",
+    workers,
+  };
+}
+
+function runConfig(protocol: ComparisonProtocol, data: string, objective: Objective, seed: number): TrainConfigInput {
+  return {
+    loss: objective,
+    data,
+    seed,
+    epochs: protocol.epochs,
+    batchSize: protocol.batchSize,
+    learningRate: protocol.learningRate,
+    weightDecay: protocol.weightDecay,
+    clipGradNorm: protocol.clipGradNorm,
+    split: protocol.split,
+    validationFraction: protocol.validationFraction,
+    posWeight: protocol.posWeight,
+  };
+}
+
+function runLabel(objective: Objective, seed: number): string {
+  return `${objective}-seed${seed}`;
+}
+
+/** The records of a finished run, or null when the run is missing or incomplete. */
+function completedRecords(runDirectory: string, epochs: number): EpochRecord[] | null {
+  const metrics = join(runDirectory, RUN_FILES.metrics);
+  if (!existsSync(metrics) || !existsSync(join(runDirectory, RUN_FILES.last))) return null;
+  const records = parseMetrics(readFileSync(metrics, "utf8"), metrics);
+  return records.length === epochs ? records : null;
+}
+
+function sha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Runs a new comparison into a new bundle folder. */
+export async function compare(options: CompareOptions): Promise<CompareOutcome> {
+  const protocol = resolveProtocol(options);
+  const bundleDirectory = options.out ?? createFreshDirectory(options.root ?? "comparisons", "compare");
+  if (options.out !== undefined) {
+    if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, "comparison.json"))) {
+      throw new Error(`${bundleDirectory} already holds a comparison; a bundle is never overwritten (use --resume to finish an interrupted one)`);
+    }
+  }
+  const stored: StoredCompareConfig = { spanlab_version: packageVersion(), data: options.data, data_sha256: sha256(options.data), protocol };
+  writeFileAtomic(join(bundleDirectory, COMPARE_CONFIG), JSON.stringify(stored, null, 2) + "\n");
+  return runComparison(bundleDirectory, stored, options);
+}
+
+/** Finishes an interrupted comparison in its folder, reusing every completed run. */
+export async function resumeComparison(bundleDirectory: string, options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {}): Promise<CompareOutcome> {
+  const path = join(bundleDirectory, COMPARE_CONFIG);
+  if (!existsSync(path)) throw new Error(`${bundleDirectory}: no ${COMPARE_CONFIG}; not a spanlab comparison folder`);
+  if (existsSync(join(bundleDirectory, "comparison.json"))) throw new Error(`${bundleDirectory}: this comparison is already complete`);
+  const stored = JSON.parse(readFileSync(path, "utf8")) as StoredCompareConfig;
+  if (sha256(stored.data) !== stored.data_sha256) throw new Error(`${stored.data} changed since the comparison started`);
+  if (options.workers !== undefined) stored.protocol.workers = options.workers;
+  return runComparison(bundleDirectory, stored, { ...options, data: stored.data });
+}
+
+async function runComparison(bundleDirectory: string, stored: StoredCompareConfig, options: CompareOptions): Promise<CompareOutcome> {
+  const { protocol, data } = stored;
+  const message = options.onMessage ?? (() => {});
+  const runsRoot = join(bundleDirectory, "runs");
+  const plan = protocol.seeds.flatMap((seed) => OBJECTIVES.map((objective) => ({ objective, seed, directory: join(runsRoot, runLabel(objective, seed)) })));
+
+  // Train what is missing; resume what was interrupted; keep what is done.
+  const pending = plan.filter((run) => completedRecords(run.directory, protocol.epochs) === null);
+  const jobs: WorkerJob[] = pending.map((run) =>
+    existsSync(join(run.directory, RUN_FILES.config))
+      ? { kind: "resume", runDirectory: run.directory }
+      : { kind: "train", config: runConfig(protocol, data, run.objective, run.seed), options: { runDirectory: run.directory } },
+  );
+  if (plan.length > pending.length) message(`${plan.length - pending.length} of ${plan.length} runs already complete; reusing them`);
+  if (jobs.length > 0) {
+    message(`training ${jobs.length} runs on ${Math.min(protocol.workers, jobs.length)} worker threads`);
+    await runJobs(jobs, protocol.workers, (index, event) => {
+      const run = pending[index]!;
+      options.onRunEvent?.(runLabel(run.objective, run.seed), event);
+    });
+  }
+
+  message("evaluating every run on its validation windows");
+  const report = await loadWindowsReport(data, {});
+  const windows = report.windows;
+  const tensors = windowTensors(windows);
+  const runs: RunResult[] = [];
+  const examplePredictions = new Map<Objective, ReturnType<typeof predict>>();
+  let exampleIndices: number[] = [];
+  for (const run of plan) {
+    const records = completedRecords(run.directory, protocol.epochs);
+    if (!records) throw new Error(`${run.directory}: the run did not complete`);
+    const split = runSplit(windows, { seed: run.seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
+    const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize, posWeight: protocol.posWeight });
+    const training = predict(model, tensors, split.train);
+    const validation = predict(model, tensors, split.validation);
+    const evaluation = evaluateRun(training, validation, { minRunLength: protocol.minRunLength });
+    const partial = { objective: run.objective, records, evaluation, training: trainingSummary(records, protocol.learningRate) };
+    runs.push({ ...partial, seed: run.seed, runDirectory: relative(bundleDirectory, run.directory), headline: headlineValues(partial) });
+    if (run.seed === protocol.seeds[0]) {
+      examplePredictions.set(run.objective, validation);
+      exampleIndices = split.validation;
+    }
+  }
+
+  const validationWindows = runSplit(windows, { seed: protocol.seeds[0]!, split: protocol.split, validationFraction: protocol.validationFraction, data }).validation;
+  const inSpan = validationWindows.reduce((sum, i) => sum + windows[i]!.expansion_end - windows[i]!.expansion_start + 1, 0);
+  const metrics = compareRuns(runs, protocol.seeds, { resamples: protocol.bootstrapResamples, seed: protocol.seeds[0]! });
+  const result: ComparisonResult = {
+    spanlab_version: stored.spanlab_version,
+    created: new Date().toISOString(),
+    protocol,
+    data: {
+      path: data,
+      sha256: stored.data_sha256,
+      windows: windows.length,
+      trainWindows: windows.length - validationWindows.length,
+      validationWindows: validationWindows.length,
+      validationInSpanRate: inSpan / (validationWindows.length * tensors.bars),
+    },
+    runs,
+    metrics,
+    referenceHeuristic: referenceHeuristic(runs),
+    recommendation: recommend(metrics, protocol.seeds.length),
+  };
+  writeFileAtomic(join(bundleDirectory, "comparison.json"), JSON.stringify(result, null, 1) + "\n");
+  message("writing the analysis bundle");
+  const examples = exampleWindows(windows, exampleIndices, examplePredictions);
+  const files = await writeBundle(result, bundleDirectory, { examples });
+  return { bundleDirectory, result, files };
+}
+
+/** Up to six validation windows of the first seed, spread over the validation set, with both objectives' output. */
+function exampleWindows(windows: readonly Window[], indices: readonly number[], predictions: Map<Objective, ReturnType<typeof predict>>): ExampleWindow[] {
+  const count = Math.min(6, indices.length);
+  const picks = Array.from({ length: count }, (_, k) => Math.floor((k * indices.length) / count));
+  return picks.map((position) => {
+    const window = windows[indices[position]!]!;
+    return {
+      windowId: window.window_id,
+      bars: window.features.map((bar) => [...bar] as [number, number, number, number]),
+      trueSpan: { start: window.expansion_start, end: window.expansion_end },
+      predicted: OBJECTIVES.map((objective) => {
+        const p = predictions.get(objective)!;
+        const bars = p.bars;
+        return {
+          objective,
+          span: p.singleSpans[position] ?? null,
+          probabilities: Array.from(p.probabilities.subarray(position * bars, (position + 1) * bars)),
+        };
+      }),
+    };
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Where every file of the analysis bundle lives, relative to the bundle folder, and what each holds —
+ * one table that the writer, the index's manifest and report.html's links all read, so a file cannot be
+ * written under one name and linked under another. Top-level names are the reference's (its
+ * ANALYSIS_INDEX.md lists them); the logs are named after the epoch count as the reference's were.
+ */
+
+/** Every plot the bundle renders (each as .png, .svg and .vl.json). */
+export type PlotKey = "lossCurves" | "sigma" | "reliability" | "thresholdCurves" | "thresholdResults" | "histogramSoft" | "histogramCrf" | "examples";
+
+export interface BundleLayout {
+  index: string;
+  summary: string;
+  resultsCsv: string;
+  finalComparison: string;
+  thresholdAnalysis: string;
+  thresholdCsv: string;
+  sweepsCsv: string;
+  softLog: string;
+  crfLog: string;
+  report: string;
+  comparison: string;
+  /** Plot paths WITHOUT extension. */
+  plots: Record<PlotKey, string>;
+}
+
+/** The bundle's layout for a comparison of `epochs` epochs. */
+export function bundleLayout(epochs: number): BundleLayout {
+  return {
+    index: "ANALYSIS_INDEX.md",
+    summary: "TRAINING_ANALYSIS_SUMMARY.txt",
+    resultsCsv: "SOFT_SPAN_VS_CRF_RESULTS.csv",
+    finalComparison: "FINAL_COMPARISON_SOFT_SPAN_VS_CRF.md",
+    thresholdAnalysis: "THRESHOLD_OPTIMIZATION_ANALYSIS.md",
+    thresholdCsv: "threshold_optimization_results.csv",
+    sweepsCsv: "threshold_sweeps.csv",
+    softLog: `training_soft_span_${epochs}.log`,
+    crfLog: `training_crf_${epochs}.log`,
+    report: "report.html",
+    comparison: "comparison.json",
+    plots: {
+      lossCurves: "plots/loss_curves",
+      sigma: "plots/sigma_task_weights",
+      reliability: "plots/reliability",
+      thresholdCurves: "plots/threshold_f1_curves",
+      thresholdResults: "threshold_optimization_results",
+      histogramSoft: "artifacts/diagnostics/span_probs_soft",
+      histogramCrf: "artifacts/diagnostics/span_probs_crf",
+      examples: "plots/example_windows",
+    },
+  };
+}
+
+/** A plot as the documents show it: where its PNG is and what it shows. */
+export interface PlotEntry {
+  key: PlotKey;
+  /** Path without extension. */
+  base: string;
+  title: string;
+  caption: string;
+}
+
+/** One line of the index's manifest. */
+export interface ManifestEntry {
+  path: string;
+  description: string;
+}
+
+/** A run folder under runs/ and the files it holds. */
+export interface RunFolder {
+  directory: string;
+  files: string[];
+}
+
+/** What each file of a run folder holds (names as src/train/train.ts writes them). */
+export const RUN_FILE_DESCRIPTIONS: Record<string, string> = {
+  "config.json": "the run's full training configuration, data hash and split (validation window ids)",
+  "training.log": "the reference-format per-epoch log (train_loss, val_loss, macro span P/R/F1 at 0.5, σ's, task weights, mean p)",
+  "metrics.jsonl": "one JSON record per epoch: every loss term (train and validation), σ, log σ, task and effective weights, mean p",
+  "best.safetensors": "checkpoint of the epoch with the lowest validation loss (not the one evaluated)",
+  "last.safetensors": "checkpoint of the final epoch: the model the bundle evaluates",
+  "last.state.safetensors": "optimizer moments and generator state, to resume the run exactly",
+};
