@@ -9,6 +9,7 @@ import { formatJsonl } from "../data/jsonl.js";
 import { encodeParquet } from "../data/parquet.js";
 import { writeWindows } from "../data/load.js";
 import { makeWindows } from "../../test/fixtures/data/windows.js";
+import { runCli } from "../../test/helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "spanlab-cli-data-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,19 +18,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Run `spanlab …` in-process; returns stdout and the exit code the command set. */
-async function run(args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  let stdout = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  });
-  const program = buildProgram().exitOverride();
-  await program.parseAsync(args, { from: "user" });
-  const exitCode = Number(process.exitCode ?? 0);
-  vi.restoreAllMocks();
-  return { stdout, exitCode };
-}
+const run = runCli;
 
 describe("spanlab data validate", () => {
   it("exits 0 on a clean file and prints a summary", async () => {

@@ -13,6 +13,7 @@ import { registerPredictCommand } from "./predict.js";
 import { registerSynthCommands } from "./synth.js";
 import { registerTrainCommand } from "./train.js";
 import { registerCompareCommand } from "./compare.js";
+import { registerBaselineCommand } from "./baseline.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerTrainCommand(program);
   registerCompareCommand(program);
+  registerBaselineCommand(program);
   return program;
 }
 

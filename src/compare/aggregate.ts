@@ -74,6 +74,7 @@ export const METRICS: MetricDefinition[] = [
   { key: "pointer_center_mae", label: "Pointer center MAE", unit: "bars", higherIsBetter: false, value: (r) => r.evaluation.pointers.centerMae },
   { key: "pointer_length_mae", label: "Pointer length MAE", unit: "bars", higherIsBetter: false, value: (r) => r.evaluation.pointers.lengthMae },
   { key: "classification_accuracy", label: "Classification accuracy (consolidation vs retracement)", unit: "0–1", higherIsBetter: true, value: (r) => r.evaluation.classificationAccuracy },
+  { key: "classification_majority_baseline", label: "Classification accuracy of always predicting the training majority class", unit: "0–1", higherIsBetter: null, value: (r) => r.evaluation.baselines.majorityClassAccuracy },
   { key: "val_loss_first", label: "Validation loss, epoch 1 (unweighted sum)", unit: "loss", higherIsBetter: null, note: LOSS_SCALE_NOTE, value: (r) => r.training.firstValidationLoss },
   { key: "val_loss_final", label: "Validation loss, final epoch (unweighted sum)", unit: "loss", higherIsBetter: null, note: LOSS_SCALE_NOTE, value: (r) => r.training.finalValidationLoss },
   { key: "val_loss_best", label: "Validation loss, best epoch", unit: "loss", higherIsBetter: null, note: LOSS_SCALE_NOTE, value: (r) => r.training.bestValidationLoss },
@@ -159,7 +160,8 @@ export function headlineValues(run: Pick<RunResult, "objective" | "records" | "e
   return values;
 }
 
-function statistics(values: number[], rng: Rng, resamples: number): ObjectiveStatistics {
+/** Mean, sample std and bootstrap interval of per-seed values (NaNs ignored). */
+export function sampleStatistics(values: number[], rng: Rng, resamples: number): ObjectiveStatistics {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return { values, mean: NaN, std: NaN, low: NaN, high: NaN };
   const summary = summarize(finite);
@@ -170,7 +172,7 @@ function statistics(values: number[], rng: Rng, resamples: number): ObjectiveSta
 /** Compares one metric across paired runs (runs of both objectives for the same seeds, in seed order). */
 export function compareMetric(metric: MetricDefinition, soft: RunResult[], crf: RunResult[], rng: Rng, resamples: number): MetricComparison {
   const side = (runs: RunResult[], objective: Objective) =>
-    metric.only && metric.only !== objective ? null : statistics(runs.map((r) => r.headline[metric.key] ?? NaN), rng, resamples);
+    metric.only && metric.only !== objective ? null : sampleStatistics(runs.map((r) => r.headline[metric.key] ?? NaN), rng, resamples);
   const softStats = side(soft, "soft");
   const crfStats = side(crf, "crf");
   const base = { key: metric.key, label: metric.label, unit: metric.unit, higherIsBetter: metric.higherIsBetter, soft: softStats, crf: crfStats, ...(metric.note ? { note: metric.note } : {}) };

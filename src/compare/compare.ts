@@ -18,7 +18,9 @@ import { RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
 import type { TrainConfigInput } from "../train/config.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
-import { compareRuns, headlineValues, recommend, referenceHeuristic, trainingSummary } from "./aggregate.js";
+import { compareRuns, headlineValues, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
+import { evaluateRuleOnSplit } from "../eval/rule_split.js";
+import { Rng } from "../util/rng.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { OBJECTIVES, type ComparisonProtocol, type ComparisonResult, type Objective, type RunResult } from "./types.js";
 import { createHash } from "node:crypto";
@@ -203,6 +205,8 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
   const validationWindows = runSplit(windows, { seed: protocol.seeds[0]!, split: protocol.split, validationFraction: protocol.validationFraction, data }).validation;
   const inSpan = validationWindows.reduce((sum, i) => sum + windows[i]!.expansion_end - windows[i]!.expansion_start + 1, 0);
   const metrics = compareRuns(runs, protocol.seeds, { resamples: protocol.bootstrapResamples, seed: protocol.seeds[0]! });
+  message("scoring the rule baseline on the same splits");
+  const ruleBaseline = ruleBaselineAcrossSeeds(windows, protocol, data);
   const result: ComparisonResult = {
     spanlab_version: stored.spanlab_version,
     created: new Date().toISOString(),
@@ -217,6 +221,7 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
     },
     runs,
     metrics,
+    ruleBaseline,
     referenceHeuristic: referenceHeuristic(runs),
     recommendation: recommend(metrics, protocol.seeds.length),
   };
@@ -225,6 +230,40 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
   const examples = exampleWindows(windows, exampleIndices, examplePredictions);
   const files = await writeBundle(result, bundleDirectory, { examples });
   return { bundleDirectory, result, files };
+}
+
+/** The rule baseline on every seed's split, with across-seed statistics. */
+export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: ComparisonProtocol, data: string): ComparisonResult["ruleBaseline"] {
+  const perSeed = protocol.seeds.map((seed) => {
+    const split = runSplit(windows, { seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
+    const rule = evaluateRuleOnSplit(windows, split.train, split.validation);
+    return {
+      seed,
+      rangeZThreshold: rule.rule.rangeZThreshold,
+      expansionProxyThreshold: rule.rule.expansionProxyThreshold,
+      trainingF1: rule.trainingF1,
+      f1: rule.pooled.f1,
+      precision: rule.pooled.precision,
+      recall: rule.pooled.recall,
+      iou: rule.spanLevel.meanIoU,
+      strictF1: rule.spanLevel.f1,
+      hit3: rule.spanLevel.hitAt.find((h) => h.k === 3)!.rate,
+    };
+  });
+  const rng = new Rng(protocol.seeds[0]!);
+  const stats = (pick: (row: (typeof perSeed)[number]) => number) => sampleStatistics(perSeed.map(pick), rng, protocol.bootstrapResamples);
+  return {
+    description: "range_z > a && |expansion_proxy| > b per bar (b = 0 is the one-feature rule), a and b grid-searched for pooled F1 on each seed's training windows, scored on its validation windows",
+    perSeed,
+    metrics: {
+      f1: stats((r) => r.f1),
+      precision: stats((r) => r.precision),
+      recall: stats((r) => r.recall),
+      iou: stats((r) => r.iou),
+      strictF1: stats((r) => r.strictF1),
+      hit3: stats((r) => r.hit3),
+    },
+  };
 }
 
 /** Up to six validation windows of the first seed, spread over the validation set, with both objectives' output. */

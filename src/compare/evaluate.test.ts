@@ -42,6 +42,9 @@ describe("evaluateRun", () => {
     // The validation oracle is better than the honest choice (0.2 would not lose w1's span).
     expect(result.thresholds[0]!.validationOracle.f1).toBeGreaterThanOrEqual(threshold.pooled.f1);
     expect(result.classificationAccuracy).toBe(1);
+    // Training labels 0, 1 (a tie → class 0); validation labels 0, 1 → majority accuracy 1/2.
+    expect(result.baselines.majorityClass).toBe(0);
+    expect(result.baselines.majorityClassAccuracy).toBe(0.5);
     expect(result.pointers.centerMae).toBeCloseTo(0, 6);
     // All-positive on validation: 4 in-span of 12 bars → P 1/3, R 1, F1 0.5.
     expect(result.baselines.allPositive.f1).toBeCloseTo(0.5, 12);

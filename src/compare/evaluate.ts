@@ -126,9 +126,30 @@ export interface RunEvaluation {
   calibration: { expectedCalibrationError: number; brierScore: number; bins: ReliabilityBin[] };
   pointers: PointerErrors;
   classificationAccuracy: number;
-  baselines: { allPositive: PooledScores; priorRate: PriorRateScores };
+  baselines: {
+    allPositive: PooledScores;
+    priorRate: PriorRateScores;
+    /** Accuracy of always predicting the training windows' most common class. */
+    majorityClassAccuracy: number;
+    majorityClass: number;
+  };
   /** 50-bin histograms of p over [0, 1] for in-span and out-of-span validation bars. */
   histogram: { bins: number; inSpan: number[]; outOfSpan: number[] };
+}
+
+/** The most frequent label (ties: the lowest class id). */
+function mostCommon(labels: Int32Array): number {
+  const counts = new Map<number, number>();
+  for (const label of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
+  let best = 0;
+  let bestCount = -1;
+  for (const [label, count] of [...counts].sort((a, b) => a[0] - b[0])) {
+    if (count > bestCount) {
+      best = label;
+      bestCount = count;
+    }
+  }
+  return best;
 }
 
 function maskOfSpans(spans: readonly Span[], bars: number): Uint8Array {
@@ -200,6 +221,8 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
 
   const targets = maskOfSpans(validation.spans, bars);
   const trainingRate = inSpanRate(training.spans, bars);
+  const majorityClass = mostCommon(training.labels);
+  const majorityHits = validation.labels.reduce((hits, label) => hits + (label === majorityClass ? 1 : 0), 0);
   return {
     windows: validation.spans.length,
     minRunLength,
@@ -217,6 +240,8 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     baselines: {
       allPositive: allPositiveScores(validation.spans, bars),
       priorRate: priorRateScores(validation.spans, bars, validation.spans.length, trainingRate),
+      majorityClassAccuracy: majorityHits / validation.labels.length,
+      majorityClass,
     },
     histogram: { bins: 50, ...histogram(validation.probabilities, targets, 50) },
   };

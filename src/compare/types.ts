@@ -102,6 +102,16 @@ export interface ComparisonResult {
   runs: RunResult[];
   /** Headline metrics, in display order. */
   metrics: MetricComparison[];
+  /**
+   * The transparent rule detector (range_z > a && |expansion_proxy| > b), tuned on each seed's training
+   * windows and scored on the same validation windows as the models: the third column of every table.
+   */
+  ruleBaseline: {
+    description: string;
+    perSeed: { seed: number; rangeZThreshold: number; expansionProxyThreshold: number; trainingF1: number; f1: number; precision: number; recall: number; iou: number; strictF1: number; hit3: number }[];
+    /** Across-seed statistics, by the model metric keys they correspond to (f1_native, iou_native, strict_f1_native, hit3_native). */
+    metrics: Record<"f1" | "precision" | "recall" | "iou" | "strictF1" | "hit3", ObjectiveStatistics>;
+  };
   /** The reference's "normalised reduction" computed exactly as it did, on the seed-mean losses — a flagged heuristic. */
   referenceHeuristic: { softReduction: number; crfReduction: number; scale: number; crfNormalised: number; note: string };
   recommendation: {

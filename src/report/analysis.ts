@@ -10,7 +10,7 @@ import type { ReliabilityBin } from "../eval/calibration.js";
 import type { EpochRecord } from "../train/records.js";
 import type { ComparisonResult, MetricComparison, Objective, ObjectiveStatistics, RunResult } from "../compare/types.js";
 import { OBJECTIVES } from "../compare/types.js";
-import { fixed, formatDifference, formatStatistics, formatValue, isValue, kindOf, listing, objectiveName, plural, type ValueKind } from "./format.js";
+import { fixed, formatDifference, formatStatistics, formatValue, isValue, kindOf, objectiveName, plural } from "./format.js";
 
 export const TASK_KEYS = ["pointer", "type", "span", "countdown"] as const;
 export type TaskKey = (typeof TASK_KEYS)[number];
@@ -485,6 +485,11 @@ export function resultRows(result: ComparisonResult): ResultRow[] {
       notes: `${result.recommendation.headline} Rules: ${result.recommendation.rules.join(" ")}`,
     },
   ];
+  // The reference's rows are a contract (readers diff the two CSVs): refuse to drift from it.
+  const names = rows.map((r) => r.metric);
+  if (names.length !== REFERENCE_ROWS.length || names.some((name, i) => name !== REFERENCE_ROWS[i])) {
+    throw new Error(`results table rows ${JSON.stringify(names)} are not the reference's ${JSON.stringify(REFERENCE_ROWS)}`);
+  }
   for (const metric of result.metrics) {
     if (!REFERENCE_ROW_KEYS.has(metric.key)) rows.push(metricRow(result, metric.label, metric.key));
   }
@@ -542,14 +547,4 @@ export function decisionCaution(result: ComparisonResult): string | null {
 /** Compared metrics (a better direction exists) whose difference the runs did not establish. */
 export function notEstablished(result: ComparisonResult): MetricComparison[] {
   return result.metrics.filter((m) => m.higherIsBetter !== null && m.winner === "not established");
-}
-
-/** "soft 0.072, CRF 0.000" style list of both sides of a metric. */
-export function bothSides(metric: MetricComparison, seeds: number, kind: ValueKind = kindOf(metric)): string {
-  return `soft ${formatStatistics(metric.soft, kind, seeds)}, CRF ${formatStatistics(metric.crf, kind, seeds)}`;
-}
-
-/** Objectives listed as prose. */
-export function objectivesText(): string {
-  return listing(OBJECTIVES.map(objectiveName));
 }

@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse } from "csv-parse/sync";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildComparisonFixture, type ComparisonFixture } from "../../test/fixtures/comparison/build.js";
 import type { ComparisonResult, MetricComparison } from "../compare/types.js";
 import { writeBundle } from "./bundle.js";
@@ -52,14 +52,20 @@ let multi: ComparisonFixture;
 let single: ComparisonFixture;
 let multiFiles: string[];
 let singleFiles: string[];
+/** Files each bundle folder held before the writer ran (runs/, comparison.json, compare_config.json). */
+const before = new Map<ComparisonFixture, string[]>();
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "spanlab-bundle-"));
   multi = await buildComparisonFixture(join(root, "multi"), join(root, "data-multi"), { seeds: [1, 2, 3], epochs: 3, events: 10 });
   single = await buildComparisonFixture(join(root, "single"), join(root, "data-single"), { seeds: [7], epochs: 2 });
+  before.set(multi, listFiles(multi.bundleDirectory));
+  before.set(single, listFiles(single.bundleDirectory));
   multiFiles = await writeBundle(multi.result, multi.bundleDirectory, { examples: multi.examples });
   singleFiles = await writeBundle(single.result, single.bundleDirectory, { examples: single.examples });
 });
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function read(fixture: ComparisonFixture, name: string): string {
   return readFileSync(join(fixture.bundleDirectory, name), "utf8");
@@ -131,7 +137,10 @@ describe("writeBundle", () => {
       [single, singleFiles],
     ] as const) {
       const epochs = fixture.result.protocol.epochs;
-      const onDisk = listFiles(fixture.bundleDirectory).filter((f) => !f.startsWith("runs/") && f !== "comparison.json");
+      const existing = before.get(fixture)!;
+      expect(existing).toContain("comparison.json");
+      const all = listFiles(fixture.bundleDirectory);
+      const onDisk = all.filter((f) => !existing.includes(f));
       expect([...files].map((f) => relative(fixture.bundleDirectory, f)).sort()).toEqual(onDisk);
       for (const name of [...REFERENCE_FILES(epochs), "report.html", "threshold_sweeps.csv"]) expect(onDisk, name).toContain(name);
       for (const plot of ["loss_curves", "sigma_task_weights", "reliability", "threshold_f1_curves", "example_windows"]) {
@@ -144,8 +153,14 @@ describe("writeBundle", () => {
       expect(onDisk.filter((f) => f.split("/").pop()!.startsWith("."))).toEqual([]);
       // The index's manifest names every file of the bundle.
       const index = read(fixture, "ANALYSIS_INDEX.md");
-      for (const name of onDisk) expect(index, name).toContain(name);
-      for (const run of fixture.result.runs) expect(index).toContain(`${run.runDirectory}/`);
+      for (const name of all.filter((f) => !f.startsWith("runs/"))) expect(index, name).toContain(`[${name}](${name})`);
+      const runRows = index.split("\n").filter((line) => line.startsWith("| `runs/"));
+      expect(runRows).toHaveLength(fixture.result.runs.length);
+      for (const name of all.filter((f) => f.startsWith("runs/"))) {
+        const folder = name.slice(0, name.lastIndexOf("/") + 1);
+        const file = name.slice(folder.length);
+        expect(runRows.find((row) => row.startsWith(`| \`${folder}\``)), name).toContain(`\`${file}\``);
+      }
     }
   });
 
@@ -287,7 +302,7 @@ describe("writeBundle", () => {
   it("writes identical files for the same result in two folders, except where the created time is printed", async () => {
     const other = join(root, "multi-again");
     cpSync(join(multi.bundleDirectory, "runs"), join(other, "runs"), { recursive: true });
-    cpSync(join(multi.bundleDirectory, "comparison.json"), join(other, "comparison.json"));
+    for (const name of ["comparison.json", "compare_config.json"]) cpSync(join(multi.bundleDirectory, name), join(other, name));
     const created = "2031-02-03T04:05:06.789Z";
     const result: ComparisonResult = { ...multi.result, created };
     const files = await writeBundle(result, other, { examples: multi.examples });

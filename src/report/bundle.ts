@@ -57,6 +57,12 @@ function seedText(result: ComparisonResult): string {
   return plural(result.protocol.seeds.length, "seed");
 }
 
+/** "mean and <band> over N seeds", or "one seed (no band)" when there is nothing to spread over. */
+function spread(result: ComparisonResult, band: string): string {
+  const seeds = result.protocol.seeds.length;
+  return seeds > 1 ? `mean and ${band} over ${seeds} seeds` : "one seed (no band)";
+}
+
 /** Every plot of the bundle with its spec, from the result (the example page only with examples). */
 function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: BundleExtras): PlotJob[] {
   const seeds = result.protocol.seeds.length;
@@ -86,7 +92,7 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
       key: "lossCurves",
       base: layout.plots.lossCurves,
       title: "Training and validation loss",
-      caption: `Unweighted loss sum per epoch for training and validation windows, mean and min–max band over ${seedText(result)}; each objective on its own scale.`,
+      caption: `Unweighted loss sum per epoch for training and validation windows, ${spread(result, "min–max band")}; each objective on its own scale.`,
       spec: () =>
         lossCurvesPlot(
           all.flatMap((run) =>
@@ -129,7 +135,7 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
       key: "thresholdCurves",
       base: layout.plots.thresholdCurves,
       title: "Threshold–F1 curves, every seed",
-      caption: `Pooled validation F1, precision and recall per threshold (soft: sigmoid; CRF: posterior marginals), mean and F1 band over ${seedText(result)}; points at the seed-mean threshold chosen on training windows; grey rules: seed-mean trivial baselines.`,
+      caption: `Pooled validation F1, precision and recall per threshold (soft: sigmoid; CRF: posterior marginals), ${spread(result, "F1 min–max band")}; points at the ${seeds > 1 ? "seed-mean " : ""}threshold chosen on training windows; grey rules: the trivial baselines${seeds > 1 ? " (seed means)" : ""}.`,
       spec: () =>
         thresholdCurvePlot(
           sweepRows(all),

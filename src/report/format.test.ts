@@ -1,10 +1,6 @@
-import { parse } from "csv-parse/sync";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { convergence, pooledReliability } from "./analysis.js";
-import { csvField, toCsv } from "./csv.js";
 import { fixed, formatDifference, formatStatistics, formatThreshold, formatValue, kindOf, textTable, trajectoryEpochs, wrap } from "./format.js";
-import type { RunResult } from "../compare/types.js";
 
 const stats = (mean: number, low: number, high: number) => ({ values: [mean], mean, std: 0, low, high });
 
@@ -69,59 +65,5 @@ describe("number formatting", () => {
 
   it("lines up plain-text columns", () => {
     expect(textTable([["a", "bb", "c"], ["ddd", "e", "f"]], 1)).toBe("a   bb c\nddd e  f");
-  });
-});
-
-describe("CSV (RFC 4180)", () => {
-  it("quotes a field only when it holds a comma, a quote or a line break, doubling quotes", () => {
-    expect(csvField("plain")).toBe("plain");
-    expect(csvField("0.5 [0.4, 0.6]")).toBe('"0.5 [0.4, 0.6]"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField("two\nlines")).toBe('"two\nlines"');
-    expect(csvField(3)).toBe("3");
-  });
-
-  it("round-trips any fields through a strict RFC 4180 parser, CRLF line ends", () => {
-    fc.assert(
-      fc.property(fc.array(fc.array(fc.string(), { minLength: 3, maxLength: 3 }), { maxLength: 8 }), (rows) => {
-        const text = toCsv(["a", "b", "c"], rows);
-        expect(text.endsWith("\r\n")).toBe(true);
-        const parsed = parse(text, { record_delimiter: "\r\n", relax_quotes: false, relax_column_count: false }) as string[][];
-        expect(parsed).toEqual([["a", "b", "c"], ...rows]);
-      }),
-    );
-  });
-
-  it("refuses a row with the wrong number of fields", () => {
-    expect(() => toCsv(["a", "b"], [["1"]])).toThrow(/1 fields for 2 columns/);
-  });
-});
-
-describe("derived rules", () => {
-  it("classifies a validation curve by the stated convergence rule", () => {
-    expect(convergence([10, 9, 8]).pattern).toBe("monotone");
-    // +1.1% at epoch 3: below the 2% noise bound.
-    const smooth = convergence([10, 9, 9.1, 8]);
-    expect(smooth.pattern).toBe("smooth");
-    expect(smooth.largestRiseEpoch).toBe(3);
-    expect(smooth.fallingShare).toBeCloseTo(2 / 3, 12);
-    expect(convergence([10, 9, 9.5, 8]).pattern).toBe("noisy");
-    expect(convergence([10, 9.95]).pattern).toBe("flat");
-    expect(convergence([10, 11]).pattern).toBe("rising");
-    expect(convergence([10]).pattern).toBe("single epoch");
-  });
-
-  it("pools reliability bins over runs weighting each bin by its count", () => {
-    const run = (bins: { count: number; meanPredicted: number; observedFrequency: number }[]) =>
-      ({ evaluation: { calibration: { bins: bins.map((b, i) => ({ lower: i / 2, upper: (i + 1) / 2, ...b })) } } }) as unknown as RunResult;
-    const pooled = pooledReliability([
-      run([{ count: 1, meanPredicted: 0.2, observedFrequency: 0 }, { count: 0, meanPredicted: NaN, observedFrequency: NaN }]),
-      run([{ count: 3, meanPredicted: 0.4, observedFrequency: 1 }, { count: 0, meanPredicted: NaN, observedFrequency: NaN }]),
-    ]);
-    expect(pooled[0]!.count).toBe(4);
-    expect(pooled[0]!.meanPredicted).toBeCloseTo((0.2 + 3 * 0.4) / 4, 12);
-    expect(pooled[0]!.observedFrequency).toBeCloseTo(0.75, 12);
-    expect(pooled[1]!.count).toBe(0);
-    expect(Number.isNaN(pooled[1]!.meanPredicted)).toBe(true);
   });
 });

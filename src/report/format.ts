@@ -133,12 +133,6 @@ export function textTable(rows: readonly (readonly string[])[], gap = 2): string
     .join("\n");
 }
 
-/** "a, b and c". */
-export function listing(items: readonly string[]): string {
-  if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-}
-
 /** "1 seed", "5 seeds". */
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;

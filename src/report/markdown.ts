@@ -295,7 +295,7 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   );
   out.push("");
   out.push(underline("DECISION"));
-  out.push(result.recommendation.headline + " ".repeat(80));
+  out.push(wrap(result.recommendation.headline));
   const caution = decisionCaution(result);
   if (caution) out.push(wrap(caution));
   out.push("");

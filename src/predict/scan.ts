@@ -1,0 +1,316 @@
+/**
+ * Scanning a bar series: slide 105-bar windows over raw bars, run the model on each window, decode
+ * each window's span runs and merge them into detections over the whole series (src/predict/merge.ts).
+ *
+ * Windows start every `stride` bars from bar 0; when the last one does not end on the series' last bar,
+ * one more window is aligned to the end, so every bar is covered. Features are computed PER WINDOW from
+ * its own 105 bars exactly as in training (SPEC §2: range EMA, ATR and zigzag restart at the window's
+ * first bar) — never from a running series-wide state, which the model has never seen.
+ *
+ * Decoders, per window:
+ *  - `threshold`: bars with p > threshold, then runs (minus runs shorter than minRunLength). p is the
+ *    sigmoid of the soft head, or the CRF's posterior marginals (forward–backward).
+ *  - `viterbi` (CRF only): the runs of the CRF's best tag path.
+ *  - `single-span`: the one best span of the window (soft: max summed log-odds; CRF: best path with
+ *    exactly one run) — by construction every window yields one, so this decoder always finds something.
+ * Defaults: soft → threshold, CRF → viterbi.
+ *
+ * The hot loop allocates no per-window buffers of its own: the window's bars, the (B, 105, F) feature
+ * batch and the model's activations are allocated once and reused; the feature builder and the decoders
+ * allocate only their small per-window results.
+ */
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { WINDOW_BARS, type Bar } from "../data/window.js";
+import { computeRelativityFeatures } from "../features/index.js";
+import { crfViterbi } from "../model/crf.js";
+import type { JadeCompact } from "../model/jade_compact.js";
+import type { SpanLoss } from "../model/parameters.js";
+import { decodeCrfSpans, decodeSoftSpans, filterRunsByLength, runsFromMask, type Run } from "../model/span_decoding.js";
+import { DetectionMerger, labelProbabilities, type Detection } from "./merge.js";
+import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./predict.js";
+
+/**
+ * Default stride: 26 ≈ 105/4, so every bar is seen by about four windows, at four different positions.
+ * That matters because a window's first bars are its warm-up (EMA, ATR and zigzag restart at bar 0) and
+ * its edges have one-sided BiLSTM context: with stride 26, every bar from bar 26 of the series on is
+ * seen at least once at a position in [26, 51], well inside a window, and the merge averages four
+ * views of each bar. It costs 1/26 of the windows of stride 1 (≈ 15,400 windows for a year of 1-minute
+ * bars). It is also half the reference's ±52-bar overlap shift (SPEC §1).
+ */
+export const DEFAULT_STRIDE = 26;
+
+export const SCAN_DECODERS = ["threshold", "viterbi", "single-span"] as const;
+export type ScanDecoder = (typeof SCAN_DECODERS)[number];
+
+/**
+ * The bars a scan reads: a structural subset of `BarSeries` (src/data/bars.ts), so a series read from a
+ * file and one built in memory both fit. Arrays are per bar, oldest first, all the same length.
+ */
+export interface ScanBars {
+  /** Bar open times, milliseconds since the epoch (UTC); empty or null for none. */
+  timestamps: ArrayLike<number> | null;
+  open: ArrayLike<number>;
+  high: ArrayLike<number>;
+  low: ArrayLike<number>;
+  close: ArrayLike<number>;
+}
+
+export interface ScanOptions {
+  /** Bars between window starts, integer in [1, 105] (default {@link DEFAULT_STRIDE}). */
+  stride?: number;
+  /** Default: soft → threshold, CRF → viterbi. */
+  decoder?: ScanDecoder;
+  /** Threshold decoder: a bar is in a run when p > threshold (default 0.5), in [0, 1]. */
+  threshold?: number;
+  /** Runs shorter than this many bars are dropped per window before merging (default 1: keep all). */
+  minRunLength?: number;
+  /** Windows per forward pass, at most the model's maxBatch (default min(32, maxBatch)). */
+  batchSize?: number;
+  /** Called after every batch with the windows done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What a scan found and what it did. */
+export interface ScanResult {
+  detections: Detection[];
+  loss: SpanLoss;
+  decoder: ScanDecoder;
+  /** The threshold applied (threshold decoder), else null. */
+  threshold: number | null;
+  minRunLength: number;
+  stride: number;
+  batchSize: number;
+  /** Bars in the series. */
+  bars: number;
+  /** Windows scanned. */
+  windows: number;
+  /** Wall time of the scan (features, model, decoding, merge). */
+  seconds: number;
+  windowsPerSecond: number;
+}
+
+/** The default decoder of a span head: threshold for soft, Viterbi for CRF. */
+export function defaultDecoder(loss: SpanLoss): ScanDecoder {
+  return loss === "crf" ? "viterbi" : "threshold";
+}
+
+/**
+ * Window start indices over `barCount` bars: 0, stride, 2·stride, … while the window fits, then one
+ * window aligned to the end (start barCount − windowLength) if the last did not already end there.
+ */
+export function windowStarts(barCount: number, stride: number, windowLength: number = WINDOW_BARS): number[] {
+  if (!Number.isInteger(windowLength) || windowLength < 1) throw new Error(`window length must be a positive integer, got ${windowLength}`);
+  if (!Number.isInteger(stride) || stride < 1 || stride > windowLength) {
+    throw new Error(`stride must be an integer in [1, ${windowLength}] (a larger stride would skip bars), got ${stride}`);
+  }
+  if (!Number.isInteger(barCount) || barCount < windowLength) {
+    throw new Error(`a scan needs at least ${windowLength} bars (one window), got ${barCount}`);
+  }
+  const starts: number[] = [];
+  const last = barCount - windowLength;
+  for (let s = 0; s <= last; s += stride) starts.push(s);
+  if (starts[starts.length - 1] !== last) starts.push(last);
+  return starts;
+}
+
+/** Runs of p > threshold in p[offset, offset + length), window-local. */
+function thresholdRuns(p: Float32Array, offset: number, length: number, threshold: number): Run[] {
+  const runs: Run[] = [];
+  let runStart = -1;
+  for (let t = 0; t < length; t++) {
+    const on = p[offset + t]! > threshold;
+    if (on && runStart < 0) runStart = t;
+    else if (!on && runStart >= 0) {
+      runs.push([runStart, t - 1]);
+      runStart = -1;
+    }
+  }
+  if (runStart >= 0) runs.push([runStart, length - 1]);
+  return runs;
+}
+
+/** Checks the series' arrays: equal lengths, finite prices (named by bar index). */
+function checkBars(bars: ScanBars): number {
+  const n = bars.close.length;
+  for (const [name, values] of [["open", bars.open], ["high", bars.high], ["low", bars.low]] as const) {
+    if (values.length !== n) throw new Error(`bars: ${name} has ${values.length} values but close has ${n}`);
+  }
+  if (bars.timestamps !== null && bars.timestamps.length !== 0 && bars.timestamps.length !== n) {
+    throw new Error(`bars: ${bars.timestamps.length} timestamps for ${n} bars`);
+  }
+  for (const [name, values] of [["open", bars.open], ["high", bars.high], ["low", bars.low], ["close", bars.close]] as const) {
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(values[i]!)) throw new Error(`bars: bar ${i} has a non-finite ${name} (${values[i]})`);
+    }
+  }
+  return n;
+}
+
+/** Resolves and checks the options against the model (throws on a bad value, naming it). */
+export function resolveScanOptions(model: JadeCompact, options: ScanOptions): Required<Omit<ScanOptions, "onProgress">> {
+  const stride = options.stride ?? DEFAULT_STRIDE;
+  const decoder = options.decoder ?? defaultDecoder(model.loss);
+  if (!SCAN_DECODERS.includes(decoder)) throw new Error(`decoder must be one of ${SCAN_DECODERS.join(", ")}, got ${JSON.stringify(decoder)}`);
+  if (decoder === "viterbi" && model.loss !== "crf") {
+    throw new Error("the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span head (use --decoder threshold or single-span)");
+  }
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be a number in [0, 1], got ${threshold}`);
+  const minRunLength = options.minRunLength ?? 1;
+  if (!Number.isInteger(minRunLength) || minRunLength < 1 || minRunLength > model.bars) {
+    throw new Error(`minRunLength must be an integer in [1, ${model.bars}], got ${minRunLength}`);
+  }
+  const batchSize = options.batchSize ?? Math.min(DEFAULT_PREDICT_BATCH, model.maxBatch);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > model.maxBatch) {
+    throw new Error(`batchSize must be an integer in [1, ${model.maxBatch}] (the model's maxBatch), got ${batchSize}`);
+  }
+  if (!Number.isInteger(stride) || stride < 1 || stride > model.bars) {
+    throw new Error(`stride must be an integer in [1, ${model.bars}] (a larger stride would skip bars), got ${stride}`);
+  }
+  return { stride, decoder, threshold, minRunLength, batchSize };
+}
+
+/**
+ * Scans `bars` with `model` (dropout off): slides windows, decodes each, merges the runs into
+ * detections. Deterministic, and independent of the batch size.
+ */
+export function scanBars(model: JadeCompact, bars: ScanBars, options: ScanOptions = {}): ScanResult {
+  const started = performance.now();
+  const { stride, decoder, threshold, minRunLength, batchSize } = resolveScanOptions(model, options);
+  const barCount = checkBars(bars);
+  const length = model.bars;
+  const starts = windowStarts(barCount, stride, length);
+  const position = usesPositionFeature(model);
+  const width = model.dims.features;
+  if (model.dims.classes < 2) throw new Error(`the model has ${model.dims.classes} class logits; detections need 2 (consolidation, retracement)`);
+
+  const merger = new DetectionMerger(barCount, length);
+  // Reused across windows: the window's bars (mutable tuples) and the batch's feature tensor.
+  const windowBars: Bar[] = Array.from({ length }, () => [0, 0, 0, 0] as Bar);
+  const input = new Float32Array(batchSize * length * width);
+  const { open, high, low, close } = bars;
+  const crf = model.loss === "crf" ? model.crfParameters() : undefined;
+
+  for (let first = 0; first < starts.length; first += batchSize) {
+    const batch = Math.min(batchSize, starts.length - first);
+    for (let b = 0; b < batch; b++) {
+      const start = starts[first + b]!;
+      for (let t = 0; t < length; t++) {
+        const bar = windowBars[t]!;
+        const i = start + t;
+        bar[0] = open[i]!;
+        bar[1] = high[i]!;
+        bar[2] = low[i]!;
+        bar[3] = close[i]!;
+      }
+      input.set(computeRelativityFeatures(windowBars, { position }), b * length * width);
+    }
+    const outputs = model.forward(input.subarray(0, batch * length * width), batch, { training: false });
+    // Everything is read from the outputs before the next forward overwrites them.
+    const p = model.spanProbabilities(outputs);
+    let perWindow: (b: number) => Run[];
+    if (decoder === "threshold") {
+      perWindow = (b) => thresholdRuns(p, b * length, length, threshold);
+    } else if (decoder === "viterbi") {
+      const tags = crfViterbi(outputs.spanScores, batch, length, crf!).tags;
+      perWindow = (b) => runsFromMask(tags.subarray(b * length, (b + 1) * length));
+    } else {
+      const spans = crf ? decodeCrfSpans(outputs.spanScores, batch, length, crf) : decodeSoftSpans(p, batch, length);
+      perWindow = (b) => [[spans[b]!.start, spans[b]!.end]];
+    }
+    for (let b = 0; b < batch; b++) {
+      let runs = perWindow(b);
+      if (minRunLength > 1) runs = filterRunsByLength(runs, minRunLength);
+      merger.addWindow(starts[first + b]!, p.subarray(b * length, (b + 1) * length), runs, labelProbabilities(outputs.classLogits, b * model.dims.classes));
+    }
+    options.onProgress?.(first + batch, starts.length);
+  }
+
+  const timestamps = bars.timestamps !== null && bars.timestamps.length === barCount ? bars.timestamps : null;
+  const detections = merger.finish(timestamps, decoder);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    detections,
+    loss: model.loss,
+    decoder,
+    threshold: decoder === "threshold" ? threshold : null,
+    minRunLength,
+    stride,
+    batchSize,
+    bars: barCount,
+    windows: starts.length,
+    seconds,
+    windowsPerSecond: starts.length / Math.max(seconds, 1e-9),
+  };
+}
+
+/** Where a scan's threshold came from. */
+export interface ThresholdSource {
+  threshold: number;
+  /** The compare run's minimum run length (the threshold was chosen with it), or null when not from a run. */
+  minRunLength: number | null;
+  /** In words, for the output file and the console. */
+  source: string;
+  /** True when the threshold was read from a comparison.json. */
+  fromComparison: boolean;
+}
+
+interface ComparisonRunEntry {
+  objective?: unknown;
+  seed?: unknown;
+  runDirectory?: unknown;
+  evaluation?: { minRunLength?: unknown; thresholds?: { threshold?: unknown; source?: unknown }[] };
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/**
+ * The threshold of the checkpoint's compare run, when the checkpoint lives in a compare bundle
+ * (`<bundle>/runs/<objective>-seed<k>/{last,best}.safetensors`, with `<bundle>/comparison.json` listing
+ * the run under `runs[].runDirectory`): that run's `evaluation.thresholds[0].threshold` — chosen by the
+ * best pooled F1 on its TRAINING windows, on the same probabilities a scan thresholds (sigmoid / CRF
+ * posterior marginals) — and the minimum run length it was chosen with. Otherwise 0.5, with the reason.
+ */
+export function comparisonThreshold(checkpoint: string, loss?: SpanLoss): ThresholdSource {
+  const fallback = (reason: string): ThresholdSource => ({
+    threshold: DEFAULT_THRESHOLD,
+    minRunLength: null,
+    source: `default ${DEFAULT_THRESHOLD} (${reason})`,
+    fromComparison: false,
+  });
+  const runDirectory = dirname(resolve(checkpoint));
+  const bundle = resolve(runDirectory, "..", "..");
+  const file = join(bundle, "comparison.json");
+  if (!existsSync(file)) return fallback(`no comparison.json two folders above the checkpoint, so it is not in a compare bundle`);
+  let parsed: { runs?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as { runs?: unknown };
+  } catch (error) {
+    return fallback(`${file} could not be read: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed.runs)) return fallback(`${file} has no runs list`);
+  const entry = (parsed.runs as ComparisonRunEntry[]).find(
+    (run) => typeof run?.runDirectory === "string" && samePath(resolve(bundle, run.runDirectory), runDirectory),
+  );
+  const where = relative(bundle, runDirectory) || ".";
+  if (!entry) return fallback(`${file} lists no run in ${where}`);
+  if (loss !== undefined && typeof entry.objective === "string" && entry.objective !== loss) {
+    return fallback(`${file} says run ${where} is ${entry.objective}, but the checkpoint has the ${loss} head`);
+  }
+  const choice = entry.evaluation?.thresholds?.[0];
+  const threshold = choice?.threshold;
+  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
+    return fallback(`${file}: run ${where} has no evaluation.thresholds[0].threshold in [0, 1]`);
+  }
+  const minRun = entry.evaluation?.minRunLength;
+  return {
+    threshold,
+    minRunLength: typeof minRun === "number" && Number.isInteger(minRun) && minRun >= 1 ? minRun : null,
+    source: `compare run ${where} in ${file} (chosen by best pooled F1 on that run's training windows)`,
+    fromComparison: true,
+  };
+}
