@@ -8,6 +8,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { registerModelCommand } from "./model.js";
 import { registerDataCommands } from "./data.js";
+import { registerWindowsCommand } from "./windows.js";
 import { registerFeaturesCommand } from "./features.js";
 import { registerPredictCommand } from "./predict.js";
 import { registerSynthCommands } from "./synth.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .version(packageVersion());
   registerModelCommand(program);
   registerDataCommands(program);
+  registerWindowsCommand(program);
   registerSynthCommands(program);
   registerFeaturesCommand(program);
   registerPredictCommand(program);

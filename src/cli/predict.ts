@@ -1,21 +1,284 @@
 /**
- * `spanlab predict --checkpoint F [--data F] --out F.json`: run a checkpoint over a window file and write,
- * per window, the per-bar span probabilities, the decoded paths and span, class probabilities and
- * pointers (see src/predict/predict.ts), with a one-line summary on stdout.
+ * `spanlab predict`, two inputs:
+ *
+ *  - `--data F` (windows; the bundled dataset by default) `--out F.json`: per window, the per-bar span
+ *    probabilities, the decoded paths and span, class probabilities and pointers (src/predict/predict.ts),
+ *    with a one-line summary on stdout.
+ *  - `--bars F` (raw bars, CSV or Parquet) `--out F.csv|F.json`: slide 105-bar windows over the bars,
+ *    decode each, merge the runs into detections (src/predict/scan.ts, src/predict/merge.ts) and write
+ *    one detection per row (CSV) or a JSON report; prints the column mapping, windows scanned,
+ *    detections found and windows per second.
  */
 import type { Command } from "commander";
+import { extname } from "node:path";
+import cliProgress from "cli-progress";
+import { describeBars, formatInterval, formatTimestamp, readBars, type BarSeries } from "../data/bars.js";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import type { SpanLoss } from "../model/parameters.js";
+import type { Detection } from "../predict/merge.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, predictFile, type PredictionReport } from "../predict/predict.js";
+import {
+  comparisonThreshold,
+  DEFAULT_STRIDE,
+  defaultDecoder,
+  resolveScanOptions,
+  scanBars,
+  SCAN_DECODERS,
+  type ScanDecoder,
+  type ScanResult,
+} from "../predict/scan.js";
+import { toCsv } from "../report/csv.js";
 import { assertWritable, writeFileAtomic } from "../util/files.js";
 import { defaultDataPath } from "../util/package.js";
 
 interface PredictFlags {
   checkpoint: string;
   data?: string;
+  bars?: string;
   out: string;
-  threshold: string;
+  threshold?: string;
   batchSize: string;
   skipInvalid: boolean;
+  stride?: string;
+  decoder?: string;
+  minRunLength?: string;
+  allowGaps: boolean;
   force: boolean;
+}
+
+/** The columns of the detections CSV, one detection per row. */
+export const DETECTION_CSV_HEADER = [
+  "start_index",
+  "end_index",
+  "start_time",
+  "end_time",
+  "length",
+  "confidence",
+  "peak_probability",
+  "predicted_class",
+  "p_consolidation",
+  "p_retracement",
+  "windows",
+  "windows_covering",
+  "decoder",
+] as const;
+
+/** The detections as CSV (RFC 4180, header first; empty times when the bars have none). */
+export function detectionsCsv(detections: readonly Detection[]): string {
+  return toCsv(
+    DETECTION_CSV_HEADER,
+    detections.map((d) => [
+      d.start_index,
+      d.end_index,
+      d.start_time ?? "",
+      d.end_time ?? "",
+      d.length,
+      d.confidence,
+      d.peak_probability,
+      d.predicted_class,
+      d.class_probabilities.consolidation,
+      d.class_probabilities.retracement,
+      d.windows,
+      d.windows_covering,
+      d.decoder,
+    ]),
+  );
+}
+
+/** The JSON file `spanlab predict --bars` writes. */
+export interface DetectionReport {
+  checkpoint: string;
+  loss_type: SpanLoss;
+  bars: {
+    source: string;
+    mapping: BarSeries["mapping"];
+    count: number;
+    /** First and last bar times, ISO-8601 UTC. */
+    from: string;
+    to: string;
+    interval: string;
+    gaps: number;
+    /** Gap-free stretches shorter than a window: not scanned (inclusive bar ranges). */
+    skipped_segments: ScanResult["skippedSegments"];
+  };
+  decoding: {
+    decoder: ScanDecoder;
+    /** The threshold applied (threshold decoder), else null. */
+    threshold: number | null;
+    /** Where the threshold came from: --threshold, the checkpoint's compare run, or the 0.5 default (and why). */
+    threshold_source: string;
+    min_run_length: number;
+    min_run_length_source: string;
+    stride: number;
+    window_bars: number;
+    windows: number;
+    segments: number;
+    batch_size: number;
+    /** What each decoder, probability and merge field means. */
+    description: Record<string, string>;
+  };
+  detections: Detection[];
+}
+
+/** Field descriptions written into the JSON report so it explains itself. */
+function scanDescription(loss: SpanLoss, decoder: ScanDecoder): Record<string, string> {
+  const probabilities = loss === "crf" ? "CRF posterior marginal p(in span) per bar (forward–backward)" : "sigmoid of the soft span head per bar";
+  const decoders: Record<ScanDecoder, string> = {
+    threshold: `per window, runs of bars with p > threshold (p: ${probabilities}), minus runs shorter than min_run_length`,
+    viterbi: "per window, the runs of the CRF's best tag path (Viterbi), minus runs shorter than min_run_length",
+    "single-span": "per window, the one best span (soft: max summed log-odds; CRF: best path with exactly one run) — every window yields one",
+  };
+  return {
+    windows: "105-bar windows every `stride` bars, plus one aligned to the end of each gap-free segment; features from each window's own bars (SPEC §2); no window crosses a gap",
+    decoder: decoders[decoder],
+    merge: "window-local runs mapped to bar indices; runs that overlap or touch (no bar between them) merge, transitively; never across a gap",
+    probability: `${probabilities}, averaged over every window covering the bar`,
+    confidence: "mean over the detection's bars of that averaged probability; peak_probability: its max",
+    class: "two-way softmax of the label logits (consolidation, retracement) per window, averaged over the windows contributing a run; predicted_class is the larger",
+    windows_field: "windows: windows that contributed a run to the detection; windows_covering: windows containing any of its bars",
+    indices: "start_index, end_index: 0-based rows of the bars file (in time order), inclusive; times are those bars' timestamps, ISO-8601 UTC",
+  };
+}
+
+function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer in [1, ${max}]`;
+    throw new Error(`${flag} must be ${range}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function parseThreshold(text: string): number {
+  const threshold = Number(text);
+  if (text.trim() === "" || !(threshold >= 0 && threshold <= 1)) {
+    throw new Error(`--threshold must be a number in [0, 1], got ${JSON.stringify(text)}`);
+  }
+  return threshold;
+}
+
+/** A progress bar on a terminal for long scans; nothing otherwise (pipes and logs get the summary line). */
+function scanProgress(): { onProgress?: (done: number, total: number) => void; stop(): void } {
+  if (!process.stderr.isTTY) return { stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: "scan |{bar}| {value}/{total} windows  ETA {eta_formatted}", hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress(done, total) {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/** `spanlab predict --bars`: everything after the flags were read. */
+async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<void> {
+  if (flags.skipInvalid) throw new Error("--skip-invalid applies to --data (windows); bars files are refused with every problem listed");
+  const format = extname(flags.out).toLowerCase();
+  if (format !== ".csv" && format !== ".json") {
+    throw new Error(`--out must end in .csv (one detection per row) or .json (detections with the bars and decoding used), got ${JSON.stringify(flags.out)}`);
+  }
+  const batchSize = positiveInteger("--batch-size", flags.batchSize);
+  const stride = flags.stride === undefined ? DEFAULT_STRIDE : positiveInteger("--stride", flags.stride, 105);
+  if (flags.decoder !== undefined && !(SCAN_DECODERS as readonly string[]).includes(flags.decoder)) {
+    throw new Error(`--decoder must be one of ${SCAN_DECODERS.join(", ")}, got ${JSON.stringify(flags.decoder)}`);
+  }
+  const explicitThreshold = flags.threshold === undefined ? undefined : parseThreshold(flags.threshold);
+  const explicitMinRun = flags.minRunLength === undefined ? undefined : positiveInteger("--min-run-length", flags.minRunLength, 105);
+  // Refuse before the work, so a long scan never ends in a refusal.
+  assertWritable(flags.out, flags.force);
+
+  const { model } = loadCheckpoint(flags.checkpoint, { maxBatch: batchSize });
+  const decoder = (flags.decoder as ScanDecoder | undefined) ?? defaultDecoder(model.loss);
+  let threshold = DEFAULT_THRESHOLD;
+  let thresholdSource: string;
+  let minRunLength = explicitMinRun ?? 1;
+  let minRunSource = explicitMinRun !== undefined ? "--min-run-length" : "default 1 (keep every run)";
+  if (decoder !== "threshold") {
+    if (explicitThreshold !== undefined) throw new Error(`--threshold applies to the threshold decoder; the ${decoder} decoder does not threshold`);
+    thresholdSource = `not used by the ${decoder} decoder`;
+  } else if (explicitThreshold !== undefined) {
+    threshold = explicitThreshold;
+    thresholdSource = "--threshold";
+  } else {
+    const choice = comparisonThreshold(flags.checkpoint, model.loss);
+    threshold = choice.threshold;
+    thresholdSource = choice.source;
+    if (explicitMinRun === undefined && choice.minRunLength !== null) {
+      minRunLength = choice.minRunLength;
+      minRunSource = "the compare run (the threshold was chosen with it)";
+    }
+  }
+  // Check the options against the model (e.g. viterbi on a soft head) before reading a large file.
+  resolveScanOptions(model, { stride, decoder, threshold, minRunLength, batchSize });
+
+  const bars = await readBars(flags.bars, { allowGaps: flags.allowGaps });
+  process.stdout.write(describeBars(bars) + "\n");
+  const progress = scanProgress();
+  let result: ScanResult;
+  try {
+    result = scanBars(model, bars, { stride, decoder, threshold, minRunLength, batchSize, ...(progress.onProgress ? { onProgress: progress.onProgress } : {}) });
+  } finally {
+    progress.stop();
+  }
+
+  const n = bars.timestamps.length;
+  if (format === ".csv") {
+    writeFileAtomic(flags.out, detectionsCsv(result.detections));
+  } else {
+    const report: DetectionReport = {
+      checkpoint: flags.checkpoint,
+      loss_type: model.loss,
+      bars: {
+        source: bars.source,
+        mapping: bars.mapping,
+        count: n,
+        from: formatTimestamp(bars.timestamps[0]!),
+        to: formatTimestamp(bars.timestamps[n - 1]!),
+        interval: formatInterval(bars.intervalMs),
+        gaps: bars.gaps.length,
+        skipped_segments: result.skippedSegments,
+      },
+      decoding: {
+        decoder: result.decoder,
+        threshold: result.threshold,
+        threshold_source: thresholdSource,
+        min_run_length: result.minRunLength,
+        min_run_length_source: minRunSource,
+        stride: result.stride,
+        window_bars: model.bars,
+        windows: result.windows,
+        segments: result.segments,
+        batch_size: result.batchSize,
+        description: scanDescription(model.loss, result.decoder),
+      },
+      detections: result.detections,
+    };
+    writeFileAtomic(flags.out, JSON.stringify(report, null, 1) + "\n");
+  }
+  process.stdout.write(formatScanSummary(flags.out, result, thresholdSource) + "\n");
+}
+
+/** The lines printed after a scan: decoding used, windows, detections, throughput. */
+export function formatScanSummary(out: string, result: ScanResult, thresholdSource: string): string {
+  const decoding =
+    result.decoder === "threshold" ? `threshold decoder, p > ${result.threshold} (${thresholdSource})` : `${result.decoder} decoder`;
+  const skipped = result.skippedSegments.length > 0
+    ? `; ${result.skippedSegments.length} gap-free stretch(es) shorter than a window not scanned (${result.skippedSegments.reduce((s, g) => s + g.bars, 0)} bars)`
+    : "";
+  return [
+    `decoding: ${result.loss} head, ${decoding}, min run length ${result.minRunLength}, stride ${result.stride}`,
+    `scanned ${result.windows} windows over ${result.bars} bars (${result.segments} segment(s))${skipped} in ${result.seconds.toFixed(2)} s: ${result.windowsPerSecond.toFixed(0)} windows/s`,
+    `${out}: ${result.detections.length} detection(s)`,
+  ].join("\n");
 }
 
 /** The summary line: windows, head, mean in-span probability and decoded spans hitting the truth. */
@@ -31,19 +294,41 @@ export function formatPredictionSummary(out: string, report: PredictionReport): 
 export function registerPredictCommand(program: Command): void {
   program
     .command("predict")
-    .description("predict the expansion span of every window with a checkpoint; write per-bar probabilities and decoded spans as JSON")
+    .description(
+      "predict with a checkpoint: on windows (--data; per-bar probabilities and decoded spans as JSON), " +
+        "or on raw bars (--bars; slide windows, decode, merge into detections; CSV or JSON)",
+    )
     .requiredOption("--checkpoint <file>", "model checkpoint (.safetensors: spanlab's, or a PyTorch state dict)")
-    .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
-    .requiredOption("--out <file>", "output JSON file")
-    .option("--threshold <p>", "threshold path: bars with probability > p", String(DEFAULT_THRESHOLD))
+    .option("--data <file>", "window file (.parquet or .jsonl); default when --bars is not given: the bundled dataset")
+    .option("--bars <file>", "raw bars (.csv or .parquet: timestamp, open, high, low, close[, volume]) to scan for expansions")
+    .requiredOption("--out <file>", "output file: JSON for --data; .csv or .json for --bars")
+    .option(
+      "--threshold <p>",
+      `threshold decoding: bars with probability > p (default: --data ${DEFAULT_THRESHOLD}; --bars the checkpoint's compare-run threshold, else ${DEFAULT_THRESHOLD})`,
+    )
     .option("--batch-size <n>", "windows per forward pass", String(DEFAULT_PREDICT_BATCH))
-    .option("--skip-invalid", "drop invalid windows (written to a rejects file) instead of refusing the file", false)
+    .option("--skip-invalid", "--data: drop invalid windows (written to a rejects file) instead of refusing the file", false)
+    .option("--stride <n>", `--bars: bars between window starts, 1–105 (default ${DEFAULT_STRIDE}: each bar seen by ~4 windows)`)
+    .option("--decoder <name>", `--bars: ${SCAN_DECODERS.join(" | ")} (default: soft threshold, CRF viterbi)`)
+    .option("--min-run-length <n>", "--bars: drop per-window runs shorter than n bars (default: the compare run's, else 1)")
+    .option("--allow-gaps", "--bars: accept gaps in the bars (windows never cross one)", false)
     .option("--force", "replace --out if it exists", false)
     .action(async (flags: PredictFlags) => {
-      const threshold = Number(flags.threshold);
-      if (flags.threshold.trim() === "" || !(threshold >= 0 && threshold <= 1)) {
-        throw new Error(`--threshold must be a number in [0, 1], got ${JSON.stringify(flags.threshold)}`);
+      if (flags.data !== undefined && flags.bars !== undefined) {
+        throw new Error("--data and --bars are different inputs (a window file vs raw bars to scan); give one of them");
       }
+      if (flags.bars !== undefined) {
+        await predictOnBars({ ...flags, bars: flags.bars });
+        return;
+      }
+      const barsOnly = [
+        ["--stride", flags.stride !== undefined],
+        ["--decoder", flags.decoder !== undefined],
+        ["--min-run-length", flags.minRunLength !== undefined],
+        ["--allow-gaps", flags.allowGaps],
+      ] as const;
+      for (const [flag, given] of barsOnly) if (given) throw new Error(`${flag} applies to --bars (scanning raw bars), not to windows`);
+      const threshold = parseThreshold(flags.threshold ?? String(DEFAULT_THRESHOLD));
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(flags.batchSize)}`);

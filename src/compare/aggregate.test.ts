@@ -51,7 +51,10 @@ describe("winner rules", () => {
     expect(recommend([m("f1_native", "not established"), m("iou_single_span", "soft")], 5).decision).toBe("soft");
     const undecided = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 5);
     expect(undecided.decision).toBe("undecided");
-    expect(recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 1).headline).toMatch(/single run/);
+    const single = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 1);
+    expect(single.headline).toMatch(/single run/);
+    expect(single.reasons[0]).toBe("f1_native: soft 0.400, CRF 0.300; soft − CRF 0.100");
+    expect(undecided.reasons[0]).toBe("f1_native: soft 0.400 [0.300, 0.500], CRF 0.300 [0.200, 0.400]; soft − CRF 0.100 [0.050, 0.150]");
   });
 });
 

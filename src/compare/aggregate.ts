@@ -219,9 +219,11 @@ export function recommend(metrics: readonly MetricComparison[], seeds: number): 
     "If the primary difference is not established, the single-span decoder's mean IoU decides under the same rule.",
     "If neither is established, no objective is recommended on the evidence; loss values and loss reductions never decide (their scales differ).",
   ];
+  // One seed has no interval: print the plain value rather than a degenerate [x, x].
+  const withInterval = (mean: number, low: number, high: number) => (seeds > 1 ? `${fmt(mean)} [${fmt(low)}, ${fmt(high)}]` : fmt(mean));
   const describe = (m: MetricComparison) =>
-    `${m.label}: soft ${fmt(m.soft!.mean)} [${fmt(m.soft!.low)}, ${fmt(m.soft!.high)}], CRF ${fmt(m.crf!.mean)} [${fmt(m.crf!.low)}, ${fmt(m.crf!.high)}]` +
-    (m.difference ? `; soft − CRF ${fmt(m.difference.mean)} [${fmt(m.difference.low)}, ${fmt(m.difference.high)}]` : "");
+    `${m.label}: soft ${withInterval(m.soft!.mean, m.soft!.low, m.soft!.high)}, CRF ${withInterval(m.crf!.mean, m.crf!.low, m.crf!.high)}` +
+    (m.difference ? `; soft − CRF ${withInterval(m.difference.mean, m.difference.low, m.difference.high)}` : "");
   const reasons = [describe(primary), describe(secondary)];
   for (const key of ["separation", "strict_f1_single_span", "ece"]) {
     const m = byKey.get(key);

@@ -65,14 +65,16 @@ export interface CompareOutcome {
 
 const COMPARE_CONFIG = "compare_config.json";
 
-interface StoredCompareConfig {
+/** What `compare_config.json` holds: enough to resume or re-evaluate the comparison. */
+export interface StoredCompareConfig {
   spanlab_version: string;
   data: string;
   data_sha256: string;
   protocol: ComparisonProtocol;
 }
 
-function resolveProtocol(options: CompareOptions): ComparisonProtocol {
+/** The full protocol of a comparison from its options (the reference protocol overrides what it fixes). */
+export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   const reference = options.referenceProtocol ?? false;
   const seedCount = reference ? 1 : options.seeds ?? DEFAULT_SEEDS;
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--seeds must be a positive integer, got ${seedCount}`);
@@ -100,7 +102,8 @@ function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   };
 }
 
-function runConfig(protocol: ComparisonProtocol, data: string, objective: Objective, seed: number): TrainConfigInput {
+/** The training configuration of one run of a comparison. */
+export function runConfig(protocol: ComparisonProtocol, data: string, objective: Objective, seed: number): TrainConfigInput {
   return {
     loss: objective,
     data,
@@ -118,6 +121,11 @@ function runConfig(protocol: ComparisonProtocol, data: string, objective: Object
 
 function runLabel(objective: Objective, seed: number): string {
   return `${objective}-seed${seed}`;
+}
+
+/** Every run of a comparison, seed-major, with its folder under `<bundle>/runs/`. */
+export function runPlan(bundleDirectory: string, protocol: Pick<ComparisonProtocol, "seeds">): { objective: Objective; seed: number; directory: string }[] {
+  return protocol.seeds.flatMap((seed) => OBJECTIVES.map((objective) => ({ objective, seed, directory: join(bundleDirectory, "runs", runLabel(objective, seed)) })));
 }
 
 /** The records of a finished run, or null when the run is missing or incomplete. */
@@ -160,8 +168,7 @@ export async function resumeComparison(bundleDirectory: string, options: Pick<Co
 async function runComparison(bundleDirectory: string, stored: StoredCompareConfig, options: CompareOptions): Promise<CompareOutcome> {
   const { protocol, data } = stored;
   const message = options.onMessage ?? (() => {});
-  const runsRoot = join(bundleDirectory, "runs");
-  const plan = protocol.seeds.flatMap((seed) => OBJECTIVES.map((objective) => ({ objective, seed, directory: join(runsRoot, runLabel(objective, seed)) })));
+  const plan = runPlan(bundleDirectory, protocol);
 
   // Train what is missing; resume what was interrupted; keep what is done.
   const pending = plan.filter((run) => completedRecords(run.directory, protocol.epochs) === null);
@@ -179,6 +186,24 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
     });
   }
 
+  const { result, examples } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
+  message("writing the analysis bundle");
+  const files = await writeBundle(result, bundleDirectory, { examples });
+  return { bundleDirectory, result, files };
+}
+
+/**
+ * Evaluates the finished runs under `<bundle>/runs/`, aggregates them and writes `comparison.json`:
+ * everything `compare` does after training, shared with anything that trains runs another way.
+ */
+export async function assembleComparison(
+  bundleDirectory: string,
+  stored: StoredCompareConfig,
+  options: { onMessage?: (message: string) => void; exampleCount?: number } = {},
+): Promise<{ result: ComparisonResult; examples: ExampleWindow[] }> {
+  const { protocol, data } = stored;
+  const message = options.onMessage ?? (() => {});
+  const plan = runPlan(bundleDirectory, protocol);
   message("evaluating every run on its validation windows");
   const report = await loadWindowsReport(data, {});
   const windows = report.windows;
@@ -226,10 +251,7 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
     recommendation: recommend(metrics, protocol.seeds.length),
   };
   writeFileAtomic(join(bundleDirectory, "comparison.json"), JSON.stringify(result, null, 1) + "\n");
-  message("writing the analysis bundle");
-  const examples = exampleWindows(windows, exampleIndices, examplePredictions);
-  const files = await writeBundle(result, bundleDirectory, { examples });
-  return { bundleDirectory, result, files };
+  return { result, examples: exampleWindows(windows, exampleIndices, examplePredictions, options.exampleCount ?? 6) };
 }
 
 /** The rule baseline on every seed's split, with across-seed statistics. */
@@ -266,9 +288,9 @@ export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: Co
   };
 }
 
-/** Up to six validation windows of the first seed, spread over the validation set, with both objectives' output. */
-function exampleWindows(windows: readonly Window[], indices: readonly number[], predictions: Map<Objective, ReturnType<typeof predict>>): ExampleWindow[] {
-  const count = Math.min(6, indices.length);
+/** Up to `wanted` validation windows of the first seed, spread over the validation set, with both objectives' output. */
+function exampleWindows(windows: readonly Window[], indices: readonly number[], predictions: Map<Objective, ReturnType<typeof predict>>, wanted: number): ExampleWindow[] {
+  const count = Math.min(wanted, indices.length);
   const picks = Array.from({ length: count }, (_, k) => Math.floor((k * indices.length) / count));
   return picks.map((position) => {
     const window = windows[indices[position]!]!;

@@ -10,7 +10,8 @@
  *     two runs merge when they OVERLAP OR TOUCH — the next run's start ≤ the current detection's end + 1.
  *     Merging is transitive (a chain of touching runs is one detection), so a detection is a maximal
  *     union of runs; a run cut by a window's edge is joined to the same expansion seen whole by the next
- *     window. Two runs with at least one bar between them that no run covers stay separate.
+ *     window. Two runs with at least one bar between them that no run covers stay separate, and runs on
+ *     either side of a segment break (a gap in the bars: no window crosses one) never merge.
  *  3. **Per-bar probability.** Every bar's probability p̄(t) is the MEAN of p(t) over every window that
  *     covered bar t (whether or not that window put the bar in a run), so a bar flagged by one window
  *     of four, at low probability in the other three, gets a low p̄.
@@ -96,19 +97,24 @@ export class DetectionMerger {
   private readonly runStarts: number[] = [];
   private readonly runEnds: number[] = [];
   private readonly runWindows: number[] = [];
+  private readonly breaks: Set<number>;
 
   /**
    * @param barCount Bars in the whole series.
    * @param windowLength Bars per window (105 for the model; any positive length here).
+   * @param breaks Bar indices that start a new segment (the first bar after a gap): no window may
+   *   cross one, and runs touching across one are not merged.
    */
   constructor(
     readonly barCount: number,
     readonly windowLength: number,
+    breaks: readonly number[] = [],
   ) {
     if (!Number.isInteger(barCount) || barCount < 1) throw new Error(`barCount must be a positive integer, got ${barCount}`);
     if (!Number.isInteger(windowLength) || windowLength < 1 || windowLength > barCount) {
       throw new Error(`windowLength must be an integer in [1, ${barCount}] (the bar count), got ${windowLength}`);
     }
+    this.breaks = new Set(breaks);
     this.probabilitySum = new Float64Array(barCount);
     this.coverage = new Uint32Array(barCount);
   }
@@ -131,6 +137,9 @@ export class DetectionMerger {
       throw new Error(`window start ${start} puts the window outside bars [0, ${this.barCount - 1}]`);
     }
     if (probabilities.length < length) throw new Error(`window at ${start}: ${probabilities.length} probabilities for ${length} bars`);
+    if (this.breaks.size > 0) for (let t = 1; t < length; t++) {
+      if (this.breaks.has(start + t)) throw new Error(`window at ${start} crosses the segment break at bar ${start + t}`);
+    }
     const window = this.windowStarts.length;
     this.windowStarts.push(start);
     this.classSums.push(classProbabilities[0], classProbabilities[1]);
@@ -203,8 +212,9 @@ export class DetectionMerger {
       };
       take(order[i]!);
       i++;
-      // Overlap or touch: the next run starts at most one bar after the current end.
-      while (i < runCount && this.runStarts[order[i]!]! <= end + 1) {
+      // Overlap or touch: the next run starts at most one bar after the current end (and does not
+      // start a new segment: touching across a gap is not touching in time).
+      while (i < runCount && (this.runStarts[order[i]!]! <= end || (this.runStarts[order[i]!]! === end + 1 && !this.breaks.has(end + 1)))) {
         end = Math.max(end, this.runEnds[order[i]!]!);
         take(order[i]!);
         i++;
@@ -259,9 +269,9 @@ export interface WindowRuns {
 /** {@link DetectionMerger} in one call: merge `windows` over `barCount` bars. */
 export function mergeWindowRuns(
   windows: readonly WindowRuns[],
-  options: { barCount: number; windowLength: number; timestamps?: ArrayLike<number> | null; decoder: string },
+  options: { barCount: number; windowLength: number; timestamps?: ArrayLike<number> | null; decoder: string; breaks?: readonly number[] },
 ): Detection[] {
-  const merger = new DetectionMerger(options.barCount, options.windowLength);
+  const merger = new DetectionMerger(options.barCount, options.windowLength, options.breaks ?? []);
   for (const w of windows) merger.addWindow(w.start, w.probabilities, w.runs, w.classProbabilities);
   return merger.finish(options.timestamps ?? null, options.decoder);
 }

@@ -3,7 +3,10 @@
  * each window's span runs and merge them into detections over the whole series (src/predict/merge.ts).
  *
  * Windows start every `stride` bars from bar 0; when the last one does not end on the series' last bar,
- * one more window is aligned to the end, so every bar is covered. Features are computed PER WINDOW from
+ * one more window is aligned to the end, so every bar is covered. A series with gaps (accepted with
+ * --allow-gaps) is cut at each gap into segments, scanned separately: no window crosses a gap (a window
+ * across a weekend is not 105 consecutive bars, and training windows never cross one), and a segment
+ * shorter than a window cannot be scanned — it is reported in `skippedSegments`, never silently dropped. Features are computed PER WINDOW from
  * its own 105 bars exactly as in training (SPEC §2: range EMA, ATR and zigzag restart at the window's
  * first bar) — never from a running series-wide state, which the model has never seen.
  *
@@ -54,6 +57,8 @@ export interface ScanBars {
   high: ArrayLike<number>;
   low: ArrayLike<number>;
   close: ArrayLike<number>;
+  /** Gaps in time (BarSeries.gaps): `index` is the first bar after each gap. Absent: no gaps. */
+  gaps?: readonly { index: number }[];
 }
 
 export interface ScanOptions {
@@ -85,6 +90,10 @@ export interface ScanResult {
   bars: number;
   /** Windows scanned. */
   windows: number;
+  /** Gap-free segments of the series (1 without gaps). */
+  segments: number;
+  /** Segments shorter than a window, not scanned: inclusive bar ranges. */
+  skippedSegments: { start: number; end: number; bars: number }[];
   /** Wall time of the scan (features, model, decoding, merge). */
   seconds: number;
   windowsPerSecond: number;
@@ -112,6 +121,47 @@ export function windowStarts(barCount: number, stride: number, windowLength: num
   for (let s = 0; s <= last; s += stride) starts.push(s);
   if (starts[starts.length - 1] !== last) starts.push(last);
   return starts;
+}
+
+/** A gap-free stretch of bars [start, end), scanned on its own. */
+export interface Segment {
+  start: number;
+  end: number;
+}
+
+/** The gap-free segments of `barCount` bars cut at `breaks` (indices of the first bar after each gap). */
+export function segmentsOf(barCount: number, breaks: readonly number[] = []): Segment[] {
+  const cuts = [...new Set(breaks)].sort((a, b) => a - b);
+  for (const cut of cuts) {
+    if (!Number.isInteger(cut) || cut < 1 || cut >= barCount) throw new Error(`gap index ${cut} is not a bar index in [1, ${barCount - 1}]`);
+  }
+  const bounds = [0, ...cuts, barCount];
+  return bounds.slice(1).map((end, k) => ({ start: bounds[k]!, end }));
+}
+
+/**
+ * Window starts over every segment long enough for a window ({@link windowStarts} within each, shifted
+ * to global indices), and the segments too short to scan.
+ */
+export function scanPlan(barCount: number, stride: number, windowLength: number, breaks: readonly number[] = []): { starts: number[]; skipped: Segment[]; segments: number } {
+  const starts: number[] = [];
+  const skipped: Segment[] = [];
+  const segments = segmentsOf(barCount, breaks);
+  for (const segment of segments) {
+    const bars = segment.end - segment.start;
+    if (bars < windowLength) {
+      skipped.push(segment);
+      continue;
+    }
+    for (const s of windowStarts(bars, stride, windowLength)) starts.push(segment.start + s);
+  }
+  if (starts.length === 0) {
+    throw new Error(
+      `a scan needs at least ${windowLength} consecutive bars (one window); ` +
+        (breaks.length > 0 ? `no gap-free stretch of the ${barCount} bars is that long` : `got ${barCount}`),
+    );
+  }
+  return { starts, skipped, segments: segments.length };
 }
 
 /** Runs of p > threshold in p[offset, offset + length), window-local. */
@@ -180,12 +230,13 @@ export function scanBars(model: JadeCompact, bars: ScanBars, options: ScanOption
   const { stride, decoder, threshold, minRunLength, batchSize } = resolveScanOptions(model, options);
   const barCount = checkBars(bars);
   const length = model.bars;
-  const starts = windowStarts(barCount, stride, length);
+  const breaks = (bars.gaps ?? []).map((gap) => gap.index);
+  const { starts, skipped, segments } = scanPlan(barCount, stride, length, breaks);
   const position = usesPositionFeature(model);
   const width = model.dims.features;
   if (model.dims.classes < 2) throw new Error(`the model has ${model.dims.classes} class logits; detections need 2 (consolidation, retracement)`);
 
-  const merger = new DetectionMerger(barCount, length);
+  const merger = new DetectionMerger(barCount, length, breaks);
   // Reused across windows: the window's bars (mutable tuples) and the batch's feature tensor.
   const windowBars: Bar[] = Array.from({ length }, () => [0, 0, 0, 0] as Bar);
   const input = new Float32Array(batchSize * length * width);
@@ -240,6 +291,8 @@ export function scanBars(model: JadeCompact, bars: ScanBars, options: ScanOption
     batchSize,
     bars: barCount,
     windows: starts.length,
+    segments,
+    skippedSegments: skipped.map(({ start, end }) => ({ start, end: end - 1, bars: end - start })),
     seconds,
     windowsPerSecond: starts.length / Math.max(seconds, 1e-9),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../compare/types.js";
-import { convergence, pooledReliability } from "./analysis.js";
+import type { ComparisonResult, RunResult } from "../compare/types.js";
+import { convergence, decisionCaution, pooledReliability, readiness, versusRuleBaseline } from "./analysis.js";
 
 describe("derived rules", () => {
   it("classifies a validation curve by the stated convergence rule", () => {
@@ -28,5 +28,43 @@ describe("derived rules", () => {
     expect(pooled[0]!.observedFrequency).toBeCloseTo(0.75, 12);
     expect(pooled[1]!.count).toBe(0);
     expect(Number.isNaN(pooled[1]!.meanPredicted)).toBe(true);
+  });
+});
+
+describe("rules against the baselines", () => {
+  /** A comparison with only what readiness and the rule-baseline verdict read. */
+  function comparison(seeds: number[], soft: [number, number, number], crf: [number, number, number], rule: [number, number, number], trivial: number): ComparisonResult {
+    const stats = ([mean, low, high]: [number, number, number]) => ({ values: [mean], mean, std: 0, low, high });
+    const run = (objective: "soft" | "crf", seed: number) => ({
+      objective,
+      seed,
+      evaluation: { baselines: { allPositive: { f1: trivial }, priorRate: { f1: trivial / 2 } } },
+    });
+    return {
+      protocol: { seeds },
+      runs: seeds.flatMap((seed) => [run("soft", seed), run("crf", seed)]),
+      metrics: [{ key: "f1_native", soft: stats(soft), crf: stats(crf) }],
+      ruleBaseline: { metrics: { f1: stats(rule) } },
+      recommendation: { decision: "soft" },
+    } as unknown as ComparisonResult;
+  }
+
+  it("calls an objective ready only when its whole interval clears the best trivial baseline", () => {
+    const result = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.12, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
+    expect(readiness(result, "soft").state).toBe("ready");
+    expect(readiness(result, "crf").state).toBe("not established");
+    expect(readiness(comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.08, 0.05, 0.09], [0.5, 0.4, 0.6], 0.1), "crf").state).toBe("not ready");
+    // One seed never establishes readiness.
+    expect(readiness(comparison([1], [0.3, 0.3, 0.3], [0, 0, 0], [0.5, 0.5, 0.5], 0.1), "soft").state).toBe("not established");
+  });
+
+  it("cautions when the recommended objective is below the rule detector", () => {
+    const below = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
+    expect(versusRuleBaseline(below, "soft")).toBe("below");
+    expect(decisionCaution(below)).toMatch(/below the transparent rule detector's \(rule baseline 0\.500 \[0\.450, 0\.550\]\)/);
+    const overlapping = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.32, 0.3, 0.4], 0.1);
+    expect(versusRuleBaseline(overlapping, "soft")).toBe("overlapping");
+    expect(decisionCaution(overlapping)).toBeNull();
+    expect(versusRuleBaseline(comparison([1, 2, 3], [0.6, 0.55, 0.65], [0, 0, 0], [0.32, 0.3, 0.4], 0.1), "soft")).toBe("above");
   });
 });

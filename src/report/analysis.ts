@@ -10,7 +10,7 @@ import type { ReliabilityBin } from "../eval/calibration.js";
 import type { EpochRecord } from "../train/records.js";
 import type { ComparisonResult, MetricComparison, Objective, ObjectiveStatistics, RunResult } from "../compare/types.js";
 import { OBJECTIVES } from "../compare/types.js";
-import { fixed, formatDifference, formatStatistics, formatValue, isValue, kindOf, objectiveName, plural } from "./format.js";
+import { fixed, formatDifference, formatStatistics, formatValue, isValue, kindOf, objectiveName, plural, type ValueKind } from "./format.js";
 
 export const TASK_KEYS = ["pointer", "type", "span", "countdown"] as const;
 export type TaskKey = (typeof TASK_KEYS)[number];
@@ -198,6 +198,31 @@ export function baselineF1(runs: readonly RunResult[]): { allPositive: number[];
   };
 }
 
+/** The rule-baseline statistic that stands beside each model metric (same validation windows per seed). */
+export const RULE_BASELINE_KEYS: Record<string, keyof ComparisonResult["ruleBaseline"]["metrics"]> = {
+  f1_native: "f1",
+  precision_native: "precision",
+  recall_native: "recall",
+  iou_native: "iou",
+  strict_f1_native: "strictF1",
+  hit3_native: "hit3",
+};
+
+/**
+ * The rule detector's statistics for a model metric key, or null when it has no counterpart. Optional
+ * chaining: a comparison.json written before the rule baseline existed has none.
+ */
+export function ruleBaselineStats(result: ComparisonResult, key: string): ObjectiveStatistics | null {
+  const field = RULE_BASELINE_KEYS[key];
+  return field ? (result.ruleBaseline?.metrics[field] ?? null) : null;
+}
+
+/** "rule baseline 0.123 [0.100, 0.150]" for a metric, or null. */
+export function ruleBaselineText(result: ComparisonResult, key: string, kind: ValueKind = "score"): string | null {
+  const stats = ruleBaselineStats(result, key);
+  return stats ? `rule baseline ${formatStatistics(stats, kind, result.protocol.seeds.length)}` : null;
+}
+
 export type ReadinessState = "ready" | "not ready" | "not established";
 
 export interface Readiness {
@@ -222,7 +247,8 @@ export function readiness(result: ComparisonResult, objective: Objective): Readi
   let state: ReadinessState = "not established";
   if (f1 && isValue(f1.high) && f1.high <= baseline) state = "not ready";
   else if (f1 && seeds > 1 && isValue(f1.low) && f1.low > baseline) state = "ready";
-  const text = `${state}: F1 ${formatStatistics(f1, "score", seeds)} vs best baseline ${formatValue(baseline, "score")}`;
+  const rule = ruleBaselineText(result, "f1_native");
+  const text = `${state}: F1 ${formatStatistics(f1, "score", seeds)} vs best trivial baseline ${formatValue(baseline, "score")}${rule ? ` (${rule})` : ""}`;
   return { state, f1, baseline, text };
 }
 
@@ -317,11 +343,14 @@ export const REFERENCE_ROW_KEYS = new Set([
 ]);
 
 /** Notes of a compared metric: the paired difference, the winner's rule, and the metric's caveat. */
-export function metricNotes(metric: MetricComparison, seeds: number, prefix = ""): string {
+export function metricNotes(result: ComparisonResult, metric: MetricComparison, prefix = ""): string {
+  const seeds = result.protocol.seeds.length;
   const parts: string[] = [];
   if (prefix) parts.push(prefix);
   parts.push(`unit: ${metric.unit}`);
   if (metric.difference) parts.push(`soft − CRF ${formatDifference(metric.difference, kindOf(metric), seeds)}`);
+  const rule = ruleBaselineText(result, metric.key, kindOf(metric));
+  if (rule) parts.push(`${rule} (range_z / expansion_proxy thresholds tuned on training windows)`);
   parts.push(metric.rule);
   if (metric.note && !metric.rule.includes(metric.note)) parts.push(metric.note);
   return parts.join("; ");
@@ -336,7 +365,7 @@ function metricRow(result: ComparisonResult, name: string, key: string, prefix =
     soft: formatStatistics(metric.soft, kind, seeds),
     crf: formatStatistics(metric.crf, kind, seeds),
     winner: metric.winner,
-    notes: metricNotes(metric, seeds, prefix),
+    notes: metricNotes(result, metric, prefix),
     key,
   };
 }
@@ -539,9 +568,30 @@ export function shortLabel(metric: Pick<MetricComparison, "key" | "label">): str
 export function decisionCaution(result: ComparisonResult): string | null {
   const decision = result.recommendation.decision;
   if (decision === "undecided") return null;
+  const cautions: string[] = [];
   const r = readiness(result, decision);
-  if (r.state === "ready") return null;
-  return `Caution: the ${objectiveName(decision)} wins the comparison but is ${r.state === "not ready" ? "NOT above" : "not shown to be above"} the trivial baselines (${r.text}).`;
+  if (r.state !== "ready") {
+    cautions.push(`is ${r.state === "not ready" ? "NOT above" : "not shown to be above"} the trivial baselines (${r.text})`);
+  }
+  if (versusRuleBaseline(result, decision) === "below") {
+    cautions.push(`its span F1 is below the transparent rule detector's (${ruleBaselineText(result, "f1_native")})`);
+  }
+  return cautions.length === 0 ? null : `Caution: the ${objectiveName(decision)} wins the comparison but ${cautions.join(", and ")}.`;
+}
+
+/**
+ * The native F1 of an objective against the rule detector's: "below" when the model's interval lies
+ * wholly under the rule's (with one seed: its value is lower), "above" when wholly over it (several seeds
+ * only), "overlapping" otherwise; null without a rule baseline.
+ */
+export function versusRuleBaseline(result: ComparisonResult, objective: Objective): "below" | "above" | "overlapping" | null {
+  const rule = ruleBaselineStats(result, "f1_native");
+  const model = requireMetric(result, "f1_native")[objective];
+  if (!rule || !model || !isValue(model.mean) || !isValue(rule.mean)) return null;
+  if (result.protocol.seeds.length <= 1) return model.mean < rule.mean ? "below" : "overlapping";
+  if (model.high < rule.low) return "below";
+  if (model.low > rule.high) return "above";
+  return "overlapping";
 }
 
 /** Compared metrics (a better direction exists) whose difference the runs did not establish. */

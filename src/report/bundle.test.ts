@@ -213,6 +213,10 @@ describe("writeBundle", () => {
         expectCellMatches(row[2]!, m.crf, seeds, `${m.key} crf`);
         expect(row[3]).toBe(m.winner);
       }
+      // The rule detector stands beside the model metrics it has a counterpart for.
+      const ruleF1 = /rule baseline ([^;(]+)/.exec(byName.get(metric("f1_native").label)![4]!);
+      expect(ruleF1, "f1_native notes name the rule baseline").not.toBeNull();
+      expectCellMatches(ruleF1![1]!.trim(), result.ruleBaseline.metrics.f1, seeds, "rule baseline F1");
     }
   });
 
@@ -296,6 +300,7 @@ describe("writeBundle", () => {
     expect(text).toContain("Step budget");
     expect(text).toContain("](plots/loss_curves.png)");
     const threshold = read(multi, "THRESHOLD_OPTIMIZATION_ANALYSIS.md");
+    for (const rule of multi.result.ruleBaseline.perSeed) expect(threshold).toContain(`| ${rule.seed} | ${rule.rangeZThreshold.toFixed(2)} |`);
     for (const run of multi.result.runs) expect(threshold).toContain(`| ${run.seed} | ${run.objective === "soft" ? "sigmoid" : "posterior_marginals"} | ${String(run.evaluation.thresholds[0]!.threshold)}`);
   });
 

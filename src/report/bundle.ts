@@ -82,9 +82,12 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
     );
   const baselineLines = (list: readonly RunResult[]) => {
     const b = baselineF1(list);
+    const seedsShown = new Set(list.map((r) => r.seed));
+    const rule = (result.ruleBaseline?.perSeed ?? []).filter((r) => seedsShown.has(r.seed)).map((r) => r.f1);
     return [
       { label: "all-positive", f1: mean(b.allPositive) },
       { label: "prior rate", f1: mean(b.priorRate) },
+      ...(rule.length > 0 ? [{ label: "rule baseline", f1: mean(rule) }] : []),
     ];
   };
   const jobs: PlotJob[] = [
@@ -135,7 +138,7 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
       key: "thresholdCurves",
       base: layout.plots.thresholdCurves,
       title: "Threshold–F1 curves, every seed",
-      caption: `Pooled validation F1, precision and recall per threshold (soft: sigmoid; CRF: posterior marginals), ${spread(result, "F1 min–max band")}; points at the ${seeds > 1 ? "seed-mean " : ""}threshold chosen on training windows; grey rules: the trivial baselines${seeds > 1 ? " (seed means)" : ""}.`,
+      caption: `Pooled validation F1, precision and recall per threshold (soft: sigmoid; CRF: posterior marginals), ${spread(result, "F1 min–max band")}; points at the ${seeds > 1 ? "seed-mean " : ""}threshold chosen on training windows; grey rules: the trivial baselines and the rule detector${seeds > 1 ? " (seed means)" : ""}.`,
       spec: () =>
         thresholdCurvePlot(
           sweepRows(all),
@@ -151,7 +154,7 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
       key: "thresholdResults",
       base: layout.plots.thresholdResults,
       title: "Threshold optimisation, first seed",
-      caption: `Seed ${result.protocol.seeds[0]}: the validation sweep of both objectives (the soft curve is ${layout.thresholdCsv}), with the thresholds chosen on training windows and the trivial baselines of the same validation bars.`,
+      caption: `Seed ${result.protocol.seeds[0]}: the validation sweep of both objectives (the soft curve is ${layout.thresholdCsv}), with the thresholds chosen on training windows, the trivial baselines and the rule detector on the same validation bars.`,
       spec: () =>
         thresholdCurvePlot(
           sweepRows([first.soft, first.crf]),

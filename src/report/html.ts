@@ -11,7 +11,7 @@
 import type { ComparisonResult } from "../compare/types.js";
 import { OBJECTIVES } from "../compare/types.js";
 import { PNG_SCALE } from "./render.js";
-import { baselineF1, budgetSummary, budgetText, decisionCaution, mean, readiness, resultRows, runsOf } from "./analysis.js";
+import { baselineF1, budgetSummary, budgetText, decisionCaution, mean, readiness, resultRows, ruleBaselineText, runsOf } from "./analysis.js";
 import { formatValue, objectiveName, plural, winnerName } from "./format.js";
 import type { PlotKey } from "./layout.js";
 import { headlineTable, notEstablishedLines, type DocumentContext } from "./markdown.js";
@@ -169,8 +169,8 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   out.push(
     table(
       headline.header,
-      headline.rows.map((row, i) => [escapeHtml(row[0]!), escapeHtml(row[1]!), escapeHtml(row[2]!), escapeHtml(row[3]!), badge(headline.metrics[i]!.winner)]),
-      ["", "num", "num", "num", ""],
+      headline.rows.map((row, i) => [...row.slice(0, -1).map((cell) => escapeHtml(cell)), badge(headline.metrics[i]!.winner)]),
+      ["", "num", "num", "num", "num", ""],
     ),
   );
   out.push(
@@ -187,6 +187,10 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   const baselines = baselineF1(runsOf(result, "soft"));
   out.push(`<li>All-positive F1 (every bar in span): ${formatValue(mean(baselines.allPositive), "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`);
   out.push(`<li>Prior-rate F1 (random at the training in-span rate): ${formatValue(mean(baselines.priorRate), "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`);
+  const rule = ruleBaselineText(result, "f1_native");
+  if (rule && result.ruleBaseline) {
+    out.push(`<li>Rule detector F1: ${escapeHtml(rule.replace("rule baseline ", ""))} — ${escapeHtml(result.ruleBaseline.description)}.</li>`);
+  }
   for (const objective of OBJECTIVES) out.push(`<li>${escapeHtml(objectiveName(objective))}: ${escapeHtml(readiness(result, objective).text)}.</li>`);
   out.push("</ul></section>");
   out.push("</div>");

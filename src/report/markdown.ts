@@ -16,10 +16,12 @@ import {
   HEADLINE_KEYS,
   OVERFITTING_RULE,
   READINESS_RULE,
-  SHORT_LABEL,
   TASK_KEYS,
   decisionCaution,
+  ruleBaselineStats,
+  ruleBaselineText,
   shortLabel,
+  versusRuleBaseline,
   TASK_LABEL,
   baselineF1,
   budgetSummary,
@@ -100,19 +102,28 @@ function intervalWording(result: ComparisonResult): string {
     : `mean [95% percentile-bootstrap interval] over ${seeds} paired seeds (${result.protocol.bootstrapResamples} resamples)`;
 }
 
-/** The headline metrics as table rows: metric, soft, CRF, soft − CRF, winner. */
-function headlineRows(result: ComparisonResult): string[][] {
+/** A metric as a table row: metric, soft, CRF, rule baseline (where it has one), soft − CRF, winner. */
+function metricCells(result: ComparisonResult, m: MetricComparison, label: string): string[] {
   const seeds = seedsOf(result);
-  return HEADLINE_KEYS.map((key) => requireMetric(result, key)).map((m) => [
-    SHORT_LABEL[m.key] ?? m.label,
-    formatStatistics(m.soft, kindOf(m), seeds),
-    formatStatistics(m.crf, kindOf(m), seeds),
-    formatDifference(m.difference, kindOf(m), seeds),
+  const kind = kindOf(m);
+  const rule = ruleBaselineStats(result, m.key);
+  return [
+    label,
+    formatStatistics(m.soft, kind, seeds),
+    formatStatistics(m.crf, kind, seeds),
+    rule ? formatStatistics(rule, kind, seeds) : "—",
+    formatDifference(m.difference, kind, seeds),
     winnerName(m.winner),
-  ]);
+  ];
 }
 
-const HEADLINE_HEADER = ["Metric", "Soft span loss", "CRF", "Soft − CRF", "Winner"];
+/** The headline metrics as table rows. */
+function headlineRows(result: ComparisonResult): string[][] {
+  return HEADLINE_KEYS.map((key) => requireMetric(result, key)).map((m) => metricCells(result, m, shortLabel(m)));
+}
+
+const HEADLINE_HEADER = ["Metric", "Soft span loss", "CRF", "Rule baseline", "Soft − CRF", "Winner"];
+const HEADLINE_ALIGN = ["l", "r", "r", "r", "r", "l"] as const;
 
 /** Seed mean of a decoder's value for the runs of one objective (NaN when a run lacks the decoder). */
 function decoderMean(runs: readonly RunResult[], decoder: string, pick: (d: DecoderScores) => number): number {
@@ -211,7 +222,7 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
   out.push("");
   out.push(`Validation windows; ${intervalWording(result)}. Winners only where the paired interval of soft − CRF excludes 0.`);
   out.push("");
-  out.push(mdTable(HEADLINE_HEADER, headlineRows(result), ["l", "r", "r", "r", "l"]));
+  out.push(mdTable(HEADLINE_HEADER, headlineRows(result), HEADLINE_ALIGN));
   out.push("");
   out.push(`**${result.recommendation.headline}**`);
   out.push("");
@@ -312,8 +323,10 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   for (const key of HEADLINE_KEYS) {
     const m = requireMetric(result, key);
     const kind = kindOf(m);
-    rows.push([SHORT_LABEL[key] ?? m.label, formatStatistics(m.soft, kind, seeds), formatStatistics(m.crf, kind, seeds)]);
+    rows.push([shortLabel(m), formatStatistics(m.soft, kind, seeds), formatStatistics(m.crf, kind, seeds)]);
     rows.push(["  soft − CRF", formatDifference(m.difference, kind, seeds), `winner: ${winnerName(m.winner)}`]);
+    const rule = ruleBaselineStats(result, key);
+    if (rule) rows.push(["  rule baseline", formatStatistics(rule, kind, seeds), ""]);
   }
   out.push(textTable(rows, 3));
   out.push("");
@@ -323,6 +336,8 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   const baselines = baselineF1(runsOf(result, "soft"));
   out.push(bullet(`All-positive (every bar in span): F1 ${baselineText(baselines.allPositive)}.`));
   out.push(bullet(`Prior rate (each bar in span with the training in-span rate): F1 ${baselineText(baselines.priorRate)}.`));
+  const rule = ruleBaselineText(result, "f1_native");
+  if (rule && result.ruleBaseline) out.push(bullet(`A transparent ${rule.replace("rule baseline", "rule detector: F1")} — ${result.ruleBaseline.description}.`));
   for (const objective of OBJECTIVES) out.push(bullet(`${objectiveName(objective)}: ${readiness(result, objective).text}.`));
   out.push(wrap(`Rule: ${READINESS_RULE}.`, 80, "    ", "    "));
   out.push("");
@@ -364,6 +379,11 @@ export function notEstablishedLines(result: ComparisonResult): string[] {
   for (const objective of OBJECTIVES) {
     const r = readiness(result, objective);
     if (r.state !== "ready") lines.push(`That the ${objectiveName(objective)} beats the trivial baselines (${r.text}).`);
+    if (versusRuleBaseline(result, objective) !== null && versusRuleBaseline(result, objective) !== "above") {
+      lines.push(
+        `That the ${objectiveName(objective)} beats the transparent rule detector (span F1 ${formatStatistics(requireMetric(result, "f1_native")[objective], "score", seeds)} vs ${ruleBaselineText(result, "f1_native")}).`,
+      );
+    }
   }
   lines.push("Which task matters more: the σ's and task weights are the optimiser's uncertainty estimates after a fixed number of steps, not measurements of importance.");
   lines.push("Which objective learns faster from the loss curves: the two validation losses have different units (see Caveats).");
@@ -404,17 +424,9 @@ function meanAt(runs: readonly RunResult[], epoch: number, pick: (r: EpochRecord
   }));
 }
 
-function metricLine(result: ComparisonResult, key: string): string[] | null {
-  const m = metricByKey(result, key);
-  if (!m) return null;
-  const seeds = seedsOf(result);
-  const kind = kindOf(m);
-  return [m.label, formatStatistics(m.soft, kind, seeds), formatStatistics(m.crf, kind, seeds), formatDifference(m.difference, kind, seeds), winnerName(m.winner)];
-}
-
 function metricTable(result: ComparisonResult, keys: readonly string[]): string {
-  const rows = keys.map((k) => metricLine(result, k)).filter((r): r is string[] => r !== null);
-  return mdTable(HEADLINE_HEADER, rows, ["l", "r", "r", "r", "l"]);
+  const rows = keys.map((k) => metricByKey(result, k)).filter((m): m is MetricComparison => m !== undefined).map((m) => metricCells(result, m, m.label));
+  return mdTable(HEADLINE_HEADER, rows, HEADLINE_ALIGN);
 }
 
 export function finalComparison(result: ComparisonResult, context: DocumentContext): string {
@@ -438,7 +450,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
     out.push(`> ⚠️ ${caution}`);
     out.push("");
   }
-  out.push(mdTable(HEADLINE_HEADER, headlineRows(result), ["l", "r", "r", "r", "l"]));
+  out.push(mdTable(HEADLINE_HEADER, headlineRows(result), HEADLINE_ALIGN));
   out.push("");
 
   // Loss trajectories.
@@ -811,25 +823,53 @@ export function thresholdAnalysis(result: ComparisonResult, context: DocumentCon
   out.push("");
   out.push(
     mdTable(
-      ["Seed", "Validation bars in span", "All-positive F1", "Prior rate", "Prior-rate F1", "Soft F1 (threshold)", "CRF F1 (Viterbi)"],
+      ["Seed", "Validation bars in span", "All-positive F1", "Prior rate", "Prior-rate F1", "Rule baseline F1", "Soft F1 (threshold)", "CRF F1 (Viterbi)"],
       p.seeds.map((seed, i) => {
         const softRun = runsOf(result, "soft")[i]!;
         const crfRun = runsOf(result, "crf")[i]!;
         const b = softRun.evaluation.baselines;
+        const rule = result.ruleBaseline?.perSeed.find((r) => r.seed === seed);
         return [
           String(seed),
           `${b.allPositive.nTrue} of ${b.allPositive.nPredicted} (${formatValue(100 * b.priorRate.prevalence, "percent")})`,
           formatValue(b.allPositive.f1, "score"),
           formatValue(b.priorRate.rate, "score"),
           formatValue(b.priorRate.f1, "score"),
+          rule ? formatValue(rule.f1, "score") : "—",
           formatValue(softRun.headline.f1_native, "score"),
           formatValue(crfRun.headline.f1_native, "score"),
         ];
       }),
-      ["r", "r", "r", "r", "r", "r", "r"],
+      ["r", "r", "r", "r", "r", "r", "r", "r"],
     ),
   );
   out.push("");
+  if (result.ruleBaseline) {
+    out.push(
+      `**Rule baseline** — a transparent detector scored exactly like the models: ${result.ruleBaseline.description}. ` +
+        "Not a trivial baseline (it is tuned), but a model that does not beat it has not earned its parameters.",
+    );
+    out.push("");
+    out.push(
+      mdTable(
+        ["Seed", "range_z threshold a", "|expansion_proxy| threshold b", "Training F1", "Validation F1", "P", "R", "Mean IoU", "Strict F1", "hit@3"],
+        result.ruleBaseline.perSeed.map((r) => [
+          String(r.seed),
+          fixed(r.rangeZThreshold, 2),
+          fixed(r.expansionProxyThreshold, 2),
+          formatValue(r.trainingF1, "score"),
+          formatValue(r.f1, "score"),
+          formatValue(r.precision, "score"),
+          formatValue(r.recall, "score"),
+          formatValue(r.iou, "score"),
+          formatValue(r.strictF1, "score"),
+          formatValue(r.hit3, "score"),
+        ]),
+        ["r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+    );
+    out.push("");
+  }
   for (const objective of OBJECTIVES) out.push(`- ${objectiveName(objective)}: ${readiness(result, objective).text}.`);
   out.push("");
   out.push(`Rule: ${READINESS_RULE}.`);

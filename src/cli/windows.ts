@@ -1,0 +1,112 @@
+/**
+ * `spanlab data windows --bars F --annotations F --out F`: raw bars + annotated events → a window file
+ * (the reference procedure of SPEC §1, see src/data/cut.ts). Prints the column mappings chosen and the
+ * cutting report; bad bars or annotations print every problem (file, row, field) on stderr and exit 1.
+ */
+import type { Command } from "commander";
+import { BarsError, describeBars, formatBarsProblem, readBars } from "../data/bars.js";
+import type { BarSeries } from "../data/bars.js";
+import { describeAnnotations, readAnnotations } from "../data/annotations.js";
+import type { AnnotationSet } from "../data/annotations.js";
+import { cutWindows, describeCutReport } from "../data/cut.js";
+import { writeWindows } from "../data/load.js";
+import { dataCommand } from "./data.js";
+
+interface WindowsOptions {
+  bars: string;
+  annotations: string;
+  out: string;
+  overlaps?: string;
+  stride?: string;
+  minVisible: string;
+  allowGaps?: boolean;
+  exactTimestamps?: boolean;
+  force?: boolean;
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+async function windowsAction(options: WindowsOptions): Promise<void> {
+  if (options.overlaps !== undefined && options.stride !== undefined) {
+    throw new Error("--overlaps and --stride are alternatives: --overlaps shifts by ±52·i, --stride by every multiple of N");
+  }
+  const overlaps = options.overlaps === undefined ? 1 : integer("--overlaps", options.overlaps, 0, 100);
+  const stride = options.stride === undefined ? undefined : integer("--stride", options.stride, 1, 104);
+  const minVisible = Number(options.minVisible);
+  if (!/^\s*[\d.]+\s*$/.test(options.minVisible) || !(minVisible >= 0 && minVisible <= 1)) {
+    throw new Error(`--min-visible must be a number in [0, 1], got ${JSON.stringify(options.minVisible)}`);
+  }
+
+  // Read both inputs before failing so every problem of both files is printed at once.
+  const errors: BarsError[] = [];
+  let bars: BarSeries | undefined;
+  let annotations: AnnotationSet | undefined;
+  try {
+    bars = await readBars(options.bars, { allowGaps: options.allowGaps ?? false });
+  } catch (error) {
+    if (!(error instanceof BarsError)) throw error;
+    errors.push(error);
+  }
+  try {
+    annotations = await readAnnotations(options.annotations);
+  } catch (error) {
+    if (!(error instanceof BarsError)) throw error;
+    errors.push(error);
+  }
+  if (errors.length > 0) {
+    const lines: string[] = [];
+    for (const error of errors) {
+      for (const problem of error.problems) lines.push(formatBarsProblem(problem));
+      lines.push(`${error.file}: ${error.problems.length} problem(s) (rows numbered from 0)`);
+    }
+    if (errors.some((e) => e.problems.some((p) => p.expected.includes("--allow-gaps")))) {
+      lines.push("Gaps are refused by default: pass --allow-gaps to accept them (windows never cross a gap).");
+    }
+    process.stderr.write(lines.join("\n") + "\n");
+    process.stdout.write("no window file written\n");
+    process.exitCode = 1;
+    return;
+  }
+
+  const out: string[] = [describeBars(bars!), describeAnnotations(annotations!)];
+  const { windows, report } = cutWindows(bars!, annotations!, {
+    ...(stride !== undefined ? { stride } : { overlaps }),
+    minVisible,
+    snap: !(options.exactTimestamps ?? false),
+  });
+  out.push(describeCutReport(report));
+  if (windows.length === 0) {
+    process.stdout.write(out.join("\n") + "\n");
+    throw new Error(`no windows to write: every event was rejected (reasons above); ${options.out} not written`);
+  }
+  writeWindows(options.out, windows, { overwrite: options.force ?? false });
+  const groups = new Set(windows.map((w) => w.base_window_id)).size;
+  out.push(`wrote ${windows.length} windows (${groups} base windows) to ${options.out}`);
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+/** Add `data windows` to the `data` group of `program`. */
+export function registerWindowsCommand(program: Command): Command {
+  const data = dataCommand(program);
+  if (data.commands.some((command) => command.name() === "windows")) return data;
+  data
+    .command("windows")
+    .description("cut 105-bar windows around annotated events in raw bars (centred + overlaps, SPEC §1)")
+    .requiredOption("--bars <file>", "bars: .csv/.txt/.tsv (comma, semicolon or tab) or .parquet")
+    .requiredOption("--annotations <file>", "events with start, end, label[, event_id]: .csv, .json or .jsonl")
+    .requiredOption("--out <file>", "window file to write: .parquet or .jsonl")
+    .option("--overlaps <n>", "overlap windows on each side, shifted by ±52·i bars (default 1)")
+    .option("--stride <n>", "instead of --overlaps: shift overlaps by every multiple of N bars (1..104)")
+    .option("--min-visible <fraction>", "keep an overlap only when this fraction of the span stays inside", "0.3")
+    .option("--allow-gaps", "accept gaps in the bars (listed; windows never cross one)")
+    .option("--exact-timestamps", "reject events whose timestamps are not bar timestamps (default: snap to the bar containing them)")
+    .option("--force", "replace an existing --out file")
+    .action(windowsAction);
+  return data;
+}
