@@ -99,17 +99,27 @@ export function jsonSummary(outcome: CompareOutcome): object {
   };
 }
 
+/** Which rule-baseline statistic sits beside which model metric. */
+const RULE_COLUMN: Record<string, "f1" | "iou" | "strictF1" | "hit3"> = {
+  f1_native: "f1",
+  f1_threshold: "f1",
+  iou_native: "iou",
+  hit3_single_span: "hit3",
+};
+
 function headline(outcome: CompareOutcome): string {
   const { result } = outcome;
   const lines = [`bundle: ${outcome.bundleDirectory}`, result.recommendation.headline];
   const width = 58;
   const show = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d));
-  lines.push(`${"metric".padEnd(width)}  ${"soft".padEnd(22)}  ${"crf".padEnd(22)}  winner`);
-  for (const key of ["f1_native", "f1_threshold", "f1_single_span", "iou_single_span", "strict_f1_single_span", "hit3_single_span", "separation", "ece", "brier", "classification_accuracy"]) {
+  const cell = (s: { mean: number; low: number; high: number } | null | undefined) =>
+    !s ? "—" : result.protocol.seeds.length > 1 ? `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]` : show(s.mean);
+  lines.push(`${"metric".padEnd(width)}  ${"soft".padEnd(22)}  ${"crf".padEnd(22)}  ${"rule baseline".padEnd(22)}  winner`);
+  for (const key of ["f1_native", "f1_threshold", "f1_single_span", "iou_native", "iou_single_span", "strict_f1_single_span", "hit3_single_span", "separation", "ece", "brier", "classification_accuracy", "classification_majority_baseline"]) {
     const m = result.metrics.find((x) => x.key === key);
     if (!m) continue;
-    const cell = (s: typeof m.soft) => (s ? `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]` : "—");
-    lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cell(m.soft).padEnd(22)}  ${cell(m.crf).padEnd(22)}  ${m.winner}`);
+    const rule = RULE_COLUMN[key] ? result.ruleBaseline.metrics[RULE_COLUMN[key]] : null;
+    lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cell(m.soft).padEnd(22)}  ${cell(m.crf).padEnd(22)}  ${cell(rule).padEnd(22)}  ${m.winner}`);
   }
   return lines.join("\n");
 }

@@ -1,20 +1,28 @@
 /**
- * `spanlab predict` in-process: the JSON it writes agrees with the library on the same checkpoint and
- * windows, an existing --out is never replaced without --force, and the bundled data is the default.
+ * `spanlab predict` in-process. On windows (--data): the JSON it writes agrees with the library on the
+ * same checkpoint and windows, an existing --out is never replaced without --force, and the bundled data
+ * is the default. On bars (--bars): the CSV and JSON detections agree with the library's scan, the
+ * threshold comes from a compare bundle beside the checkpoint, gaps are refused or respected, and
+ * conflicting or bad flags are refused before anything is written.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeWindows } from "../../test/fixtures/data/windows.js";
+import { readBars } from "../data/bars.js";
 import { writeWindows } from "../data/load.js";
+import type { Bar } from "../data/window.js";
+import { computeRelativityFeatures } from "../features/index.js";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.js";
 import { JadeCompact } from "../model/jade_compact.js";
 import type { SpanLoss } from "../model/parameters.js";
 import { predictWindows, type PredictionReport } from "../predict/predict.js";
+import { scanBars } from "../predict/scan.js";
 import { defaultDataPath } from "../util/package.js";
 import { Rng } from "../util/rng.js";
 import { buildProgram } from "./main.js";
+import { DETECTION_CSV_HEADER, type DetectionReport } from "./predict.js";
 
 /** Runs `spanlab …` in-process; returns what it printed. */
 async function run(args: string[]): Promise<string> {
@@ -107,5 +115,190 @@ describe("spanlab predict", () => {
     expect(report.windows.length).toBeGreaterThan(100);
     expect(report.summary.windows).toBe(report.windows.length);
     expect(stdout).toMatch(new RegExp(`^${out}: ${report.windows.length} windows, soft head`));
+  });
+});
+
+/**
+ * A seeded model whose per-bar probabilities vary (fresh weights give p ≈ 0.51 everywhere): span and
+ * class heads scaled ×10, span bias centred on the first window of `bars`.
+ */
+function variedModel(loss: SpanLoss, open: number[], high: number[], low: number[], close: number[]): JadeCompact {
+  const model = new JadeCompact({ loss, maxBatch: 1 });
+  model.initialise(new Rng(loss === "soft" ? 31 : 32));
+  for (const name of ["expansion_span_emission.1.weight", "classifier.1.weight"]) {
+    const w = model.parameters.value(name);
+    for (let i = 0; i < w.length; i++) w[i] *= 10;
+  }
+  const window: Bar[] = Array.from({ length: 105 }, (_, t) => [open[t]!, high[t]!, low[t]!, close[t]!]);
+  const out = model.forward(computeRelativityFeatures(window), 1, { training: false });
+  const bias = model.parameters.value("expansion_span_emission.1.bias");
+  let mean = 0;
+  for (let t = 0; t < 105; t++) mean += (loss === "soft" ? out.spanScores[t]! : out.spanScores[2 * t + 1]! - out.spanScores[2 * t]!) / 105;
+  if (loss === "soft") bias[0] -= mean;
+  else {
+    bias[1] -= mean / 2;
+    bias[0] += mean / 2;
+  }
+  return model;
+}
+
+/**
+ * A folder with a bars CSV (`count` 1-minute bars of a seeded random walk from 2024-03-04T14:30Z, ISO
+ * timestamps, optional missing minutes after bar `gapAfter`) and a checkpoint of a seeded model — inside a
+ * fake compare bundle (runs/<loss>-seed42/last.safetensors + comparison.json) when `comparison` is given.
+ */
+function barsSetup(loss: SpanLoss, options: { count?: number; gapAfter?: number; comparison?: { threshold: number; minRunLength: number } } = {}) {
+  const folder = mkdtempSync(join(tmpdir(), "spanlab-predict-bars-"));
+  const count = options.count ?? 300;
+  const rng = new Rng(77);
+  const [open, high, low, close]: number[][] = [[], [], [], []];
+  const lines = ["timestamp,open,high,low,close,volume"];
+  let price = 17000;
+  let minute = 0;
+  for (let i = 0; i < count; i++) {
+    const sigma = 1 + 4 * Math.abs(Math.sin(i / 30));
+    const o = price;
+    price += rng.normal(0, sigma);
+    const h = Math.max(o, price) + rng.uniform(0, sigma);
+    const l = Math.min(o, price) - rng.uniform(0, sigma);
+    open.push(o);
+    high.push(h);
+    low.push(l);
+    close.push(price);
+    lines.push(`${new Date(Date.UTC(2024, 2, 4, 14, 30) + minute * 60_000).toISOString()},${o},${h},${l},${price},${rng.int(100)}`);
+    minute += options.gapAfter === i ? 30 : 1;
+  }
+  const bars = join(folder, "bars.csv");
+  writeFileSync(bars, lines.join("\n") + "\n");
+  const model = variedModel(loss, open, high, low, close);
+  let checkpoint = join(folder, "model.safetensors");
+  if (options.comparison) {
+    const run = join(folder, "bundle", "runs", `${loss}-seed42`);
+    mkdirSync(run, { recursive: true });
+    checkpoint = join(run, "last.safetensors");
+    const entry = { objective: loss, seed: 42, runDirectory: `runs/${loss}-seed42`, evaluation: { minRunLength: options.comparison.minRunLength, thresholds: [{ source: "probabilities", threshold: options.comparison.threshold }] } };
+    writeFileSync(join(folder, "bundle", "comparison.json"), JSON.stringify({ runs: [entry] }));
+  }
+  saveCheckpoint(checkpoint, model, { epoch: 3 });
+  return { folder, bars, checkpoint };
+}
+
+/** A parsed CSV (no quoted fields in the detections file): header and rows of strings. */
+function parseCsv(text: string): { header: string[]; rows: string[][] } {
+  expect(text.endsWith("\r\n")).toBe(true);
+  const [header, ...rows] = text.trimEnd().split("\r\n").map((line) => line.split(","));
+  return { header: header!, rows };
+}
+
+describe("spanlab predict --bars", () => {
+  it("writes one CSV row per detection, as the library's scan finds them, and prints mapping, windows, detections and windows/s", async () => {
+    const { folder, bars, checkpoint } = barsSetup("soft");
+    const out = join(folder, "detections.csv");
+    const stdout = await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out]);
+
+    const { model } = loadCheckpoint(checkpoint, { maxBatch: 32 });
+    const expected = scanBars(model, await readBars(bars), { threshold: 0.5 });
+    expect(expected.decoder).toBe("threshold");
+    expect(expected.detections.length).toBeGreaterThan(1);
+    const { header, rows } = parseCsv(readFileSync(out, "utf8"));
+    expect(header).toEqual([...DETECTION_CSV_HEADER]);
+    expect(rows).toEqual(
+      expected.detections.map((d) =>
+        [d.start_index, d.end_index, d.start_time, d.end_time, d.length, d.confidence, d.peak_probability, d.predicted_class,
+          d.class_probabilities.consolidation, d.class_probabilities.retracement, d.windows, d.windows_covering, d.decoder].map(String),
+      ),
+    );
+    expect(rows[0]![2]).toMatch(/^2024-03-04T\d\d:\d\d:00\.000Z$/);
+    // 300 bars, stride 26: windows at 0, 26, …, 182 and one aligned to the end at 195.
+    expect(expected.windows).toBe(9);
+    expect(stdout).toContain('columns: timestamp ← "timestamp", open ← "open", high ← "high", low ← "low", close ← "close", volume ← "volume"');
+    expect(stdout).toContain("decoding: soft head, stride 26, min run length 1, threshold decoder, p > 0.5 — threshold from: default 0.5 (no comparison.json two folders above the checkpoint");
+    expect(stdout).toMatch(/scanned 9 windows over 300 bars \(1 segment\(s\)\) in \d+\.\d\d s: \d+ windows\/s\n/);
+    expect(stdout).toContain(`${out}: ${expected.detections.length} detection(s)\n`);
+  });
+
+  it("writes JSON with the bars, the decoding and the threshold of the checkpoint's compare run", async () => {
+    const { folder, bars, checkpoint } = barsSetup("crf", { comparison: { threshold: 0.42, minRunLength: 2 } });
+    const out = join(folder, "detections.json");
+    const stdout = await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--decoder", "threshold", "--stride", "13"]);
+    const report = JSON.parse(readFileSync(out, "utf8")) as DetectionReport;
+    expect(report.checkpoint).toBe(checkpoint);
+    expect(report.loss_type).toBe("crf");
+    expect(report.bars).toMatchObject({ source: bars, count: 300, from: "2024-03-04T14:30:00.000Z", to: "2024-03-04T19:29:00.000Z", interval: "1m", gaps: 0, skipped_segments: [] });
+    expect(report.bars.mapping.columns).toEqual({ timestamp: "timestamp", open: "open", high: "high", low: "low", close: "close", volume: "volume" });
+    expect(report.decoding).toMatchObject({ decoder: "threshold", threshold: 0.42, min_run_length: 2, stride: 13, window_bars: 105, windows: 16, segments: 1, batch_size: 32 });
+    expect(report.decoding.threshold_source).toMatch(/^compare run runs\/crf-seed42 in .*comparison\.json \(chosen by best pooled F1 on that run's training windows\)$/);
+    expect(report.decoding.min_run_length_source).toMatch(/compare run/);
+    expect(report.decoding.description.merge).toMatch(/overlap or touch/);
+    const { model } = loadCheckpoint(checkpoint, { maxBatch: 32 });
+    const expected = scanBars(model, await readBars(bars), { decoder: "threshold", threshold: 0.42, minRunLength: 2, stride: 13 });
+    expect(expected.detections.length).toBeGreaterThan(0);
+    // JSON keeps every number exactly: the file equals the library's output.
+    expect(report.detections).toEqual(expected.detections);
+    expect(stdout).toContain("decoding: crf head, stride 13, min run length 2, threshold decoder, p > 0.42 — threshold from: compare run runs/crf-seed42");
+
+    // The CRF's default decoder is Viterbi, which does not threshold.
+    const viterbiOut = join(folder, "viterbi.json");
+    await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", viterbiOut]);
+    const viterbi = JSON.parse(readFileSync(viterbiOut, "utf8")) as DetectionReport;
+    expect(viterbi.decoding).toMatchObject({ decoder: "viterbi", threshold: null, threshold_source: "not used by the viterbi decoder", min_run_length: 1 });
+    expect(viterbi.detections.every((d) => d.decoder === "viterbi")).toBe(true);
+  });
+
+  it("refuses to replace an existing --out without --force, and replaces it with --force", async () => {
+    const { folder, bars, checkpoint } = barsSetup("soft");
+    const out = join(folder, "detections.csv");
+    await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--threshold", "0.9"]);
+    const first = readFileSync(out, "utf8");
+    await expect(run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out])).rejects.toThrow(
+      `${out} already exists; choose another --out or pass --force to replace it`,
+    );
+    expect(readFileSync(out, "utf8")).toBe(first);
+    await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--threshold", "0.1", "--force"]);
+    expect(readFileSync(out, "utf8")).not.toBe(first);
+    expect(readdirSync(folder).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("refuses --data with --bars, bars-only flags on windows, and bad flags, before writing anything", async () => {
+    const { folder, bars, checkpoint } = barsSetup("soft");
+    const data = join(folder, "windows.jsonl");
+    writeWindows(data, makeWindows(2));
+    const out = join(folder, "out.json");
+    const refusals: [string[], string][] = [
+      [["--data", data, "--bars", bars], "--data and --bars are different inputs (a window file vs raw bars to scan); give one of them"],
+      [["--data", data, "--stride", "10"], "--stride applies to --bars (scanning raw bars), not to windows"],
+      [["--data", data, "--allow-gaps"], "--allow-gaps applies to --bars (scanning raw bars), not to windows"],
+      [["--bars", bars, "--decoder", "viterbi"], "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span head"],
+      [["--bars", bars, "--decoder", "beam"], '--decoder must be one of threshold, viterbi, single-span, got "beam"'],
+      [["--bars", bars, "--stride", "106"], '--stride must be an integer in [1, 105], got "106"'],
+      [["--bars", bars, "--min-run-length", "0"], '--min-run-length must be an integer in [1, 105], got "0"'],
+      [["--bars", bars, "--decoder", "single-span", "--threshold", "0.3"], "--threshold applies to the threshold decoder; the single-span decoder does not threshold"],
+      [["--bars", bars, "--skip-invalid"], "--skip-invalid applies to --data"],
+    ];
+    for (const [flags, message] of refusals) {
+      await expect(run(["predict", "--checkpoint", checkpoint, ...flags, "--out", out])).rejects.toThrow(message);
+    }
+    await expect(run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", join(folder, "out.txt")])).rejects.toThrow(
+      "--out must end in .csv (one detection per row) or .json",
+    );
+    expect(readdirSync(folder).sort()).toEqual(["bars.csv", "model.safetensors", "windows.jsonl"]);
+  });
+
+  it("refuses bars with a gap unless --allow-gaps; with it, no window crosses the gap", async () => {
+    const { folder, bars, checkpoint } = barsSetup("soft", { count: 320, gapAfter: 149 });
+    const out = join(folder, "detections.json");
+    await expect(run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out])).rejects.toThrow("--allow-gaps");
+    expect(existsSync(out)).toBe(false);
+    const stdout = await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--allow-gaps", "--threshold", "0"]);
+    const report = JSON.parse(readFileSync(out, "utf8")) as DetectionReport;
+    expect(report.bars.gaps).toBe(1);
+    expect(report.decoding.segments).toBe(2);
+    // Threshold 0 flags every bar: one detection per segment, [0, 149] and [150, 319], never merged across the gap.
+    expect(report.detections.map((d) => [d.start_index, d.end_index])).toEqual([
+      [0, 149],
+      [150, 319],
+    ]);
+    expect(report.detections[1]!.start_time).toBe("2024-03-04T17:29:00.000Z");
+    expect(stdout).toContain("gaps: 1 (29 missing bars)");
   });
 });

@@ -12,10 +12,10 @@
 import type { Command } from "commander";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
-import { describeBars, formatInterval, formatTimestamp, readBars, type BarSeries } from "../data/bars.js";
+import { describeBars, formatInterval, readBars, type BarSeries } from "../data/bars.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import type { SpanLoss } from "../model/parameters.js";
-import type { Detection } from "../predict/merge.js";
+import { isoTime, type Detection } from "../predict/merge.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, predictFile, type PredictionReport } from "../predict/predict.js";
 import {
   comparisonThreshold,
@@ -222,6 +222,9 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
 
   const bars = await readBars(flags.bars, { allowGaps: flags.allowGaps });
   process.stdout.write(describeBars(bars) + "\n");
+  if (bars.timestamps.length < model.bars) {
+    throw new Error(`${bars.source}: ${bars.timestamps.length} bars; a scan needs at least ${model.bars} (one window)`);
+  }
   const progress = scanProgress();
   let result: ScanResult;
   try {
@@ -241,8 +244,8 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
         source: bars.source,
         mapping: bars.mapping,
         count: n,
-        from: formatTimestamp(bars.timestamps[0]!),
-        to: formatTimestamp(bars.timestamps[n - 1]!),
+        from: isoTime(bars.timestamps[0]!),
+        to: isoTime(bars.timestamps[n - 1]!),
         interval: formatInterval(bars.intervalMs),
         gaps: bars.gaps.length,
         skipped_segments: result.skippedSegments,
@@ -270,12 +273,12 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
 /** The lines printed after a scan: decoding used, windows, detections, throughput. */
 export function formatScanSummary(out: string, result: ScanResult, thresholdSource: string): string {
   const decoding =
-    result.decoder === "threshold" ? `threshold decoder, p > ${result.threshold} (${thresholdSource})` : `${result.decoder} decoder`;
+    result.decoder === "threshold" ? `threshold decoder, p > ${result.threshold} — threshold from: ${thresholdSource}` : `${result.decoder} decoder`;
   const skipped = result.skippedSegments.length > 0
     ? `; ${result.skippedSegments.length} gap-free stretch(es) shorter than a window not scanned (${result.skippedSegments.reduce((s, g) => s + g.bars, 0)} bars)`
     : "";
   return [
-    `decoding: ${result.loss} head, ${decoding}, min run length ${result.minRunLength}, stride ${result.stride}`,
+    `decoding: ${result.loss} head, stride ${result.stride}, min run length ${result.minRunLength}, ${decoding}`,
     `scanned ${result.windows} windows over ${result.bars} bars (${result.segments} segment(s))${skipped} in ${result.seconds.toFixed(2)} s: ${result.windowsPerSecond.toFixed(0)} windows/s`,
     `${out}: ${result.detections.length} detection(s)`,
   ].join("\n");

@@ -53,6 +53,8 @@ interface RawRow {
   cells: unknown[];
   row: number;
   line?: number;
+  /** Not an object (JSON): already reported as a whole, its fields are not checked. */
+  broken?: boolean;
 }
 
 /** Header + rows of cells from any of the three formats. */
@@ -143,7 +145,7 @@ function readTable(path: string): { header: string[]; rows: RawRow[]; format: An
         value: value instanceof Error ? "unreadable JSON" : JSON.stringify(value),
         expected: value instanceof Error ? `a JSON object (${value.message})` : "a JSON object with start, end and label",
       });
-      return { cells: header.map(() => undefined), ...base };
+      return { cells: header.map(() => undefined), ...base, broken: true };
     }
     const record = value as Record<string, unknown>;
     return { cells: header.map((key) => record[key]), ...base };
@@ -194,7 +196,8 @@ export async function readAnnotations(path: string): Promise<AnnotationSet> {
   const reader = new TimestampReader();
   const events: AnnotatedEvent[] = [];
   const firstRowOfId = new Map<string, number>();
-  for (const { cells, row, line } of rows) {
+  for (const { cells, row, line, broken } of rows) {
+    if (broken) continue;
     const base = { file: path, row, ...(line !== undefined ? { line } : {}) };
     let ok = true;
     const startRaw = cells[index.start];

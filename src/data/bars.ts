@@ -13,7 +13,7 @@
  * (faster than csv-parse here, see bench/bars.ts) and Parquet is read one row group at a time; values go
  * straight into growable Float64Arrays, so no array of row objects is ever built.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { extname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
@@ -43,8 +43,8 @@ export interface BarMapping {
   columns: Record<string, string>;
   /** e.g. "ISO-8601 without zone (read as UTC)", "epoch milliseconds (detected from magnitude)". */
   timestampFormat: string;
-  /** File format read. */
-  format?: "csv" | "parquet";
+  /** Where the bars came from. */
+  format?: "csv" | "parquet" | "memory";
   /** CSV delimiter sniffed from the header line. */
   delimiter?: string;
 }
@@ -491,7 +491,7 @@ export function splitCsvLine(line: string, delimiter: string): { fields: string[
  * Lines are handed over synchronously per chunk (no promise per line).
  */
 export async function forEachLine(path: string, onLine: (text: string, line: number) => void): Promise<void> {
-  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 });
   let rest = "";
   let line = 0;
   try {
@@ -530,8 +530,13 @@ class Growable {
     }
     this.data[this.length++] = value;
   }
-  /** A right-sized copy (releases the spare capacity). */
+  /** Grow the capacity to `capacity` up front (before the first push), saving the doublings. */
+  reserve(capacity: number): void {
+    if (this.length === 0 && capacity > this.data.length) this.data = new Float64Array(capacity);
+  }
+  /** The values: a view when little capacity is spare, else a right-sized copy. */
   finish(): Float64Array {
+    if (this.data.length - this.length <= this.data.length / 8) return this.data.subarray(0, this.length);
     return this.data.slice(0, this.length);
   }
 }
@@ -565,8 +570,12 @@ class SeriesBuilder {
   readonly low = new Growable();
   readonly close = new Growable();
   readonly volume: Growable | null;
-  /** 1-based line of each row (CSV), for problems found after reading. */
-  readonly lines: Growable | null;
+  /**
+   * 1-based line of each row (CSV), for problems found after reading, stored compactly: an entry
+   * wherever a row's line is not the previous row's line + 1 (the first row, rows after blank lines).
+   */
+  private readonly lineRuns: { row: number; line: number }[] | null;
+  private lastLine = -2;
   readonly problems: Problem[] = [];
   rows = 0;
 
@@ -578,11 +587,36 @@ class SeriesBuilder {
     private readonly decimalComma: boolean,
   ) {
     this.volume = plan.volume >= 0 ? new Growable() : null;
-    this.lines = withLines ? new Growable() : null;
+    this.lineRuns = withLines ? [] : null;
   }
 
   private problem(row: number, line: number | undefined, field: string, value: string, expected: string): void {
     this.problems.push({ file: this.file, row, ...(line !== undefined ? { line } : {}), field, value, expected });
+  }
+
+  /** Reserve room for about `rows` rows. */
+  reserve(rows: number): void {
+    for (const column of [this.timestamps, this.open, this.high, this.low, this.close, this.volume]) column?.reserve(rows);
+  }
+
+  private noteLine(row: number, line: number | undefined): void {
+    if (this.lineRuns === null || line === undefined) return;
+    if (line !== this.lastLine + 1) this.lineRuns.push({ row, line });
+    this.lastLine = line;
+  }
+
+  /** The 1-based line of `row` (CSV), or undefined. */
+  lineOf(row: number): number | undefined {
+    const runs = this.lineRuns;
+    if (runs === null || runs.length === 0) return undefined;
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runs[mid]!.row <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return runs[lo]!.line + (row - runs[lo]!.row);
   }
 
   /** Record a non-finite or non-positive price; returns false. */
@@ -631,7 +665,7 @@ class SeriesBuilder {
       }
       this.volume.push(v);
     }
-    this.lines?.push(line ?? 0);
+    this.noteLine(row, line);
   }
 
   /** A row that could not be split into cells: counted (indices stay aligned), filled with NaN. */
@@ -639,13 +673,15 @@ class SeriesBuilder {
     const row = this.rows++;
     this.problem(row, line, field, value, expected);
     for (const column of [this.timestamps, this.open, this.high, this.low, this.close, this.volume]) column?.push(Number.NaN);
-    this.lines?.push(line ?? 0);
+    this.noteLine(row, line);
   }
 
-  finish(allowGaps: boolean, format: "csv" | "parquet", delimiter?: string): BarSeries {
+  finish(allowGaps: boolean, format: "csv" | "parquet" | "memory", delimiter?: string): BarSeries {
     const timestamps = this.timestamps.finish();
-    const lines = this.lines?.finish();
-    const lineOf = (row: number): number | undefined => (lines ? lines[row] : undefined);
+    const at = (row: number): { line?: number } => {
+      const line = this.lineOf(row);
+      return line !== undefined ? { line } : {};
+    };
     const field = this.plan.mapping.timestamp!;
     const n = timestamps.length;
     if (n === 0) {
@@ -663,9 +699,9 @@ class SeriesBuilder {
       if (previous >= 0) {
         const before = timestamps[previous]!;
         if (t < before) {
-          order.push({ file: this.file, row: i, ...(lines ? { line: lineOf(i)! } : {}), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (rows must be in time order; this row is earlier)` });
+          order.push({ file: this.file, row: i, ...at(i), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (rows must be in time order; this row is earlier)` });
         } else if (t === before) {
-          order.push({ file: this.file, row: i, ...(lines ? { line: lineOf(i)! } : {}), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (duplicate timestamp)` });
+          order.push({ file: this.file, row: i, ...at(i), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (duplicate timestamp)` });
         } else if (previous === i - 1) steps[stepCount++] = t - before;
       }
       previous = i;
@@ -684,7 +720,7 @@ class SeriesBuilder {
           order.push({
             file: this.file,
             row: i,
-            ...(lines ? { line: lineOf(i)! } : {}),
+            ...at(i),
             field,
             value: formatTimestamp(timestamps[i]!),
             expected: `the next bar after row ${i - 1}'s ${formatTimestamp(timestamps[i - 1]!)} (interval ${formatInterval(intervalMs)}): a gap of ${missingBars} missing bar(s); pass --allow-gaps to accept gaps`,
@@ -728,6 +764,12 @@ export function barsFormatOf(path: string): TableFormat {
 }
 
 async function readCsvBars(path: string, allowGaps: boolean): Promise<BarSeries> {
+  let fileBytes = 0;
+  try {
+    fileBytes = statSync(path).size;
+  } catch {
+    // forEachLine reports the missing file.
+  }
   let header: string[] | undefined;
   let delimiter = ",";
   let builder: SeriesBuilder | undefined;
@@ -757,6 +799,7 @@ async function readCsvBars(path: string, allowGaps: boolean): Promise<BarSeries>
       return;
     }
     if (text.length === 0 || text.trim() === "") return;
+    if (builder.rows === 0) builder.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
     const split = splitCsvLine(text, delimiter);
     const cells = split.fields;
     if (split.error !== undefined || cells.length !== width) {
@@ -829,6 +872,7 @@ async function readParquetBars(path: string, allowGaps: boolean): Promise<BarSer
   const nativeLabel = plan.time >= 0 ? undefined : parquetTimestampLabel(timestampElement);
   const reader = new TimestampReader(nativeLabel, plan.time >= 0 ? "date + time columns, " : "");
   const builder = new SeriesBuilder(path, plan, reader, false, false);
+  builder.reserve(Number(metadata.num_rows));
   const indices = [plan.timestamp, plan.time, plan.open, plan.high, plan.low, plan.close, plan.volume];
   const names = indices.map((i) => (i >= 0 ? header[i]! : undefined));
   const columns = [...new Set(names.filter((n): n is string => n !== undefined))];
@@ -882,6 +926,41 @@ async function readParquetBars(path: string, allowGaps: boolean): Promise<BarSer
 export async function readBars(path: string, options: ReadBarsOptions = {}): Promise<BarSeries> {
   const format = barsFormatOf(path);
   return format === "csv" ? readCsvBars(path, options.allowGaps ?? false) : readParquetBars(path, options.allowGaps ?? false);
+}
+
+/** Columns of bars already in memory (timestamps in ms since the epoch, UTC). */
+export interface BarColumns {
+  timestamps: ArrayLike<number>;
+  open: ArrayLike<number>;
+  high: ArrayLike<number>;
+  low: ArrayLike<number>;
+  close: ArrayLike<number>;
+  volume?: ArrayLike<number> | null;
+}
+
+/**
+ * A `BarSeries` from columns in memory, checked exactly as `readBars` checks a file (problems name
+ * `source` and 0-based rows; the fields are the canonical column names). For tests and for callers that
+ * fetch bars from elsewhere.
+ */
+export function barSeriesFromColumns(columns: BarColumns, options: ReadBarsOptions & { source?: string } = {}): BarSeries {
+  const source = options.source ?? "(in memory)";
+  const withVolume = columns.volume !== undefined && columns.volume !== null;
+  const names = ["timestamp", "open", "high", "low", "close", ...(withVolume ? ["volume"] : [])];
+  const { plan, problems } = planColumns(source, names, undefined);
+  if (plan === undefined) throw new BarsError(source, problems);
+  const builder = new SeriesBuilder(source, plan, new TimestampReader("milliseconds since the epoch, UTC (in memory)"), false, false);
+  const n = columns.timestamps.length;
+  for (const [name, column] of Object.entries(columns)) {
+    if (column !== undefined && column !== null && column.length !== n) {
+      throw new Error(`${source}: column ${name} has ${column.length} values, timestamps has ${n}`);
+    }
+  }
+  builder.reserve(n);
+  for (let i = 0; i < n; i++) {
+    builder.add(columns.timestamps[i], columns.open[i], columns.high[i], columns.low[i], columns.close[i], withVolume ? columns.volume![i] : undefined, undefined);
+  }
+  return builder.finish(options.allowGaps ?? false, "memory");
 }
 
 /** Multi-line description of a series' mapping, interval and gaps, as the CLI prints it. */
