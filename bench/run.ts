@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { runKernelBench } from "./kernels.js";
 import { benchTrainStep, type StepTimings } from "./train_step.js";
 import { runEpochBench } from "./epochs.js";
+import { runScanBench } from "./scan.js";
+import { runBarsBench } from "./bars.js";
 import { packageRoot } from "../src/util/package.js";
 
 interface TorchTimings {
@@ -74,6 +76,10 @@ async function main(): Promise<void> {
   lines.push(row(["both at once, one worker each", `${runs.bothInParallelSeconds.toFixed(2)} s`, "", ""], widths));
   if (typeof torch === "string") lines.push(`PyTorch: ${torch}`);
   console.log(lines.join("\n"));
+  console.log("");
+  await runBarsBench(400_000, true);
+  console.log("");
+  await runScanBench({ print: true });
 }
 
 await main();

@@ -9,6 +9,7 @@ import { evaluateRuleOnSplit } from "../eval/rule_split.js";
 import { allPositiveScores } from "../eval/threshold.js";
 import { runSplit } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
+import { choiceFlag, integerFlag } from "./flags.js";
 
 export function registerBaselineCommand(program: Command): void {
   program
@@ -19,24 +20,23 @@ export function registerBaselineCommand(program: Command): void {
     .option("--split <kind>", "group (by base_window_id) or reference (row split)", "group")
     .option("--json", "print the result as JSON", false)
     .action(async (flags: { data?: string; seed: string; split: string; json: boolean }) => {
-      const seed = Number(flags.seed);
-      if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${JSON.stringify(flags.seed)}`);
-      if (flags.split !== "group" && flags.split !== "reference") throw new Error(`--split must be group or reference, got ${JSON.stringify(flags.split)}`);
+      const seed = integerFlag("seed", flags.seed);
+      const kind = choiceFlag("split", flags.split, ["group", "reference"] as const);
       const data = flags.data ?? defaultDataPath();
       const windows = await loadWindows(data);
-      const split = runSplit(windows, { seed, split: flags.split, validationFraction: 0.2, data });
+      const split = runSplit(windows, { seed, split: kind, validationFraction: 0.2, data });
       const result = evaluateRuleOnSplit(windows, split.train, split.validation);
       const spans = split.validation.map((i) => ({ start: windows[i]!.expansion_start, end: windows[i]!.expansion_end }));
       const allPositive = allPositiveScores(spans, WINDOW_BARS);
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ data, seed, split: flags.split, trainWindows: split.train.length, validationWindows: split.validation.length, ...result, allPositive }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ data, seed, split: kind, trainWindows: split.train.length, validationWindows: split.validation.length, ...result, allPositive }, null, 2) + "\n");
         return;
       }
       const f = (v: number) => v.toFixed(3);
       const hit3 = result.spanLevel.hitAt.find((h) => h.k === 3)!.rate;
       process.stdout.write(
         [
-          `${data}: ${split.train.length} training / ${split.validation.length} validation windows (${flags.split} split, seed ${seed})`,
+          `${data}: ${split.train.length} training / ${split.validation.length} validation windows (${kind} split, seed ${seed})`,
           `rule: range_z > ${result.rule.rangeZThreshold.toFixed(2)} && |expansion_proxy| > ${result.rule.expansionProxyThreshold.toFixed(2)} (tuned on training windows, F1 ${f(result.trainingF1)})`,
           `validation, pooled bars: F1 ${f(result.pooled.f1)} (P ${f(result.pooled.precision)}, R ${f(result.pooled.recall)})`,
           `validation, longest run per window: mean IoU ${f(result.spanLevel.meanIoU)}, strict span F1 ${f(result.spanLevel.f1)}, hit@3 ${f(hit3)}`,

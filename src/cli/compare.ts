@@ -7,6 +7,7 @@ import cliProgress from "cli-progress";
 import { compare, DEFAULT_SEEDS, resumeComparison, type CompareOutcome } from "../compare/compare.js";
 import type { TrainEvent } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
+import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 
 interface CompareFlags {
   data?: string;
@@ -24,18 +25,6 @@ interface CompareFlags {
   out?: string;
   resume?: string;
   json: boolean;
-}
-
-function integer(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function number(name: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 /** Per-run progress: bars on a terminal, a line per run every 10 epochs (and at its end) otherwise. */
@@ -147,22 +136,21 @@ export function registerCompareCommand(program: Command): void {
       const progress = runProgress(flags.json);
       let outcome: CompareOutcome;
       try {
-        const workers = flags.workers === undefined ? {} : { workers: integer("workers", flags.workers) };
+        const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
         if (flags.resume !== undefined) {
           outcome = await resumeComparison(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
         } else {
-          if (flags.split !== "group" && flags.split !== "reference") throw new Error(`--split must be group or reference, got ${JSON.stringify(flags.split)}`);
           outcome = await compare({
             data: flags.data ?? defaultDataPath(),
-            seeds: integer("seeds", flags.seeds),
-            firstSeed: integer("first-seed", flags.firstSeed),
-            epochs: integer("epochs", flags.epochs),
-            batchSize: integer("batch-size", flags.batchSize),
-            learningRate: number("lr", flags.lr),
-            posWeight: number("pos-weight", flags.posWeight),
-            clipGradNorm: flags.clipGradNorm === undefined ? null : number("clip-grad-norm", flags.clipGradNorm),
-            split: flags.split,
-            minRunLength: integer("min-run-length", flags.minRunLength),
+            seeds: integerFlag("seeds", flags.seeds),
+            firstSeed: integerFlag("first-seed", flags.firstSeed),
+            epochs: integerFlag("epochs", flags.epochs),
+            batchSize: integerFlag("batch-size", flags.batchSize),
+            learningRate: numberFlag("lr", flags.lr),
+            posWeight: numberFlag("pos-weight", flags.posWeight),
+            clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
+            split: choiceFlag("split", flags.split, ["group", "reference"] as const),
+            minRunLength: integerFlag("min-run-length", flags.minRunLength),
             referenceProtocol: flags.referenceProtocol,
             ...workers,
             ...(flags.out !== undefined ? { out: flags.out } : {}),

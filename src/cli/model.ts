@@ -1,6 +1,7 @@
 /** `spanlab model`: the JadeCompact parameter table (names, shapes, counts) for either span objective. */
 import type { Command } from "commander";
 import { DEFAULT_DIMENSIONS, ParameterSet, parameterSpecs, type SpanLoss } from "../model/parameters.js";
+import { choiceFlag, integerFlag } from "./flags.js";
 
 const thousands = new Intl.NumberFormat("en-US");
 
@@ -25,13 +26,8 @@ export function registerModelCommand(program: Command): void {
     .option("--loss <loss>", "span objective: soft or crf", "soft")
     .option("--features <n>", "input features per bar (12, or 13 with the position feature)", "12")
     .action((options: { loss: string; features: string }) => {
-      if (options.loss !== "soft" && options.loss !== "crf") {
-        throw new Error(`--loss must be soft or crf, got ${JSON.stringify(options.loss)}`);
-      }
-      const features = Number(options.features);
-      if (!Number.isInteger(features) || features < 1) {
-        throw new Error(`--features must be a positive integer, got ${JSON.stringify(options.features)}`);
-      }
-      process.stdout.write(formatParameterTable(options.loss, features) + "\n");
+      const loss = choiceFlag("loss", options.loss, ["soft", "crf"] as const);
+      const features = integerFlag("features", options.features, 1);
+      process.stdout.write(formatParameterTable(loss, features) + "\n");
     });
 }

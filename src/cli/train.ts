@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { resume, train, type TrainResult } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { createProgressDisplay } from "./progress.js";
+import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 
 interface TrainFlags {
   loss: string;
@@ -19,13 +20,6 @@ interface TrainFlags {
   skipInvalid: boolean;
   out?: string;
   resume?: string;
-}
-
-/** A number flag, refused with its name when it is not one. */
-function numberFlag(name: string, value: string): number {
-  const number = Number(value);
-  if (value.trim() === "" || !Number.isFinite(number)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
-  return number;
 }
 
 function summary(result: TrainResult): string {
@@ -68,19 +62,17 @@ export function registerTrainCommand(program: Command): void {
         if (flags.resume !== undefined) {
           result = await resume(flags.resume, { onEvent: (event) => display.onEvent(event) });
         } else {
-          const loss = flags.loss;
-          if (loss !== "soft" && loss !== "crf") throw new Error(`--loss must be soft or crf, got ${JSON.stringify(loss)}`);
-          const split = flags.split;
-          if (split !== "group" && split !== "reference") throw new Error(`--split must be group or reference, got ${JSON.stringify(split)}`);
+          const loss = choiceFlag("loss", flags.loss, ["soft", "crf"] as const);
+          const split = choiceFlag("split", flags.split, ["group", "reference"] as const);
           result = await train(
             {
               loss,
               data: flags.data ?? defaultDataPath(),
-              epochs: numberFlag("epochs", flags.epochs),
-              batchSize: numberFlag("batch-size", flags.batchSize),
+              epochs: integerFlag("epochs", flags.epochs, 1),
+              batchSize: integerFlag("batch-size", flags.batchSize, 1),
               learningRate: numberFlag("lr", flags.lr),
               weightDecay: numberFlag("weight-decay", flags.weightDecay),
-              seed: numberFlag("seed", flags.seed),
+              seed: integerFlag("seed", flags.seed),
               posWeight: numberFlag("pos-weight", flags.posWeight),
               clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
               split,

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildProgram } from "./main.js";
+import { loadWindows } from "../data/load.js";
+import { train } from "../train/train.js";
+
+const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bars");
+const fixture = (name: string): string => join(FIXTURES, name);
+const dir = mkdtempSync(join(tmpdir(), "spanlab-cli-windows-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Run `spanlab …` in-process; returns stdout, stderr and the exit code the command set. */
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  let stdout = "";
+  let stderr = "";
+  const capture = (sink: "out" | "err") => (chunk: string | Uint8Array) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (sink === "out") stdout += text;
+    else stderr += text;
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(capture("out"));
+  vi.spyOn(process.stderr, "write").mockImplementation(capture("err"));
+  try {
+    await buildProgram().exitOverride().parseAsync(args, { from: "user" });
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { stdout, stderr, exitCode };
+}
+
+describe("spanlab data windows", () => {
+  it("bars CSV + annotations CSV → a window file that validates and trains", async () => {
+    const out = join(dir, "windows.parquet");
+    const result = await run(["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", out]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines.slice(0, 4)).toEqual([
+      `${fixture("clean.csv")}: 300 bars (2024-01-02T09:30:00Z … 2024-01-02T14:29:00Z), interval 1m`,
+      `  format: csv, delimiter ","`,
+      `  columns: timestamp ← "timestamp", open ← "open", high ← "high", low ← "low", close ← "close", volume ← "volume"`,
+      `  timestamps: ISO-8601 without zone (read as UTC)`,
+    ]);
+    expect(lines).toContain("windows: 8 (4 centred + 4 overlaps kept; 4 overlaps dropped)");
+    expect(lines.at(-1)).toBe(`wrote 8 windows (4 base windows) to ${out}`);
+
+    const validate = await run(["data", "validate", out]);
+    expect(validate).toEqual({ stdout: `${out}: 8 windows (4 base windows), no problems\n`, stderr: "", exitCode: 0 });
+    const windows = await loadWindows(out);
+    expect(windows.map((w) => [w.window_id, w.expansion_start, w.expansion_end])).toEqual([
+      ["a", 48, 57],
+      ["a-s+52", 0, 5],
+      ["a-s-52", 100, 104],
+      ["b", 20, 21],
+      ["c", 38, 67],
+      ["c-s-52", 90, 104],
+      ["d", 50, 54],
+      ["d-s+52", 0, 2],
+    ]);
+
+    const trained = await train({ loss: "soft", data: out, epochs: 1, batchSize: 8, seed: 3 }, { runDirectory: join(dir, "run") });
+    expect(trained.complete).toBe(true);
+    expect(trained.records).toHaveLength(1);
+    expect(Number.isFinite(trained.records[0]!.validation.unweighted)).toBe(true);
+  });
+
+  it("refuses bad bars and bad annotations, printing every problem with file, row and field", async () => {
+    const out = join(dir, "never.parquet");
+    const result = await run(["data", "windows", "--bars", fixture("bad_price.csv"), "--annotations", fixture("events_unknown_label.csv"), "--out", out]);
+    expect(result.exitCode).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(result.stdout).toBe("no window file written\n");
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `${fixture("bad_price.csv")}: row 1 (line 3): low = "-3"; expected a positive price`,
+      `${fixture("bad_price.csv")}: row 2 (line 4): high = "NaN"; expected a finite number (a positive price)`,
+      `${fixture("bad_price.csv")}: row 3 (line 5): close = ""; expected a finite number (a positive price)`,
+      `${fixture("bad_price.csv")}: row 4 (line 6): open = "0"; expected a positive price`,
+      `${fixture("bad_price.csv")}: 4 problem(s) (rows numbered from 0)`,
+      `${fixture("events_unknown_label.csv")}: row 1 (line 3): label = "breakout"; expected one of "consolidation", "retracement"`,
+      `${fixture("events_unknown_label.csv")}: 1 problem(s) (rows numbered from 0)`,
+    ]);
+  });
+
+  it("refuses gaps unless --allow-gaps, and says so", async () => {
+    const out = join(dir, "gap.jsonl");
+    const refused = await run(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`${fixture("gap.csv")}: row 3 (line 5): timestamp = 2024-01-02T09:36:00Z; expected the next bar after row 2's`);
+    expect(refused.stderr).toContain("pass --allow-gaps to accept them");
+    // Accepted, but 5 bars hold no 105-bar window: every event is reported, nothing written.
+    await expect(
+      run(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out, "--allow-gaps"]),
+    ).rejects.toThrow(/no windows to write: every event was rejected/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("reports events at the data's edge, honours --stride, --min-visible and --force", async () => {
+    const out = join(dir, "edge.jsonl");
+    const args = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events_edge.csv"), "--out", out];
+    const first = await run([...args, "--stride", "26", "--min-visible", "0.5"]);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain("  rejected event early (row 0): start 2024-01-02T09:25:00Z is before the first bar (2024-01-02T09:30:00Z): the span is not all inside the data");
+    expect(first.stdout).toContain("  rejected event late (row 1): end 2024-01-02T14:31:00Z is after the last bar");
+    // "ok": bars 150..153, centre 151 → start 99; stride 26 keeps shifts whose window shows ≥ 2 of 4 bars.
+    expect((await loadWindows(out)).map((w) => w.window_id)).toEqual(["ok", "ok-s+26", "ok-s-26", "ok-s+52", "ok-s-52"]);
+    await expect(run(args)).rejects.toThrow(/already exists; choose another --out or pass --force/);
+    const forced = await run([...args, "--force", "--overlaps", "0"]);
+    expect(forced.exitCode).toBe(0);
+    expect((await loadWindows(out)).map((w) => w.window_id)).toEqual(["ok"]);
+  });
+
+  it("refuses contradictory or out-of-range options", async () => {
+    const base = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", join(dir, "x.parquet")];
+    await expect(run([...base, "--overlaps", "2", "--stride", "10"])).rejects.toThrow(/--overlaps and --stride are alternatives/);
+    await expect(run([...base, "--stride", "105"])).rejects.toThrow(/--stride must be an integer in \[1, 104\]/);
+    await expect(run([...base, "--min-visible", "1.5"])).rejects.toThrow(/--min-visible must be a number in \[0, 1\]/);
+    await expect(run([...base, "--overlaps", "-1"])).rejects.toThrow(/--overlaps must be an integer/);
+  });
+});
