@@ -132,7 +132,15 @@ export function registerCompareCommand(program: Command): void {
     .option("--out <dir>", "bundle folder to create (default: a new folder under comparisons/)")
     .option("--resume <dir>", "finish an interrupted comparison, reusing its completed runs")
     .option("--json", "print a machine-readable summary to stdout (progress goes to stderr)", false)
-    .action(async (flags: CompareFlags) => {
+    .action(async (flags: CompareFlags, command: Command) => {
+      if (flags.referenceProtocol) {
+        // The reference protocol fixes these; a value given beside it would be silently ignored.
+        const fixed = ["seeds", "epochs", "batchSize", "lr", "posWeight", "clipGradNorm", "split"].filter((name) => command.getOptionValueSource(name) === "cli");
+        if (fixed.length > 0) {
+          const flagNames = fixed.map((name) => "--" + name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+          throw new Error(`--reference-protocol fixes ${flagNames.join(", ")}; drop ${fixed.length > 1 ? "them" : "it"} or drop --reference-protocol`);
+        }
+      }
       const progress = runProgress(flags.json);
       let outcome: CompareOutcome;
       try {

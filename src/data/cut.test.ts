@@ -224,16 +224,29 @@ describe("cutWindows: annotation timestamps and rejected events", () => {
 });
 
 describe("cutWindows: property", () => {
-  it("windows cut from random valid bars always validate and are exact slices of the bars", () => {
+  /** Brute force: is [start, start + 104] inside the data with no gap inside? */
+  const contiguous = (bars: BarSeries, start: number): boolean =>
+    start >= 0 && start + 104 < bars.timestamps.length && !bars.gaps.some((g) => g.index > start && g.index <= start + 104);
+
+  it("windows cut from random valid bars always validate, are exact slices, and follow the rules (brute-force oracle)", () => {
     const arbitrary = fc.record({
-      n: fc.integer({ min: 60, max: 400 }),
+      n: fc.oneof(fc.integer({ min: 60, max: 110 }), fc.integer({ min: 105, max: 500 })),
       seed: fc.integer({ min: 1, max: 1_000_000 }),
-      events: fc.array(fc.record({ s: fc.nat(), length: fc.integer({ min: 1, max: 120 }), label: fc.constantFrom("consolidation" as const, "retracement" as const) }), { minLength: 1, maxLength: 6 }),
+      events: fc.array(
+        fc.record({
+          s: fc.nat(),
+          length: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 120 })),
+          label: fc.constantFrom("consolidation" as const, "retracement" as const),
+        }),
+        { minLength: 1, maxLength: 6 },
+      ),
       overlaps: fc.integer({ min: 0, max: 3 }),
       stride: fc.option(fc.integer({ min: 1, max: 104 }), { nil: undefined }),
-      minVisible: fc.double({ min: 0, max: 1, noNaN: true }),
-      gap: fc.option(fc.integer({ min: 1, max: 399 }), { nil: undefined }),
+      minVisible: fc.integer({ min: 0, max: 100 }).map((p) => p / 100),
+      gap: fc.option(fc.integer({ min: 1, max: 499 }), { nil: undefined, freq: 2 }),
     });
+    let overlapsKept = 0;
+    let overlapsDropped = 0;
     fc.assert(
       fc.property(arbitrary, ({ n, seed, events, overlaps, stride, minVisible, gap }) => {
         const bars = series(n, gap !== undefined && gap < n ? [{ index: gap, missing: 3 }] : [], seed);
@@ -241,28 +254,52 @@ describe("cutWindows: property", () => {
           const start = s % n;
           return event(bars, `ev${i}`, start, Math.min(n - 1, start + length - 1), label, i);
         });
-        const { windows, report } = cutWindows(bars, annotated, { overlaps, ...(stride !== undefined ? { stride } : {}), minVisible });
+        const options = { overlaps, ...(stride !== undefined ? { stride } : {}), minVisible };
+        const { windows, report } = cutWindows(bars, annotated, options);
+        overlapsKept += report.overlapsKept;
+        overlapsDropped += report.overlapsDropped;
         expect(validateWindows(windows).problems).toEqual([]);
-        expect(report.originals + report.eventsRejected.length).toBe(events.length);
         expect(report.windows).toBe(windows.length);
         expect(report.originals + report.overlapsKept).toBe(windows.length);
-        const byId = new Map(annotated.map((e) => [e.eventId, e]));
-        for (const window of windows) {
-          const ev = byId.get(window.base_window_id)!;
+
+        const rejected = new Set(report.eventsRejected.map((r) => r.eventId));
+        for (const ev of annotated) {
           const s = bars.timestamps.indexOf(ev.start);
           const e = bars.timestamps.indexOf(ev.end);
-          const start = placement(bars, window);
-          expect(start).toBeGreaterThanOrEqual(0);
-          // Contiguous: no gap inside the window.
-          expect(bars.gaps.some((g) => g.index > start && g.index <= start + 104)).toBe(false);
-          const visible = Math.min(e, start + 104) - Math.max(s, start) + 1;
-          expect(window.expansion_start).toBe(Math.max(0, s - start));
-          expect(window.expansion_end).toBe(Math.min(104, e - start));
-          if (window.window_id === window.base_window_id) expect(visible).toBe(e - s + 1);
-          else expect(visible).toBeGreaterThanOrEqual(Math.max(1, minVisible * (e - s + 1) - 1e-9));
+          const length = e - s + 1;
+          // An event is rejected exactly when no contiguous window holds its whole span.
+          const holders: number[] = [];
+          for (let start = e - 104; start <= s; start++) if (contiguous(bars, start)) holders.push(start);
+          expect(rejected.has(ev.eventId), ev.eventId).toBe(holders.length === 0);
+          if (holders.length === 0) continue;
+          // The original: the holder nearest the centred start.
+          const centred = Math.floor((s + e) / 2) - 52;
+          const nearest = holders.reduce((best, h) => (Math.abs(h - centred) < Math.abs(best - centred) ? h : best));
+          const own = windows.filter((w) => w.base_window_id === ev.eventId);
+          const original = own.find((w) => w.window_id === ev.eventId)!;
+          expect(placement(bars, original)).toBe(nearest);
+          // Overlaps: exactly the shifts that keep ≥ minVisible (and ≥ 1) span bars and stay contiguous.
+          const expected = overlapShifts(options)
+            .filter((d) => {
+              const start = nearest + d;
+              const visible = Math.min(e, start + 104) - Math.max(s, start) + 1;
+              return visible >= 1 && visible >= minVisible * length - 1e-9 && contiguous(bars, start);
+            })
+            .map((d) => `${ev.eventId}-s${d > 0 ? "+" : ""}${d}`);
+          expect(own.filter((w) => w !== original).map((w) => w.window_id)).toEqual(expected);
+          for (const window of own) {
+            const start = placement(bars, window);
+            expect(contiguous(bars, start)).toBe(true);
+            expect(window.label).toBe(ev.label);
+            expect(window.expansion_start).toBe(Math.max(0, s - start));
+            expect(window.expansion_end).toBe(Math.min(104, e - start));
+          }
         }
       }),
-      { numRuns: 60, seed: 20240102 },
+      { numRuns: 80, seed: 20240102 },
     );
+    // The runs exercise the rule both ways.
+    expect(overlapsKept).toBeGreaterThan(100);
+    expect(overlapsDropped).toBeGreaterThan(100);
   });
 });

@@ -3,6 +3,7 @@
  * float64 central differences of L = Σ w ⊙ y.
  */
 import { describe, expect, it } from "vitest";
+import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import { reluBackward, reluForward, sigmoidBackward, sigmoidForward } from "./activations.js";
 
@@ -17,22 +18,14 @@ function gradientCheck(
   const y = new Float64Array(n);
   const loss = () => {
     forward(y, x, n);
-    return y.reduce((sum, v, i) => sum + v * w[i], 0);
+    return weightedSum(y, w);
   };
   loss();
   const prior = Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
   const dx = Float64Array.from(prior);
   backward(dx, w, y, n);
-  for (let i = 0; i < n; i++) {
-    const saved = x[i];
-    x[i] = saved + 1e-6;
-    const plus = loss();
-    x[i] = saved - 1e-6;
-    const minus = loss();
-    x[i] = saved;
-    // Backward accumulates onto the prior gradient.
-    expect(dx[i] - prior[i]).toBeCloseTo((plus - minus) / 2e-6, 7);
-  }
+  // Backward accumulates onto the prior gradient.
+  expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]), loss, { digits: 7, h: 1e-6, what: "dx" });
 }
 
 describe("ReLU", () => {

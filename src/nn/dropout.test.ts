@@ -3,6 +3,7 @@
  * the backward against float64 central differences with the mask held fixed.
  */
 import { describe, expect, it } from "vitest";
+import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import { drawDropoutMask, dropoutBackward, dropoutBackwardReference, dropoutForward, dropoutForwardReference } from "./dropout.js";
 import { Arena } from "./wasm.js";
@@ -56,20 +57,12 @@ describe("dropout", () => {
     const y = new Float64Array(n);
     const loss = () => {
       dropoutForward(y, x, mask, n);
-      return y.reduce((s, v, i) => s + v * w[i], 0);
+      return weightedSum(y, w);
     };
     const prior = Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
     const dx = Float64Array.from(prior);
     dropoutBackward(dx, w, mask, n);
-    for (let i = 0; i < n; i++) {
-      const saved = x[i];
-      x[i] = saved + 1e-6;
-      const plus = loss();
-      x[i] = saved - 1e-6;
-      const minus = loss();
-      x[i] = saved;
-      expect(dx[i] - prior[i]).toBeCloseTo((plus - minus) / 2e-6, 8);
-    }
+    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]), loss, { digits: 8, h: 1e-6, what: "dx" });
   });
 
   it("wasm forward and backward equal the reference on arena views (odd length, null mask too)", () => {

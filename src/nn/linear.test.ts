@@ -4,24 +4,14 @@
  * and the reference backward against float64 central differences.
  */
 import { describe, expect, it } from "vitest";
+import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
+import { expectClose } from "../../test/helpers/tensors.js";
 import { Rng } from "../util/rng.js";
 import { linearBackward, linearBackwardReference, linearForward, linearForwardReference } from "./linear.js";
 import { Arena } from "./wasm.js";
 
 function randomArray(rng: Rng, n: number, bound = 1): Float64Array {
   return Float64Array.from({ length: n }, () => rng.uniform(-bound, bound));
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs: number, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  const tolerance = rel * scale + abs;
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
-      throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance.toExponential(2)})`);
-    }
-  }
 }
 
 // [rows, in, out]: model heads (B·T = 3360 rows cut to 105 to stay quick) and odd edges.
@@ -47,7 +37,7 @@ describe("linear wasm kernels", () => {
         linearForward(out, x, weight, bias, rows, inF, outF);
         const out64 = new Float64Array(rows * outF);
         linearForwardReference(out64, Float64Array.from(x), Float64Array.from(weight), bias && Float64Array.from(bias), rows, inF, outF);
-        expectClose(out, out64, 2e-6, 1e-7, "out");
+        expectClose(out, out64, { rel: 2e-6, abs: 1e-7, what: "out" });
 
         const dout = put(randomArray(rng, rows * outF));
         const dx = put(randomArray(rng, rows * inF));
@@ -58,9 +48,9 @@ describe("linear wasm kernels", () => {
         const dBias64 = dBias && Float64Array.from(dBias);
         linearBackward(dx, dWeight, dBias, dout, x, weight, rows, inF, outF);
         linearBackwardReference(dx64, dWeight64, dBias64, Float64Array.from(dout), Float64Array.from(x), Float64Array.from(weight), rows, inF, outF);
-        expectClose(dx, dx64, 1e-5, 1e-6, "dx");
-        expectClose(dWeight, dWeight64, 1e-5, 1e-6, "dWeight");
-        if (dBias !== null && dBias64 !== null) expectClose(dBias, dBias64, 1e-5, 1e-6, "dBias");
+        expectClose(dx, dx64, { rel: 1e-5, abs: 1e-6, what: "dx" });
+        expectClose(dWeight, dWeight64, { rel: 1e-5, abs: 1e-6, what: "dWeight" });
+        if (dBias !== null && dBias64 !== null) expectClose(dBias, dBias64, { rel: 1e-5, abs: 1e-6, what: "dBias" });
       });
     }
   }
@@ -92,23 +82,15 @@ describe("linear reference gradients (float64 central differences, L = Σ w ⊙ 
     const y = new Float64Array(rows * outF);
     const loss = () => {
       linearForwardReference(y, x, weight, bias, rows, inF, outF);
-      return y.reduce((sum, v, i) => sum + v * w[i], 0);
+      return weightedSum(y, w);
     };
     const dx = new Float64Array(rows * inF);
     const dWeight = new Float64Array(outF * inF);
     const dBias = new Float64Array(outF);
     linearBackwardReference(dx, dWeight, dBias, w, x, weight, rows, inF, outF);
-    for (const [param, analytic] of [[x, dx], [weight, dWeight], [bias, dBias]] as const) {
-      for (let i = 0; i < param.length; i++) {
-        const saved = param[i];
-        param[i] = saved + 1e-6;
-        const plus = loss();
-        param[i] = saved - 1e-6;
-        const minus = loss();
-        param[i] = saved;
-        // L is linear in each parameter: the difference quotient is exact up to rounding (~1e-10).
-        expect(analytic[i]).toBeCloseTo((plus - minus) / 2e-6, 8);
-      }
+    for (const [param, analytic, what] of [[x, dx, "dx"], [weight, dWeight, "dWeight"], [bias, dBias, "dBias"]] as const) {
+      // L is linear in each parameter: the difference quotient is exact up to rounding (~1e-10).
+      expectGradient(param, analytic, loss, { digits: 8, h: 1e-6, what });
     }
   });
 });

@@ -6,6 +6,8 @@
  * wasm backward directly against float32 central differences.
  */
 import { describe, expect, it } from "vitest";
+import { expectGradientWithin, weightedSum } from "../../test/helpers/gradients.js";
+import { expectClose } from "../../test/helpers/tensors.js";
 import { Rng } from "../util/rng.js";
 import {
   type BiLstmWeights, type LstmWeights,
@@ -67,19 +69,6 @@ function widen(w: BiLstmWeights<Float32Array>): BiLstmWeights<Float64Array> {
   return { forward: direction(w.forward), reverse: direction(w.reverse) };
 }
 
-/** |actual − expected| ≤ rel·max|expected| + abs, elementwise, with the first offender in the message. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs: number, what: string): void {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  const tolerance = rel * scale + abs;
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
-      throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance.toExponential(2)})`);
-    }
-  }
-}
-
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** PyTorch's nn.LSTM documentation, transcribed with no shared code: returns out (B, T, 2H). */
@@ -126,7 +115,7 @@ describe("BiLSTM semantics", () => {
     const x = randomArray(rng, b * t * f);
     const out = new Float64Array(b * t * 2 * h);
     bilstmForwardReference(out, x, b, t, f, h, w, createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
-    expectClose(out, textbookBiLstm(x, b, t, f, h, w), 1e-14, 1e-15, "out");
+    expectClose(out, textbookBiLstm(x, b, t, f, h, w), { rel: 1e-14, abs: 1e-15, what: "out" });
   });
 });
 
@@ -141,28 +130,16 @@ describe("BiLSTM reference gradients (float64 central differences)", () => {
     const out = new Float64Array(b * t * 2 * h);
     const loss = () => {
       bilstmForwardReference(out, x, b, t, f, h, w, cache);
-      return out.reduce((sum, v, i) => sum + v * wOut[i], 0);
+      return weightedSum(out, wOut);
     };
     loss();
     const grads = zeroWeights(f, h);
     const dx = new Float64Array(b * t * f);
     bilstmBackwardReference(dx, grads, wOut, b, t, f, h, w, cache);
-    const check = (param: Float64Array, analytic: Float64Array, what: string) => {
-      for (let i = 0; i < param.length; i++) {
-        const saved = param[i];
-        param[i] = saved + 1e-6;
-        const plus = loss();
-        param[i] = saved - 1e-6;
-        const minus = loss();
-        param[i] = saved;
-        const numeric = (plus - minus) / 2e-6;
-        // Truncation error ~ eps²·L''' ≈ 1e-12 and rounding ~ 1e-16/eps = 1e-10: 1e-7 leaves a wide margin
-        // while any wrong term of the backward is off by O(0.01–1).
-        if (!(Math.abs(analytic[i] - numeric) <= 1e-7 * (1 + Math.abs(numeric)))) {
-          throw new Error(`${what}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
-        }
-      }
-    };
+    // Truncation error ~ eps²·L''' ≈ 1e-12 and rounding ~ 1e-16/eps = 1e-10: 1e-7 leaves a wide margin
+    // while any wrong term of the backward is off by O(0.01–1).
+    const check = (param: Float64Array, analytic: Float64Array, what: string) =>
+      expectGradientWithin(param, analytic, loss, { tolerance: 1e-7, h: 1e-6, what });
     check(x, dx, "dx");
     for (const d of DIRECTIONS) for (const name of TENSORS) check(w[d][name], grads[d][name], `${d}.${name}`);
   });
@@ -188,10 +165,10 @@ describe("BiLSTM wasm kernels", () => {
       const cache64 = createBiLstmCache((n) => new Float64Array(n), b, t, f, h);
       const out64 = new Float64Array(b * t * 2 * h);
       bilstmForwardReference(out64, Float64Array.from(x), b, t, f, h, w64, cache64);
-      expectClose(out, out64, 2e-6, 1e-7, "out");
+      expectClose(out, out64, { rel: 2e-6, abs: 1e-7, what: "out" });
       for (const d of DIRECTIONS) {
-        expectClose(cache[d].gates.subarray(0, t * b * 4 * h), cache64[d].gates.subarray(0, t * b * 4 * h), 2e-6, 1e-7, `${d} gates`);
-        expectClose(cache[d].cell.subarray(0, (t + 1) * b * h), cache64[d].cell.subarray(0, (t + 1) * b * h), 2e-6, 1e-7, `${d} cell`);
+        expectClose(cache[d].gates.subarray(0, t * b * 4 * h), cache64[d].gates.subarray(0, t * b * 4 * h), { rel: 2e-6, abs: 1e-7, what: `${d} gates` });
+        expectClose(cache[d].cell.subarray(0, (t + 1) * b * h), cache64[d].cell.subarray(0, (t + 1) * b * h), { rel: 2e-6, abs: 1e-7, what: `${d} cell` });
       }
 
       // Gradients accumulate onto what is already there.
@@ -204,8 +181,8 @@ describe("BiLSTM wasm kernels", () => {
       bilstmBackward(dx, grads, dout, b, t, f, h, w, cache);
       bilstmBackwardReference(dx64, grads64, Float64Array.from(dout), b, t, f, h, w64, cache64);
       // Gradients are sums over B·T steps of float32 products: relative 1e-5 of the tensor's scale.
-      expectClose(dx, dx64, 1e-5, 1e-6, "dx");
-      for (const d of DIRECTIONS) for (const name of TENSORS) expectClose(grads[d][name], grads64[d][name], 1e-5, 1e-6, `${d}.${name}`);
+      expectClose(dx, dx64, { rel: 1e-5, abs: 1e-6, what: "dx" });
+      for (const d of DIRECTIONS) for (const name of TENSORS) expectClose(grads[d][name], grads64[d][name], { rel: 1e-5, abs: 1e-6, what: `${d}.${name}` });
     });
   }
 
@@ -224,7 +201,7 @@ describe("BiLSTM wasm kernels", () => {
     bilstmForward(out, x, b, t, f, h, w, cache);
     const out64 = new Float64Array(b * t * 2 * h);
     bilstmForwardReference(out64, Float64Array.from(x), b, t, f, h, widen(w), createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
-    expectClose(out, out64, 2e-6, 1e-7, "out");
+    expectClose(out, out64, { rel: 2e-6, abs: 1e-7, what: "out" });
     const grads = toArena(arena, zeroWeights(f, h));
     expect(() => bilstmBackward(null, grads, arena.alloc(maxB * maxT * 2 * h), maxB, maxT, f, h, w, cache)).toThrow(/forward of B=3, T=5/);
   });
@@ -241,7 +218,7 @@ describe("BiLSTM wasm kernels", () => {
     const out64 = new Float64Array(b * t * 2 * h);
     bilstmForwardReference(out64, Float64Array.from(x), b, t, f, h, widen(w), createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
     expect(out.every(Number.isFinite)).toBe(true);
-    expectClose(out, out64, 1e-6, 1e-6, "out");
+    expectClose(out, out64, { rel: 1e-6, abs: 1e-6, what: "out" });
   });
 
   it("backward matches float32 central differences of the wasm forward itself", () => {
@@ -255,9 +232,7 @@ describe("BiLSTM wasm kernels", () => {
     const cache = createBiLstmCache(arena, b, t, f, h);
     const loss = () => {
       bilstmForward(out, x, b, t, f, h, w, cache);
-      let sum = 0;
-      for (let i = 0; i < out.length; i++) sum += out[i] * wOut[i];
-      return sum;
+      return weightedSum(out, wOut);
     };
     loss();
     const grads = toArena(arena, zeroWeights(f, h));
@@ -265,20 +240,8 @@ describe("BiLSTM wasm kernels", () => {
     bilstmBackward(dx, grads, wOut, b, t, f, h, w, cache);
     // eps = 1e-2 in float32: each out element carries ~1e-7 rounding, so L (120 terms) ~4e-6, /2eps → 2e-4;
     // truncation eps²·L'''/6 ≈ 2e-5. Tolerance 1e-3 is 5× that, and a wrong gradient term is O(0.1).
-    const check = (param: Float32Array, analytic: Float32Array, indices: number[], what: string) => {
-      for (const i of indices) {
-        const saved = param[i];
-        param[i] = saved + 1e-2;
-        const plus = loss();
-        param[i] = saved - 1e-2;
-        const minus = loss();
-        param[i] = saved;
-        const numeric = (plus - minus) / 2e-2;
-        if (!(Math.abs(analytic[i] - numeric) <= 1e-3 * (1 + Math.abs(numeric)))) {
-          throw new Error(`${what}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
-        }
-      }
-    };
+    const check = (param: Float32Array, analytic: Float32Array, indices: number[], what: string) =>
+      expectGradientWithin(param, analytic, loss, { tolerance: 1e-3, h: 1e-2, indices, what });
     const sample = (n: number) => Array.from({ length: Math.min(n, 12) }, () => rng.int(n));
     check(x, dx, sample(x.length), "dx");
     for (const d of DIRECTIONS) for (const name of TENSORS) check(w[d][name], grads[d][name], sample(w[d][name].length), `${d}.${name}`);

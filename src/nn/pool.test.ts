@@ -1,5 +1,6 @@
 /** Mean over time: value on a hand-checked case and backward against float64 central differences. */
 import { describe, expect, it } from "vitest";
+import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import { meanPoolBackward, meanPoolBackwardReference, meanPoolForward, meanPoolForwardReference } from "./pool.js";
 import { Arena } from "./wasm.js";
@@ -27,20 +28,12 @@ describe("mean pool over time", () => {
     const y = new Float64Array(b * c);
     const loss = () => {
       meanPoolForward(y, x, b, t, c);
-      return y.reduce((sum, v, i) => sum + v * w[i], 0);
+      return weightedSum(y, w);
     };
     const prior = Float64Array.from({ length: b * t * c }, () => rng.uniform(-1, 1));
     const dx = Float64Array.from(prior);
     meanPoolBackward(dx, w, b, t, c);
-    for (let i = 0; i < x.length; i++) {
-      const saved = x[i];
-      x[i] = saved + 1e-6;
-      const plus = loss();
-      x[i] = saved - 1e-6;
-      const minus = loss();
-      x[i] = saved;
-      expect(dx[i] - prior[i]).toBeCloseTo((plus - minus) / 2e-6, 8);
-    }
+    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]), loss, { digits: 8, h: 1e-6, what: "dx" });
   });
 
   it("wasm kernels equal the reference (odd channel counts, the model's 105×192)", () => {
