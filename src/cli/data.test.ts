@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { buildProgram } from "./main.js";
 import { dataCommand, registerDataCommands } from "./data.js";
 import { formatJsonl } from "../data/jsonl.js";
 import { encodeParquet } from "../data/parquet.js";
@@ -18,13 +17,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const run = runCli;
-
 describe("spanlab data validate", () => {
   it("exits 0 on a clean file and prints a summary", async () => {
     const path = join(dir, "clean.parquet");
     writeWindows(path, makeWindows(3));
-    const { stdout, exitCode } = await run(["data", "validate", path]);
+    const { stdout, exitCode } = await runCli(["data", "validate", path]);
     expect(exitCode).toBe(0);
     expect(stdout).toBe(`${path}: 3 windows (3 base windows), no problems\n`);
   });
@@ -36,7 +33,7 @@ describe("spanlab data validate", () => {
     windows[4]!.window_id = "w0";
     const path = join(dir, "bad.parquet");
     writeFileSync(path, encodeParquet(windows));
-    const { stdout, exitCode } = await run(["data", "validate", path]);
+    const { stdout, exitCode } = await runCli(["data", "validate", path]);
     expect(exitCode).toBe(1);
     const lines = stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(5);
@@ -58,7 +55,7 @@ describe("spanlab data validate", () => {
     windows[1]!.expansion_end = 3;
     const path = join(dir, "bad.jsonl");
     writeFileSync(path, formatJsonl(windows));
-    const { stdout, exitCode } = await run(["data", "validate", path]);
+    const { stdout, exitCode } = await runCli(["data", "validate", path]);
     expect(exitCode).toBe(1);
     expect(stdout.split("\n")[0]).toBe(
       `${path}: row 1 (line 2, window_id w1): expansion_start = 104; expected ≤ expansion_end (the span is inclusive: start ≤ end)`,
@@ -69,7 +66,7 @@ describe("spanlab data validate", () => {
     const path = join(dir, "cut.parquet");
     const bytes = encodeParquet(makeWindows(2));
     writeFileSync(path, bytes.subarray(0, 100));
-    await expect(run(["data", "validate", path])).rejects.toThrow(`${path}: not a readable Parquet file`);
+    await expect(runCli(["data", "validate", path])).rejects.toThrow(`${path}: not a readable Parquet file`);
   });
 });
 

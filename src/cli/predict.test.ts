@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { makeWindows } from "../../test/fixtures/data/windows.js";
+import { runCli } from "../../test/helpers/cli.js";
 import { readBars } from "../data/bars.js";
 import { writeWindows } from "../data/load.js";
 import type { Bar } from "../data/window.js";
@@ -21,22 +22,11 @@ import { predictWindows, type PredictionReport } from "../predict/predict.js";
 import { scanBars } from "../predict/scan.js";
 import { defaultDataPath } from "../util/package.js";
 import { Rng } from "../util/rng.js";
-import { buildProgram } from "./main.js";
 import { DETECTION_CSV_HEADER, type DetectionReport } from "./predict.js";
 
 /** Runs `spanlab …` in-process; returns what it printed. */
 async function run(args: string[]): Promise<string> {
-  let stdout = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  });
-  try {
-    await buildProgram().parseAsync(["node", "spanlab", ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return stdout;
+  return (await runCli(args)).stdout;
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildProgram } from "./main.js";
+import { runCli } from "../../test/helpers/cli.js";
 import { loadWindows } from "../data/load.js";
 import { train } from "../train/train.js";
 
@@ -15,32 +15,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Run `spanlab …` in-process; returns stdout, stderr and the exit code the command set. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = "";
-  let stderr = "";
-  const capture = (sink: "out" | "err") => (chunk: string | Uint8Array) => {
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    if (sink === "out") stdout += text;
-    else stderr += text;
-    return true;
-  };
-  vi.spyOn(process.stdout, "write").mockImplementation(capture("out"));
-  vi.spyOn(process.stderr, "write").mockImplementation(capture("err"));
-  try {
-    await buildProgram().exitOverride().parseAsync(args, { from: "user" });
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
-
 describe("spanlab data windows", () => {
   it("bars CSV + annotations CSV → a window file that validates and trains", async () => {
     const out = join(dir, "windows.parquet");
-    const result = await run(["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", out]);
+    const result = await runCli(["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", out]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe("");
     const lines = result.stdout.trimEnd().split("\n");
@@ -53,7 +31,7 @@ describe("spanlab data windows", () => {
     expect(lines).toContain("windows: 8 (4 centred + 4 overlaps kept; 4 overlaps dropped)");
     expect(lines.at(-1)).toBe(`wrote 8 windows (4 base windows) to ${out}`);
 
-    const validate = await run(["data", "validate", out]);
+    const validate = await runCli(["data", "validate", out]);
     expect(validate).toEqual({ stdout: `${out}: 8 windows (4 base windows), no problems\n`, stderr: "", exitCode: 0 });
     const windows = await loadWindows(out);
     expect(windows.map((w) => [w.window_id, w.expansion_start, w.expansion_end])).toEqual([
@@ -75,7 +53,7 @@ describe("spanlab data windows", () => {
 
   it("refuses bad bars and bad annotations, printing every problem with file, row and field", async () => {
     const out = join(dir, "never.parquet");
-    const result = await run(["data", "windows", "--bars", fixture("bad_price.csv"), "--annotations", fixture("events_unknown_label.csv"), "--out", out]);
+    const result = await runCli(["data", "windows", "--bars", fixture("bad_price.csv"), "--annotations", fixture("events_unknown_label.csv"), "--out", out]);
     expect(result.exitCode).toBe(1);
     expect(existsSync(out)).toBe(false);
     expect(result.stdout).toBe("no window file written\n");
@@ -92,13 +70,13 @@ describe("spanlab data windows", () => {
 
   it("refuses gaps unless --allow-gaps, and says so", async () => {
     const out = join(dir, "gap.jsonl");
-    const refused = await run(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out]);
+    const refused = await runCli(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain(`${fixture("gap.csv")}: row 3 (line 5): timestamp = 2024-01-02T09:36:00Z; expected the next bar after row 2's`);
     expect(refused.stderr).toContain("pass --allow-gaps to accept them");
     // Accepted, but 5 bars hold no 105-bar window: every event is reported, nothing written.
     await expect(
-      run(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out, "--allow-gaps"]),
+      runCli(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out, "--allow-gaps"]),
     ).rejects.toThrow(/no windows to write: every event was rejected/);
     expect(existsSync(out)).toBe(false);
   });
@@ -106,23 +84,23 @@ describe("spanlab data windows", () => {
   it("reports events at the data's edge, honours --stride, --min-visible and --force", async () => {
     const out = join(dir, "edge.jsonl");
     const args = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events_edge.csv"), "--out", out];
-    const first = await run([...args, "--stride", "26", "--min-visible", "0.5"]);
+    const first = await runCli([...args, "--stride", "26", "--min-visible", "0.5"]);
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain("  rejected event early (row 0): start 2024-01-02T09:25:00Z is before the first bar (2024-01-02T09:30:00Z): the span is not all inside the data");
     expect(first.stdout).toContain("  rejected event late (row 1): end 2024-01-02T14:31:00Z is after the last bar");
     // "ok": bars 150..153, centre 151 → start 99; stride 26 keeps shifts whose window shows ≥ 2 of 4 bars.
     expect((await loadWindows(out)).map((w) => w.window_id)).toEqual(["ok", "ok-s+26", "ok-s-26", "ok-s+52", "ok-s-52"]);
-    await expect(run(args)).rejects.toThrow(/already exists; choose another --out or pass --force/);
-    const forced = await run([...args, "--force", "--overlaps", "0"]);
+    await expect(runCli(args)).rejects.toThrow(/already exists; choose another --out or pass --force/);
+    const forced = await runCli([...args, "--force", "--overlaps", "0"]);
     expect(forced.exitCode).toBe(0);
     expect((await loadWindows(out)).map((w) => w.window_id)).toEqual(["ok"]);
   });
 
   it("refuses contradictory or out-of-range options", async () => {
     const base = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", join(dir, "x.parquet")];
-    await expect(run([...base, "--overlaps", "2", "--stride", "10"])).rejects.toThrow(/--overlaps and --stride are alternatives/);
-    await expect(run([...base, "--stride", "105"])).rejects.toThrow(/--stride must be an integer in \[1, 104\]/);
-    await expect(run([...base, "--min-visible", "1.5"])).rejects.toThrow(/--min-visible must be a number in \[0, 1\]/);
-    await expect(run([...base, "--overlaps", "-1"])).rejects.toThrow(/--overlaps must be an integer/);
+    await expect(runCli([...base, "--overlaps", "2", "--stride", "10"])).rejects.toThrow(/--overlaps and --stride are alternatives/);
+    await expect(runCli([...base, "--stride", "105"])).rejects.toThrow(/--stride must be an integer in \[1, 104\]/);
+    await expect(runCli([...base, "--min-visible", "1.5"])).rejects.toThrow(/--min-visible must be a number in \[0, 1\]/);
+    await expect(runCli([...base, "--overlaps", "-1"])).rejects.toThrow(/--overlaps must be an integer/);
   });
 });

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { maxScaledError } from "../../test/helpers/tensors.js";
 import { packageRoot, packageVersion } from "../util/package.js";
 import { Rng } from "../util/rng.js";
 import { CheckpointError, checkpointBytes, CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
@@ -74,16 +75,6 @@ function namedOutputs(model: JadeCompact, features: Float32Array, batch: number)
     tensors.set("output.span_probability", { shape: [batch, bars], data: probabilities });
   }
   return tensors;
-}
-
-/** Largest |actual − expected| relative to the tensor's scale max(1, max |expected|) (as the parity test). */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  return worst / scale;
 }
 
 function bytesOf(values: ArrayBufferView): Buffer {
@@ -199,7 +190,7 @@ describe.each(LOSSES)("checkpoint round trip (%s head)", (loss) => {
       if (name === "output.viterbi") {
         expect(Array.from(ours.get(name)!.data as Int32Array), name).toEqual(Array.from(tensor.data as Int32Array));
       } else {
-        expect(relativeError(ours.get(name)!.data as Float32Array, tensor.data as Float32Array), name).toBeLessThan(1e-4);
+        expect(maxScaledError(ours.get(name)!.data as Float32Array, tensor.data as Float32Array), name).toBeLessThan(1e-4);
       }
     }
   });
@@ -369,7 +360,7 @@ describe.each(LOSSES)("committed spanlab fixture for PyTorch (%s head)", (loss) 
     const committedOutputs = readSafetensorsFile(outputsPath);
     expect([...committedOutputs.tensors.keys()].sort()).toEqual([...outputs.keys()].sort());
     for (const [name, tensor] of committedOutputs.tensors) {
-      const error = relativeError(outputs.get(name)!.data as ArrayLike<number>, tensor.data as ArrayLike<number>);
+      const error = maxScaledError(outputs.get(name)!.data as ArrayLike<number>, tensor.data as ArrayLike<number>);
       expect(error, name).toBeLessThan(name === "output.viterbi" ? 1e-12 : 1e-6);
     }
   });

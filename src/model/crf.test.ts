@@ -6,6 +6,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectGradient } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import {
   crfLogPartition,
@@ -357,22 +358,11 @@ describe("crfNegativeLogLikelihood", () => {
       };
       crfNegativeLogLikelihood(emissions, tags, batch, bars, params, grads);
       const loss = (): number => crfNegativeLogLikelihood(emissions, tags, batch, bars, params);
-      const h = 1e-6;
-      const check = (values: Float64Array, analytic: Float64Array): void => {
-        for (let i = 0; i < values.length; i++) {
-          const saved = values[i]!;
-          values[i] = saved + h;
-          const up = loss();
-          values[i] = saved - h;
-          const down = loss();
-          values[i] = saved;
-          expect(analytic[i]).toBeCloseTo((up - down) / (2 * h), 7);
-        }
-      };
-      check(emissions, grads.emissions);
-      check(params.start as Float64Array, grads.start);
-      check(params.end as Float64Array, grads.end);
-      check(params.transitions as Float64Array, grads.transitions);
+      const check = { digits: 7, h: 1e-6 };
+      expectGradient(emissions, grads.emissions, loss, { ...check, what: "emissions" });
+      expectGradient(params.start, grads.start, loss, { ...check, what: "start" });
+      expectGradient(params.end, grads.end, loss, { ...check, what: "end" });
+      expectGradient(params.transitions, grads.transitions, loss, { ...check, what: "transitions" });
     }
   });
 
@@ -388,18 +378,10 @@ describe("crfNegativeLogLikelihood", () => {
     tags.fill(1, 2 * bars + 100, 3 * bars); // window 2: span [100, 104]
     const grads = { emissions: new Float64Array(emissions.length), transitions: new Float64Array(4) };
     crfNegativeLogLikelihood(emissions, tags, batch, bars, params, grads);
-    const h = 1e-6;
-    const fd = (values: Float64Array, i: number): number => {
-      const saved = values[i]!;
-      values[i] = saved + h;
-      const up = crfNegativeLogLikelihood(emissions, tags, batch, bars, params);
-      values[i] = saved - h;
-      const down = crfNegativeLogLikelihood(emissions, tags, batch, bars, params);
-      values[i] = saved;
-      return (up - down) / (2 * h);
-    };
-    for (const i of [0, 81, 93, 210, 211, 500, 629]) expect(grads.emissions[i]).toBeCloseTo(fd(emissions, i), 7);
-    for (let i = 0; i < 4; i++) expect(grads.transitions[i]).toBeCloseTo(fd(params.transitions as Float64Array, i), 6);
+    const loss = (): number => crfNegativeLogLikelihood(emissions, tags, batch, bars, params);
+    const spots = [0, 81, 93, 210, 211, 500, 629];
+    expectGradient(emissions, grads.emissions, loss, { digits: 7, h: 1e-6, indices: spots, what: "emissions" });
+    expectGradient(params.transitions, grads.transitions, loss, { digits: 6, h: 1e-6, what: "transitions" });
   });
 
   it("adds into the gradient buffers rather than overwriting them", () => {

@@ -5,6 +5,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectGradient } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import {
   COUNTDOWN_CLIP,
@@ -23,22 +24,6 @@ import {
 
 function randomArray(rng: Rng, n: number, low: number, high: number): Float64Array {
   return Float64Array.from({ length: n }, () => rng.uniform(low, high));
-}
-
-/**
- * Checks `analytic` against central differences of `loss` w.r.t. every entry of `values` (float64).
- * `digits` as in toBeCloseTo: |difference| < 10^−digits / 2.
- */
-function expectGradient(values: Float64Array, analytic: ArrayLike<number>, loss: () => number, digits = 7, h = 1e-6): void {
-  for (let i = 0; i < values.length; i++) {
-    const saved = values[i]!;
-    values[i] = saved + h;
-    const up = loss();
-    values[i] = saved - h;
-    const down = loss();
-    values[i] = saved;
-    expect(analytic[i]).toBeCloseTo((up - down) / (2 * h), digits);
-  }
 }
 
 describe("crossEntropy", () => {
@@ -67,7 +52,7 @@ describe("crossEntropy", () => {
     const targets = new Uint8Array([0, 1, 2, 1, 0]);
     const grad = new Float64Array(logits.length);
     crossEntropy(logits, targets, batch, 3, grad);
-    expectGradient(logits, grad, () => crossEntropy(logits, targets, batch, 3));
+    expectGradient(logits, grad, () => crossEntropy(logits, targets, batch, 3), { digits: 7, h: 1e-6 });
   });
 
   it("rejects targets outside the classes and mismatched shapes", () => {
@@ -115,7 +100,7 @@ describe("huberLoss", () => {
       const target = randomArray(rng, 24, -2, 2);
       const grad = new Float64Array(pred.length);
       huberLoss(pred, target, delta, grad);
-      expectGradient(pred, grad, () => huberLoss(pred, target, delta));
+      expectGradient(pred, grad, () => huberLoss(pred, target, delta), { digits: 7, h: 1e-6 });
     }
   });
 
@@ -174,7 +159,7 @@ describe("softSpanBce", () => {
     for (const w of [1, 13.1]) {
       const grad = new Float64Array(p.length);
       softSpanBce(p, mask, grad, w);
-      expectGradient(p, grad, () => softSpanBce(p, mask, undefined, w), 6);
+      expectGradient(p, grad, () => softSpanBce(p, mask, undefined, w), { digits: 6, h: 1e-6 });
     }
   });
 });
@@ -216,7 +201,7 @@ describe("softSpanBceWithLogits", () => {
     for (const w of [1, 13.1]) {
       const grad = new Float64Array(z.length);
       softSpanBceWithLogits(z, mask, grad, w);
-      expectGradient(z, grad, () => softSpanBceWithLogits(z, mask, undefined, w));
+      expectGradient(z, grad, () => softSpanBceWithLogits(z, mask, undefined, w), { digits: 7, h: 1e-6 });
     }
   });
 
@@ -257,8 +242,8 @@ describe("Kendall uncertainty weighting", () => {
     const gradLosses = [1, 1, 1, 1];
     const gradLogSigmas = new Float64Array(4);
     kendallWeightedLoss(losses, logSigmas, { losses: gradLosses, logSigmas: gradLogSigmas });
-    expectGradient(losses, gradLosses.map((g) => g - 1), () => kendallWeightedLoss(losses, logSigmas));
-    expectGradient(logSigmas, gradLogSigmas, () => kendallWeightedLoss(losses, logSigmas), 6);
+    expectGradient(losses, gradLosses.map((g) => g - 1), () => kendallWeightedLoss(losses, logSigmas), { digits: 7, h: 1e-6 });
+    expectGradient(logSigmas, gradLogSigmas, () => kendallWeightedLoss(losses, logSigmas), { digits: 6, h: 1e-6 });
   });
 
   it("reproduces the reference's span weights from its learned σ's (SPEC §8: 24.8% soft vs 10.8% CRF)", () => {

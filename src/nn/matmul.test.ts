@@ -5,9 +5,9 @@
  * central differences in float64.
  */
 import { describe, expect, it } from "vitest";
+import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
 import {
-  type FloatArray,
   matmul, matmulReference, matmulTransA, matmulTransAReference, matmulTransB, matmulTransBReference,
 } from "./matmul.js";
 import { Arena, inKernelMemory, kernelsFor } from "./wasm.js";
@@ -89,17 +89,6 @@ describe("matmul kernels", () => {
   });
 });
 
-/** ∂/∂p_i of loss() by central differences, restoring p_i. */
-function centralDifference(loss: () => number, p: FloatArray, i: number, eps: number): number {
-  const saved = p[i];
-  p[i] = saved + eps;
-  const plus = loss();
-  p[i] = saved - eps;
-  const minus = loss();
-  p[i] = saved;
-  return (plus - minus) / (2 * eps);
-}
-
 describe("matmul gradients (L = Σ W ⊙ (A·B))", () => {
   it("dA = W·Bᵀ and dB = Aᵀ·W, by the kernels, match central differences", () => {
     const rng = new Rng(5);
@@ -111,7 +100,7 @@ describe("matmul gradients (L = Σ W ⊙ (A·B))", () => {
       const y = new Float64Array(m * n);
       const loss = () => {
         matmulReference(y, a, b, m, k, n);
-        return y.reduce((sum, v, i) => sum + v * w[i], 0);
+        return weightedSum(y, w);
       };
       // Analytic gradients with the float32 wasm kernels (the forms the backward passes use).
       const view = (src: Float64Array) => {
@@ -125,8 +114,8 @@ describe("matmul gradients (L = Σ W ⊙ (A·B))", () => {
       matmulTransB(da, view(w), view(b), m, n, k); // (m×n)·(k×n)ᵀ
       matmulTransA(db, view(a), view(w), k, m, n); // (m×k)ᵀ·(m×n)
       // float64 differences: truncation O(eps²) ≈ 1e-12, so any error is the float32 kernels' (~1e-6).
-      for (let i = 0; i < m * k; i++) expect(da[i]).toBeCloseTo(centralDifference(loss, a, i, 1e-5), 5);
-      for (let i = 0; i < k * n; i++) expect(db[i]).toBeCloseTo(centralDifference(loss, b, i, 1e-5), 5);
+      expectGradient(a, da, loss, { digits: 5, h: 1e-5, what: "dA" });
+      expectGradient(b, db, loss, { digits: 5, h: 1e-5, what: "dB" });
       arena.reset(mark);
     }
   });
