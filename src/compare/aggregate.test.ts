@@ -36,7 +36,12 @@ describe("winner rules", () => {
   it("never decides on a single seed, and treats lower-is-better metrics the right way round", () => {
     expect(compareMetric(metric, runs([0.9]), runs([0.1]), new Rng(1), 500).winner).toBe("not established");
     const lower = { ...metric, higherIsBetter: false };
-    expect(compareMetric(lower, runs([0.5, 0.52, 0.55, 0.51]), runs([0.3, 0.31, 0.33, 0.29]), new Rng(1), 500).winner).toBe("crf");
+    expect(compareMetric(lower, runs([0.5, 0.52, 0.55, 0.51, 0.54]), runs([0.3, 0.31, 0.33, 0.29, 0.3]), new Rng(1), 500).winner).toBe("crf");
+    // Four seeds, all differences of one sign: the interval excludes 0, yet 4 pairs are too few to decide.
+    const four = compareMetric(metric, runs([0.5, 0.52, 0.55, 0.51]), runs([0.3, 0.31, 0.33, 0.29]), new Rng(1), 500);
+    expect(four.difference!.established).toBe(true);
+    expect(four.winner).toBe("not established");
+    expect(four.rule).toMatch(/4 paired seeds are too few.*12\.5%/);
     const descriptive = { ...metric, higherIsBetter: null };
     expect(compareMetric(descriptive, runs([0.5, 0.52]), runs([0.3, 0.31]), new Rng(1), 500).winner).toBe("n/a");
   });
@@ -53,6 +58,7 @@ describe("winner rules", () => {
     expect(undecided.decision).toBe("undecided");
     const single = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 1);
     expect(single.headline).toMatch(/single run/);
+    expect(recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 3).headline).toMatch(/3 paired seeds are too few/);
     expect(single.reasons[0]).toBe("f1_native: soft 0.400, CRF 0.300; soft − CRF 0.100");
     expect(undecided.reasons[0]).toBe("f1_native: soft 0.400 [0.300, 0.500], CRF 0.300 [0.200, 0.400]; soft − CRF 0.100 [0.050, 0.150]");
   });

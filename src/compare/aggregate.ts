@@ -12,6 +12,13 @@ import { Rng } from "../util/rng.js";
 import type { RunEvaluation } from "./evaluate.js";
 import type { ComparisonResult, MetricComparison, Objective, ObjectiveStatistics, RunResult, StepBudget } from "./types.js";
 
+/**
+ * Fewest paired seeds that may name a winner. With n pairs, a percentile-bootstrap interval of the mean
+ * difference excludes 0 whenever all n differences share a sign, which happens by chance (no real
+ * difference) with probability 2/2ⁿ: 50% for 2 seeds, 12.5% for 4, 6.25% for 5.
+ */
+export const MIN_PAIRED_SEEDS_FOR_WINNER = 5;
+
 /** A headline metric: how to read it off a run, and which direction is better. */
 export interface MetricDefinition {
   key: string;
@@ -191,8 +198,12 @@ export function compareMetric(metric: MetricDefinition, soft: RunResult[], crf: 
   if (metric.higherIsBetter === null) {
     return { ...base, difference, winner: "n/a", rule: metric.note ? "descriptive; " + metric.note : "descriptive: no better direction" };
   }
-  if (!difference || pairs.length < 2) {
-    return { ...base, difference, winner: "not established", rule: "one paired run per objective cannot establish a difference (run more seeds)" };
+  if (!difference || pairs.length < MIN_PAIRED_SEEDS_FOR_WINNER) {
+    const why =
+      pairs.length < 2
+        ? "one paired run per objective cannot establish a difference"
+        : `${pairs.length} paired seeds are too few: the interval excludes 0 by chance with probability ${(100 * 2 ** (1 - pairs.length)).toFixed(1)}% whenever all differences share a sign`;
+    return { ...base, difference, winner: "not established", rule: `${why} (run --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more)` };
   }
   if (!difference.established) {
     return { ...base, difference, winner: "not established", rule: `the 95% interval of soft − CRF [${difference.low.toFixed(4)}, ${difference.high.toFixed(4)}] contains 0` };
@@ -215,7 +226,7 @@ export function recommend(metrics: readonly MetricComparison[], seeds: number): 
   const secondary = byKey.get("iou_single_span")!;
   const rules = [
     "Primary: span F1 of each objective's own decoder (soft: p > threshold chosen on training windows; CRF: Viterbi), pooled over validation bars, paired across seeds.",
-    "A winner is named only when the 95% bootstrap interval of the paired difference soft − CRF excludes 0.",
+    `A winner is named only when the 95% bootstrap interval of the paired difference soft − CRF excludes 0, over at least ${MIN_PAIRED_SEEDS_FOR_WINNER} paired seeds (with fewer, the interval excludes 0 by chance too often).`,
     "If the primary difference is not established, the single-span decoder's mean IoU decides under the same rule.",
     "If neither is established, no objective is recommended on the evidence; loss values and loss reductions never decide (their scales differ).",
   ];
@@ -243,8 +254,10 @@ export function recommend(metrics: readonly MetricComparison[], seeds: number): 
     decision: "undecided",
     headline:
       seeds < 2
-        ? "No recommendation: a single run per objective cannot establish a difference; rerun with --seeds 5 or more."
-        : `No established difference in span F1 or span IoU across ${seeds} paired seeds; the data do not favour either objective.`,
+        ? `No recommendation: a single run per objective cannot establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
+        : seeds < MIN_PAIRED_SEEDS_FOR_WINNER
+          ? `No recommendation: ${seeds} paired seeds are too few to establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
+          : `No established difference in span F1 or span IoU across ${seeds} paired seeds; the data do not favour either objective.`,
     reasons,
     rules,
   };

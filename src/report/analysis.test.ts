@@ -50,21 +50,23 @@ describe("rules against the baselines", () => {
   }
 
   it("calls an objective ready only when its whole interval clears the best trivial baseline", () => {
-    const result = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.12, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
+    const result = comparison([1, 2, 3, 4, 5], [0.3, 0.25, 0.35], [0.12, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
     expect(readiness(result, "soft").state).toBe("ready");
     expect(readiness(result, "crf").state).toBe("not established");
-    expect(readiness(comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.08, 0.05, 0.09], [0.5, 0.4, 0.6], 0.1), "crf").state).toBe("not ready");
+    expect(readiness(comparison([1, 2, 3, 4, 5], [0.3, 0.25, 0.35], [0.08, 0.05, 0.09], [0.5, 0.4, 0.6], 0.1), "crf").state).toBe("not ready");
+    // Three seeds are too few to establish readiness (the same minimum as for naming a winner).
+    expect(readiness(comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.12, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1), "soft").state).toBe("not established");
     // One seed never establishes readiness.
     expect(readiness(comparison([1], [0.3, 0.3, 0.3], [0, 0, 0], [0.5, 0.5, 0.5], 0.1), "soft").state).toBe("not established");
   });
 
   it("cautions when the recommended objective is below the rule detector", () => {
-    const below = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
+    const below = comparison([1, 2, 3, 4, 5], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.5, 0.45, 0.55], 0.1);
     expect(versusRuleBaseline(below, "soft")).toBe("below");
     expect(decisionCaution(below)).toMatch(/below the transparent rule detector's \(rule baseline 0\.500 \[0\.450, 0\.550\]\)/);
-    const overlapping = comparison([1, 2, 3], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.32, 0.3, 0.4], 0.1);
+    const overlapping = comparison([1, 2, 3, 4, 5], [0.3, 0.25, 0.35], [0.1, 0.05, 0.2], [0.32, 0.3, 0.4], 0.1);
     expect(versusRuleBaseline(overlapping, "soft")).toBe("overlapping");
     expect(decisionCaution(overlapping)).toBeNull();
-    expect(versusRuleBaseline(comparison([1, 2, 3], [0.6, 0.55, 0.65], [0, 0, 0], [0.32, 0.3, 0.4], 0.1), "soft")).toBe("above");
+    expect(versusRuleBaseline(comparison([1, 2, 3, 4, 5], [0.6, 0.55, 0.65], [0, 0, 0], [0.32, 0.3, 0.4], 0.1), "soft")).toBe("above");
   });
 });

@@ -6,6 +6,7 @@
  * them. Every derived verdict comes from a rule stated next to it, so a reader can re-derive it from the
  * runs' metrics.jsonl.
  */
+import { MIN_PAIRED_SEEDS_FOR_WINNER } from "../compare/aggregate.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { EpochRecord } from "../train/records.js";
 import type { ComparisonResult, MetricComparison, Objective, ObjectiveStatistics, RunResult } from "../compare/types.js";
@@ -236,7 +237,7 @@ export interface Readiness {
 export const READINESS_RULE =
   "ready = the lower end of the 95% interval of the native-decoder F1 exceeds the best trivial baseline F1 " +
   "(all-positive or prior-rate, highest over seeds); not ready = its upper end (the value, with one seed) does not; " +
-  "otherwise not established. One seed never establishes readiness";
+  `otherwise not established. Fewer than ${MIN_PAIRED_SEEDS_FOR_WINNER} seeds never establish readiness`;
 
 /** Production readiness of one objective by {@link READINESS_RULE}. */
 export function readiness(result: ComparisonResult, objective: Objective): Readiness {
@@ -246,7 +247,7 @@ export function readiness(result: ComparisonResult, objective: Objective): Readi
   const baseline = Math.max(...baselines.allPositive, ...baselines.priorRate);
   let state: ReadinessState = "not established";
   if (f1 && isValue(f1.high) && f1.high <= baseline) state = "not ready";
-  else if (f1 && seeds > 1 && isValue(f1.low) && f1.low > baseline) state = "ready";
+  else if (f1 && seeds >= MIN_PAIRED_SEEDS_FOR_WINNER && isValue(f1.low) && f1.low > baseline) state = "ready";
   const rule = ruleBaselineText(result, "f1_native");
   const text = `${state}: F1 ${formatStatistics(f1, "score", seeds)} vs best trivial baseline ${formatValue(baseline, "score")}${rule ? ` (${rule})` : ""}`;
   return { state, f1, baseline, text };
