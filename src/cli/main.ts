@@ -23,15 +23,16 @@ export function buildProgram(): Command {
     .name("spanlab")
     .description("Find expansion spans in windows of OHLC bars; compare a soft span loss with a linear-chain CRF.")
     .version(packageVersion());
-  registerModelCommand(program);
+  // Listed in --help in this order: the main job first, then the steps it is made of.
+  registerCompareCommand(program);
+  registerTrainCommand(program);
+  registerPredictCommand(program);
+  registerBaselineCommand(program);
   registerDataCommands(program);
   registerWindowsCommand(program);
   registerSynthCommands(program);
   registerFeaturesCommand(program);
-  registerPredictCommand(program);
-  registerTrainCommand(program);
-  registerCompareCommand(program);
-  registerBaselineCommand(program);
+  registerModelCommand(program);
   return program;
 }
 
