@@ -143,7 +143,7 @@ describe("writeBundle", () => {
       const onDisk = all.filter((f) => !existing.includes(f));
       expect([...files].map((f) => relative(fixture.bundleDirectory, f)).sort()).toEqual(onDisk);
       for (const name of [...REFERENCE_FILES(epochs), "report.html", "threshold_sweeps.csv"]) expect(onDisk, name).toContain(name);
-      for (const plot of ["loss_curves", "sigma_task_weights", "reliability", "threshold_f1_curves", "example_windows"]) {
+      for (const plot of ["loss_curves", "sigma_task_weights", "task_scales", "reliability", "threshold_f1_curves", "example_windows"]) {
         for (const extension of ["png", "svg", "vl.json"]) expect(onDisk).toContain(`plots/${plot}.${extension}`);
       }
       for (const png of onDisk.filter((f) => f.endsWith(".png"))) {
@@ -153,6 +153,7 @@ describe("writeBundle", () => {
       expect(onDisk.filter((f) => f.split("/").pop()!.startsWith("."))).toEqual([]);
       // The index's manifest names every file of the bundle.
       const index = read(fixture, "ANALYSIS_INDEX.md");
+      expect(index).toContain("| [plots/task_scales.png](plots/task_scales.png) |");
       for (const name of all.filter((f) => !f.startsWith("runs/"))) expect(index, name).toContain(`[${name}](${name})`);
       const runRows = index.split("\n").filter((line) => line.startsWith("| `runs/"));
       expect(runRows).toHaveLength(fixture.result.runs.length);
@@ -299,6 +300,20 @@ describe("writeBundle", () => {
     for (const decoder of ["viterbi", "marginal_threshold", "emission_softmax_threshold"]) expect(text).toContain(`\`${decoder}\``);
     expect(text).toContain("Step budget");
     expect(text).toContain("](plots/loss_curves.png)");
+    // Section 3's per-epoch table: the CRF span task's seed-mean validation loss and 1/(2σ²) at epoch 2, from the records.
+    const crf = multi.result.runs.filter((r) => r.objective === "crf");
+    const atEpoch2 = crf.map((r) => r.records.find((e) => e.epoch === 2)!);
+    const spanLoss = atEpoch2.reduce((s, e) => s + e.validation.span, 0) / crf.length;
+    const spanWeight = atEpoch2.reduce((s, e) => s + e.effective_weights.span, 0) / crf.length;
+    const section3 = text.slice(text.indexOf("## 3."), text.indexOf("## 4."));
+    const rows = section3.split("\n").filter((line) => line.startsWith("| CRF | 2 |"));
+    expect(rows, "one per-epoch task-scale row for CRF, epoch 2 in section 3").toHaveLength(1);
+    // Columns: objective, epoch, then (val loss, 1/(2σ²)) for pointer, classification, span, countdown.
+    const cells = rows[0]!.split("|").slice(1, -1).map((c) => c.trim());
+    expect(cells).toHaveLength(10);
+    expect(cells.slice(6, 8)).toEqual([spanLoss.toFixed(4), spanWeight.toFixed(4)]);
+    expect(section3).toContain("![Each task's raw loss scale and effective weight](plots/task_scales.png)");
+    expect(read(multi, "report.html")).toContain('<figure id="plot-taskScales">');
     const threshold = read(multi, "THRESHOLD_OPTIMIZATION_ANALYSIS.md");
     for (const rule of multi.result.ruleBaseline.perSeed) expect(threshold).toContain(`| ${rule.seed} | ${rule.rangeZThreshold.toFixed(2)} |`);
     for (const run of multi.result.runs) expect(threshold).toContain(`| ${run.seed} | ${run.objective === "soft" ? "sigmoid" : "posterior_marginals"} | ${String(run.evaluation.thresholds[0]!.threshold)}`);

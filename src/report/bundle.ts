@@ -25,10 +25,12 @@ import {
   probabilityHistogramPlot,
   reliabilityPlot,
   sigmaTrajectoriesPlot,
+  taskScalesPlot,
   thresholdCurvePlot,
   type LossPoint,
   type ReliabilityRow,
   type SigmaPoint,
+  type TaskScaleRow,
   type ThresholdCurveRow,
   type ThresholdMarker,
 } from "./plots.js";
@@ -123,6 +125,27 @@ function plotJobs(result: ComparisonResult, layout: BundleLayout, extras: Bundle
           all.flatMap((run) =>
             run.records.flatMap((r) =>
               TASK_KEYS.map((task): SigmaPoint => ({ objective: run.objective, seed: run.seed, epoch: r.epoch, task, sigma: r.sigma[task], taskWeight: r.task_weights[task] })),
+            ),
+          ),
+        ),
+    },
+    {
+      key: "taskScales",
+      base: layout.plots.taskScales,
+      title: "Each task's raw loss scale and effective weight",
+      caption: `Unweighted validation loss of each task (log scale, each in its own units) and the effective weight 1/(2σ²) the Kendall objective multiplies it by, per epoch, mean over ${seedText(result)}; one column per objective.`,
+      spec: () =>
+        taskScalesPlot(
+          all.flatMap((run) =>
+            run.records.flatMap((r) =>
+              TASK_KEYS.map((task): TaskScaleRow => ({
+                objective: run.objective,
+                seed: run.seed,
+                epoch: r.epoch,
+                task,
+                rawLoss: r.validation[task],
+                effectiveWeight: r.effective_weights[task],
+              })),
             ),
           ),
         ),

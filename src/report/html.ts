@@ -117,7 +117,7 @@ function figure(plot: EmbeddedPlot): string {
 }
 
 /** The order plots appear in: what decides first, diagnostics after. */
-const PLOT_ORDER: PlotKey[] = ["lossCurves", "thresholdCurves", "thresholdResults", "reliability", "histogramSoft", "histogramCrf", "sigma", "examples"];
+const PLOT_ORDER: PlotKey[] = ["lossCurves", "thresholdCurves", "thresholdResults", "reliability", "histogramSoft", "histogramCrf", "sigma", "taskScales", "examples"];
 
 export function reportHtml(result: ComparisonResult, context: DocumentContext, plots: readonly EmbeddedPlot[]): string {
   const { layout } = context;

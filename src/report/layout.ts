@@ -6,7 +6,7 @@
  */
 
 /** Every plot the bundle renders (each as .png, .svg and .vl.json). */
-export type PlotKey = "lossCurves" | "sigma" | "reliability" | "thresholdCurves" | "thresholdResults" | "histogramSoft" | "histogramCrf" | "examples";
+export type PlotKey = "lossCurves" | "sigma" | "taskScales" | "reliability" | "thresholdCurves" | "thresholdResults" | "histogramSoft" | "histogramCrf" | "examples";
 
 export interface BundleLayout {
   index: string;
@@ -41,6 +41,7 @@ export function bundleLayout(epochs: number): BundleLayout {
     plots: {
       lossCurves: "plots/loss_curves",
       sigma: "plots/sigma_task_weights",
+      taskScales: "plots/task_scales",
       reliability: "plots/reliability",
       thresholdCurves: "plots/threshold_f1_curves",
       thresholdResults: "threshold_optimization_results",

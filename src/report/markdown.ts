@@ -535,6 +535,27 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
     );
     out.push("");
   }
+  out.push(`**Per epoch** — seed means at epochs ${epochs.join(", ")} (the epochs of section 2): each task's validation loss (raw, unweighted) and its 1/(2σ²).`);
+  out.push("");
+  out.push(
+    mdTable(
+      ["Objective", "Epoch", ...TASK_KEYS.flatMap((task) => [`${TASK_LABEL[task]} val loss`, `${TASK_LABEL[task]} 1/(2σ²)`])],
+      OBJECTIVES.flatMap((o) =>
+        epochs.map((e) => [
+          objectiveName(o),
+          String(e),
+          ...TASK_KEYS.flatMap((task) => [
+            formatValue(meanAt(runs[o], e, (r) => r.validation[task]), "loss"),
+            formatValue(meanAt(runs[o], e, (r) => r.effective_weights[task]), "loss"),
+          ]),
+        ]),
+      ),
+      ["l", "r", ...TASK_KEYS.flatMap(() => ["r", "r"] as const)],
+    ),
+  );
+  out.push("");
+  out.push(plotImage(context, "taskScales"));
+  out.push("");
 
   // σ and task weights.
   out.push("## 4. Learned σ's and task weights");

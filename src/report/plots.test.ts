@@ -15,6 +15,8 @@ import {
   reliabilityPlot,
   sigmaTrajectoriesPlot,
   spreadLabels,
+  TASK_COLOUR,
+  taskScalesPlot,
   thresholdCurvePlot,
   type CandleWindow,
   type LossPoint,
@@ -22,6 +24,7 @@ import {
   type Ohlc,
   type ReliabilityRow,
   type SigmaPoint,
+  type TaskScaleRow,
   type ThresholdCurveRow,
 } from "./plots.js";
 import { compileVegaLite, MISSING_FONT_WARNING, renderVegaLite, type RenderedPlot } from "./render.js";
@@ -70,6 +73,26 @@ function sigmaFixture(epochs: number, seeds: number): SigmaPoint[] {
         (["pointer", "type", "span", "countdown"] as const).forEach((task, i) =>
           rows.push({ objective, seed, epoch, task, sigma: sigmas[i]!, taskWeight: inverse[i]! / total }),
         );
+      }
+    }
+  }
+  return rows;
+}
+
+/** Raw losses spanning four decades, as real runs do (pointer ≈ 0.01, CRF span NLL ≈ 50). */
+function taskScaleFixture(epochs: number, seeds: number): TaskScaleRow[] {
+  const random = lcg(4);
+  const rows: TaskScaleRow[] = [];
+  const start = { pointer: 0.025, type: 1.05, countdown: 16 };
+  for (const objective of OBJECTIVES) {
+    for (let seed = 1; seed <= seeds; seed++) {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        const decay = 0.6 + 0.4 * Math.exp(-epoch / 4);
+        const losses = { ...start, span: objective === "soft" ? 0.58 : 52 };
+        (["pointer", "type", "span", "countdown"] as const).forEach((task, i) => {
+          const sigma = [0.7, 0.95, objective === "soft" ? 1 - 0.01 * epoch : 1 + 0.01 * epoch, 1 + 0.012 * epoch][i]!;
+          rows.push({ objective, seed, epoch, task, rawLoss: losses[task] * decay * (1 + 0.03 * random()), effectiveWeight: 1 / (2 * sigma ** 2) });
+        });
       }
     }
   }
@@ -225,6 +248,56 @@ describe("sigmaTrajectoriesPlot", () => {
     const rendered = await expectRenders(spec, "Task uncertainty σ and task weights per epoch", { minWidth: 1200, maxWidth: 1700, minHeight: 800, maxHeight: 1200 });
     expect(rendered.svg).toContain("share of total weight (%)");
     expect(rendered.svg).toContain("countdown");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 2b. Task loss scales and effective weights
+// ---------------------------------------------------------------------------------------------------
+
+describe("taskScalesPlot", () => {
+  it("averages raw loss and 1/(2σ²) across seeds, and draws already-aggregated rows as given", () => {
+    const seeded: TaskScaleRow[] = [
+      { objective: "crf", seed: 1, epoch: 3, task: "span", rawLoss: 60, effectiveWeight: 0.4 },
+      { objective: "crf", seed: 2, epoch: 3, task: "span", rawLoss: 40, effectiveWeight: 0.5 },
+      { objective: "soft", seed: 1, epoch: 3, task: "span", rawLoss: 0.5, effectiveWeight: 0.6 },
+    ];
+    const rows = specData(taskScalesPlot(seeded));
+    expect(rows).toContainEqual({ objective: "CRF", task: "span", epoch: 3, loss: 50, weight: 0.45 });
+    expect(rows).toContainEqual({ objective: "soft span loss", task: "span", epoch: 3, loss: 0.5, weight: 0.6 });
+    const aggregated = seeded.slice(0, 1).map(({ seed: _, ...row }) => row);
+    expect(specData(taskScalesPlot(aggregated))).toEqual([{ objective: "CRF", task: "span", epoch: 3, loss: 60, weight: 0.4 }]);
+  });
+
+  it("rejects non-finite or non-positive values, unknown tasks, mixed seeding and duplicates", () => {
+    const base: TaskScaleRow = { objective: "soft", seed: 1, epoch: 1, task: "pointer", rawLoss: 0.02, effectiveWeight: 0.9 };
+    expect(() => taskScalesPlot([{ ...base, rawLoss: NaN }])).toThrow(/rawLoss must be a finite number/);
+    expect(() => taskScalesPlot([{ ...base, effectiveWeight: Infinity }])).toThrow(/effectiveWeight must be a finite number/);
+    expect(() => taskScalesPlot([{ ...base, rawLoss: 0 }])).toThrow(/> 0 to be drawn on a log scale/);
+    expect(() => taskScalesPlot([{ ...base, effectiveWeight: -1 }])).toThrow(/effectiveWeight 1\/\(2σ²\) must be > 0/);
+    expect(() => taskScalesPlot([{ ...base, task: "shape" as TaskScaleRow["task"] }])).toThrow(/unknown task/);
+    expect(() => taskScalesPlot([base, { ...base, seed: undefined, epoch: 2 }])).toThrow(/either every row has a seed/);
+    expect(() => taskScalesPlot([base, { ...base, rawLoss: 0.03 }])).toThrow(/duplicate row/);
+    expect(() => taskScalesPlot([])).toThrow(/no task-scale rows/);
+  });
+
+  it("compiles cleanly and renders a log-scale loss row with decade ticks over an effective-weight row", async () => {
+    const spec = taskScalesPlot(taskScaleFixture(12, 2));
+    expectCompilesCleanly(spec);
+    const rendered = await expectRenders(spec, "Each task's raw validation loss and effective weight 1/(2σ²) per epoch", {
+      minWidth: 1200,
+      maxWidth: 1500,
+      minHeight: 1000,
+      maxHeight: 1400,
+    });
+    expect(rendered.svg).toContain("validation loss (log scale)");
+    expect(rendered.svg).toContain("effective weight 1/(2σ²)");
+    // Losses from ≈ 0.015 (pointer) to ≈ 54 (CRF span): a log axis with one tick per decade, 0.01 to 100.
+    const lossY = (spec as unknown as { vconcat: { spec: { encoding: { y: { scale: { type: string }; axis: { values: number[] } } } } }[] }).vconcat[0]!.spec.encoding.y;
+    expect(lossY.scale.type).toBe("log");
+    expect(lossY.axis.values).toEqual([0.01, 0.1, 1, 10, 100]);
+    for (const tick of ["0.01", "0.1", "100"]) expect(rendered.svg).toContain(`>${tick}</text>`);
+    for (const task of ["pointer", "span", "countdown"] as const) expect(rendered.svg).toContain(TASK_COLOUR[task]);
   });
 });
 

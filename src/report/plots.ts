@@ -341,6 +341,112 @@ export function sigmaTrajectoriesPlot(rows: readonly SigmaPoint[], text: PlotTex
 }
 
 // ---------------------------------------------------------------------------------------------------
+// 2b. Each task's raw loss scale and effective weight
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Task colours (Okabe–Ito, leaving out the objectives' blue and vermillion, so a task is never mistaken
+ * for an objective; yellow is left out as unreadable on white).
+ */
+export const TASK_COLOUR: Record<Task, string> = { pointer: "#CC79A7", type: "#009E73", span: "#E69F00", countdown: "#56B4E9" };
+
+export interface TaskScaleRow {
+  objective: Objective;
+  /** The run's seed. Rows with a seed are averaged across seeds; rows without one are taken as already aggregated. */
+  seed?: number;
+  epoch: number;
+  task: Task;
+  /** The task's unweighted validation loss (mean over windows), in its own units; must be > 0 (log scale). */
+  rawLoss: number;
+  /** The multiplier 1/(2σ²) the Kendall objective puts on the task's loss; must be > 0. */
+  effectiveWeight: number;
+}
+
+/**
+ * Each task's raw validation loss (top, LOG y scale, so a pointer loss near 0.01 and a CRF span NLL near
+ * 70 are both readable) and its effective weight 1/(2σ²) (bottom) per epoch; one column per objective,
+ * one colour per task, y shared across the columns so the objectives' scales can be compared.
+ *
+ * Aggregation: rows carrying a `seed` are averaged (arithmetic mean) across seeds per objective, task
+ * and epoch — all rows must then carry one; rows without a seed are drawn as given (one per objective,
+ * task and epoch). Either way a repeated key throws.
+ */
+export function taskScalesPlot(rows: readonly TaskScaleRow[], text: PlotText = {}): TopLevelSpec {
+  const plot = "taskScalesPlot";
+  if (rows.length === 0) throw new Error(`${plot}: no task-scale rows`);
+  const seeded = rows.filter((r) => r.seed !== undefined).length;
+  if (seeded !== 0 && seeded !== rows.length) throw new Error(`${plot}: either every row has a seed (averaged here) or none has (already aggregated)`);
+  for (const r of rows) {
+    checkObjective(plot, r.objective);
+    if (!TASK_ORDER.includes(r.task)) throw new Error(`${plot}: unknown task ${JSON.stringify(r.task)}`);
+    checkFinite(plot, "epoch", r.epoch);
+    if (r.seed !== undefined) checkFinite(plot, "seed", r.seed);
+    checkFinite(plot, "rawLoss", r.rawLoss);
+    checkFinite(plot, "effectiveWeight", r.effectiveWeight);
+    if (r.rawLoss <= 0) throw new Error(`${plot}: rawLoss must be > 0 to be drawn on a log scale, got ${r.rawLoss} (${r.objective}, ${r.task}, epoch ${r.epoch})`);
+    if (r.effectiveWeight <= 0) throw new Error(`${plot}: effectiveWeight 1/(2σ²) must be > 0, got ${r.effectiveWeight}`);
+  }
+  checkUnique(plot, rows, (r) => `objective ${r.objective}, seed ${r.seed ?? "(aggregated)"}, task ${r.task}, epoch ${r.epoch}`);
+  const groups = groupBy(rows, (r) => `${r.objective}|${r.task}|${r.epoch}`);
+  const data = [...groups.values()].map((group) => {
+    const { objective, task, epoch } = group[0]!;
+    return {
+      objective: OBJECTIVE_LABEL[objective],
+      task: TASK_LABEL[task],
+      epoch,
+      loss: round(summary(group.map((r) => r.rawLoss)).mean),
+      weight: round(summary(group.map((r) => r.effectiveWeight)).mean),
+    };
+  });
+  data.sort((a, b) => compareStrings(a.objective, b.objective) || compareStrings(a.task, b.task) || a.epoch - b.epoch);
+  const present = new Set(rows.map((r) => r.objective));
+  const objectives = OBJECTIVES.filter((o) => present.has(o)).map((o) => OBJECTIVE_LABEL[o]);
+  const tasks = TASK_ORDER.filter((t) => rows.some((r) => r.task === t));
+  const seeds = new Set(rows.map((r) => r.seed)).size;
+  const epochs = new Set(rows.map((r) => r.epoch)).size;
+  const cellWidth = Math.floor((PLOT_WIDTH - 70 - 14 * (objectives.length - 1)) / objectives.length);
+  const losses = data.map((d) => d.loss);
+  const lowest = Math.floor(Math.log10(Math.min(...losses)));
+  const highest = Math.max(lowest + 1, Math.ceil(Math.log10(Math.max(...losses))));
+  const decades = Array.from({ length: highest - lowest + 1 }, (_, k) => round(10 ** (lowest + k)));
+  const colour = {
+    field: "task",
+    type: "nominal",
+    title: "task",
+    sort: tasks.map((t) => TASK_LABEL[t]),
+    scale: { domain: tasks.map((t) => TASK_LABEL[t]), range: tasks.map((t) => TASK_COLOUR[t]) },
+    legend: { orient: "top", direction: "horizontal", titleOrient: "left", symbolType: "stroke", symbolStrokeWidth: 3 },
+  };
+  const x = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" } };
+  const panel = (field: string, y: Json, height: number): Json => ({
+    facet: { column: { field: "objective", type: "nominal", sort: objectives, title: null, header: { labelFontSize: 13 } } },
+    spec: {
+      width: cellWidth,
+      height,
+      mark: { type: "line", strokeWidth: 2, point: epochs <= 15 },
+      encoding: { x, y: { field, type: "quantitative", ...y }, color: colour },
+    },
+  });
+  return topLevel({
+    title: titleBlock(text, {
+      title: "Each task's raw validation loss and effective weight 1/(2σ²) per epoch",
+      subtitle: [
+        `${seeded > 0 ? `Mean across ${seedCountText(seeds)}` : "Values as given (already aggregated)"}; y shared across the columns. Top: each task's unweighted validation loss,`,
+        "in its own units, LOG scale (CRF span: NLL summed over a window's bars; soft span: per-bar BCE).",
+        "Bottom: the multiplier 1/(2σ²) the Kendall objective puts on that loss (dimensionless).",
+      ],
+    }),
+    data: { values: data },
+    vconcat: [
+      // Ticks and grid lines at whole decades only: log minor ticks (2, 20, 0.2, …) crowd the decade labels.
+      panel("loss", { title: "validation loss (log scale)", scale: { type: "log", domain: [decades[0], decades[decades.length - 1]], nice: false }, axis: { values: decades, format: "~g" } }, 210),
+      panel("weight", { title: "effective weight 1/(2σ²)", scale: { zero: false } }, 140),
+    ],
+    resolve: { scale: { color: "shared" } },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
 // 3. Probability histograms
 // ---------------------------------------------------------------------------------------------------
 
