@@ -250,6 +250,34 @@ export function lossCurvesPlot(series: readonly LossPoint[], text: PlotText = {}
   });
 }
 
+/**
+ * Per-task series rows (σ, losses, weights), checked and averaged across seeds: every row's objective,
+ * task, epoch and `fields` must be valid and finite and each (objective, seed, task, epoch) unique; the
+ * result holds one row per objective, task and epoch with the mean of each field, sorted for drawing.
+ */
+function meanPerTaskEpoch<R extends { objective: Objective; seed?: number; epoch: number; task: Task }, F extends keyof R & string>(
+  plot: string,
+  rows: readonly R[],
+  fields: readonly F[],
+): ({ objective: string; task: string; epoch: number } & Record<F, number>)[] {
+  for (const r of rows) {
+    checkObjective(plot, r.objective);
+    if (!TASK_ORDER.includes(r.task)) throw new Error(`${plot}: unknown task ${JSON.stringify(r.task)}`);
+    checkFinite(plot, "epoch", r.epoch);
+    if (r.seed !== undefined) checkFinite(plot, "seed", r.seed);
+    for (const field of fields) checkFinite(plot, field, r[field] as number);
+  }
+  checkUnique(plot, rows, (r) => `objective ${r.objective}, seed ${r.seed ?? "(aggregated)"}, task ${r.task}, epoch ${r.epoch}`);
+  const groups = groupBy(rows, (r) => `${r.objective}|${r.task}|${r.epoch}`);
+  const data = [...groups.values()].map((group) => {
+    const { objective, task, epoch } = group[0]!;
+    const means = Object.fromEntries(fields.map((field) => [field, round(summary(group.map((r) => r[field] as number)).mean)])) as Record<F, number>;
+    return { objective: OBJECTIVE_LABEL[objective], task: TASK_LABEL[task], epoch, ...means };
+  });
+  data.sort((a, b) => compareStrings(a.objective, b.objective) || compareStrings(a.task, b.task) || a.epoch - b.epoch);
+  return data;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 2. σ trajectories and task weights
 // ---------------------------------------------------------------------------------------------------
@@ -272,26 +300,7 @@ export interface SigmaPoint {
 export function sigmaTrajectoriesPlot(rows: readonly SigmaPoint[], text: PlotText = {}): TopLevelSpec {
   const plot = "sigmaTrajectoriesPlot";
   if (rows.length === 0) throw new Error(`${plot}: no σ rows`);
-  for (const r of rows) {
-    checkObjective(plot, r.objective);
-    if (!TASK_ORDER.includes(r.task)) throw new Error(`${plot}: unknown task ${JSON.stringify(r.task)}`);
-    checkFinite(plot, "epoch", r.epoch);
-    checkFinite(plot, "sigma", r.sigma);
-    checkFinite(plot, "taskWeight", r.taskWeight);
-  }
-  checkUnique(plot, rows, (r) => `objective ${r.objective}, seed ${r.seed}, task ${r.task}, epoch ${r.epoch}`);
-  const groups = groupBy(rows, (r) => `${r.objective}|${r.task}|${r.epoch}`);
-  const data = [...groups.values()].map((group) => {
-    const { objective, task, epoch } = group[0]!;
-    return {
-      objective: OBJECTIVE_LABEL[objective],
-      task: TASK_LABEL[task],
-      epoch,
-      sigma: round(summary(group.map((r) => r.sigma)).mean),
-      weight: round(summary(group.map((r) => r.taskWeight)).mean),
-    };
-  });
-  data.sort((a, b) => compareStrings(a.objective, b.objective) || compareStrings(a.task, b.task) || a.epoch - b.epoch);
+  const data = meanPerTaskEpoch(plot, rows, ["sigma", "taskWeight"] as const).map(({ taskWeight, ...row }) => ({ ...row, weight: taskWeight }));
   const present = new Set(rows.map((r) => r.objective));
   const seeds = new Set(rows.map((r) => r.seed)).size;
   const epochs = new Set(rows.map((r) => r.epoch)).size;
@@ -377,28 +386,10 @@ export function taskScalesPlot(rows: readonly TaskScaleRow[], text: PlotText = {
   const seeded = rows.filter((r) => r.seed !== undefined).length;
   if (seeded !== 0 && seeded !== rows.length) throw new Error(`${plot}: either every row has a seed (averaged here) or none has (already aggregated)`);
   for (const r of rows) {
-    checkObjective(plot, r.objective);
-    if (!TASK_ORDER.includes(r.task)) throw new Error(`${plot}: unknown task ${JSON.stringify(r.task)}`);
-    checkFinite(plot, "epoch", r.epoch);
-    if (r.seed !== undefined) checkFinite(plot, "seed", r.seed);
-    checkFinite(plot, "rawLoss", r.rawLoss);
-    checkFinite(plot, "effectiveWeight", r.effectiveWeight);
     if (r.rawLoss <= 0) throw new Error(`${plot}: rawLoss must be > 0 to be drawn on a log scale, got ${r.rawLoss} (${r.objective}, ${r.task}, epoch ${r.epoch})`);
     if (r.effectiveWeight <= 0) throw new Error(`${plot}: effectiveWeight 1/(2σ²) must be > 0, got ${r.effectiveWeight}`);
   }
-  checkUnique(plot, rows, (r) => `objective ${r.objective}, seed ${r.seed ?? "(aggregated)"}, task ${r.task}, epoch ${r.epoch}`);
-  const groups = groupBy(rows, (r) => `${r.objective}|${r.task}|${r.epoch}`);
-  const data = [...groups.values()].map((group) => {
-    const { objective, task, epoch } = group[0]!;
-    return {
-      objective: OBJECTIVE_LABEL[objective],
-      task: TASK_LABEL[task],
-      epoch,
-      loss: round(summary(group.map((r) => r.rawLoss)).mean),
-      weight: round(summary(group.map((r) => r.effectiveWeight)).mean),
-    };
-  });
-  data.sort((a, b) => compareStrings(a.objective, b.objective) || compareStrings(a.task, b.task) || a.epoch - b.epoch);
+  const data = meanPerTaskEpoch(plot, rows, ["rawLoss", "effectiveWeight"] as const).map(({ rawLoss, effectiveWeight, ...row }) => ({ ...row, loss: rawLoss, weight: effectiveWeight }));
   const present = new Set(rows.map((r) => r.objective));
   const objectives = OBJECTIVES.filter((o) => present.has(o)).map((o) => OBJECTIVE_LABEL[o]);
   const tasks = TASK_ORDER.filter((t) => rows.some((r) => r.task === t));
