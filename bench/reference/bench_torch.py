@@ -1,4 +1,4 @@
-"""PyTorch side of `npm run bench`: JadeCompact timings at the reference shapes (SPEC §5).
+"""PyTorch side of `npm run bench`: JadeCompact timings at the reference shapes (docs/spec.md §5).
 
 B = 32, T = 105, F = 12, hidden 96, train mode (dropout on), AdamW(lr 1e-3, weight decay 0.01).
 Per objective (soft, crf), the median over --iters iterations after --warmup of:

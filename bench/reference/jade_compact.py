@@ -1,4 +1,4 @@
-"""JadeCompact — the PyTorch reference model that spanlab re-implements (SPEC §3–4).
+"""JadeCompact — the PyTorch reference model that spanlab re-implements (docs/spec.md §3–4).
 
 A 1-layer BiLSTM (hidden 96 per direction) over 12 features per bar, with
   * a pooled branch (mean over time -> Linear 192->64 -> ReLU) feeding a 3-way class head and a
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 N_FEATURES = 12
 HIDDEN = 96
-WINDOW = 105  # bars per window; also the pointer normaliser (SPEC §4: /105)
+WINDOW = 105  # bars per window; also the pointer normaliser (docs/spec.md §4: /105)
 N_CLASSES = 3
 COUNTDOWN_CLIP = 20.0
 HUBER_DELTA_POINTER = 0.08
@@ -211,7 +211,7 @@ def compute_losses(model: JadeCompact, out: Dict[str, torch.Tensor], tg: Targets
     total = (kendall(l_ptr, model.log_sigma_ptr) + kendall(l_type, model.log_sigma_type)
              + kendall(l_span, model.log_sigma_span) + kendall(l_cd, model.log_sigma_countdown))
     return {"type": l_type, "pointer": l_ptr, "span": l_span, "countdown": l_cd, "total": total,
-            # what the reference logs as val_loss: the unweighted sum (SPEC §4)
+            # what the reference logs as val_loss: the unweighted sum (docs/spec.md §4)
             "unweighted": l_type + l_ptr + l_span + l_cd}
 
 

@@ -36,7 +36,7 @@ SPANS = [(0, 3), (26, 78), (57, 57), (97, 104)]
 LABELS = [0, 1, 1, 0]
 POS_WEIGHT = 1.0
 EXTRA_POS_WEIGHT = 13.1
-# Feature ranges (SPEC §2), sampled uniformly: open_norm, close_norm, body_pct, upper_wick, lower_wick,
+# Feature ranges (docs/spec.md §2), sampled uniformly: open_norm, close_norm, body_pct, upper_wick, lower_wick,
 # range_z, dist_to_swing_high, dist_to_swing_low, bars_since_SH, bars_since_SL, expansion_proxy, consol_proxy.
 FEATURE_RANGES = [(0, 1), (0, 1), (-1, 1), (0, 1), (0, 1), (0, 3), (-3, 3), (-3, 3), (0, 1), (0, 1), (-2, 2), (0, 1)]
 

@@ -129,7 +129,7 @@ function scanDescription(loss: SpanLoss, decoder: ScanDecoder): Record<string, s
     "single-span": "per window, the one best span (soft: max summed log-odds; CRF: best path with exactly one run) — every window yields one",
   };
   return {
-    windows: "105-bar windows every `stride` bars, plus one aligned to the end of each gap-free segment; features from each window's own bars (SPEC §2); no window crosses a gap",
+    windows: "105-bar windows every `stride` bars, plus one aligned to the end of each gap-free segment; features from each window's own bars (docs/spec.md §2); no window crosses a gap",
     decoder: decoders[decoder],
     merge: "window-local runs mapped to bar indices; runs that overlap or touch (no bar between them) merge, transitively; never across a gap",
     probability: `${probabilities}, averaged over every window covering the bar`,

@@ -1,6 +1,6 @@
 /**
  * `spanlab data synth` (write a seeded synthetic window file) and `spanlab data stats` (describe a window
- * file: the SPEC §1 statistics and the rule baselines). Both hang off the `data` command group that
+ * file: the docs/spec.md §1 statistics and the rule baselines). Both hang off the `data` command group that
  * src/cli/data.ts owns; `registerSynthCommands(program)` adds them.
  */
 import type { Command } from "commander";

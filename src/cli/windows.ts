@@ -1,6 +1,6 @@
 /**
  * `spanlab data windows --bars F --annotations F --out F`: raw bars + annotated events → a window file
- * (the reference procedure of SPEC §1, see src/data/cut.ts). Prints the column mappings chosen and the
+ * (the reference procedure of docs/spec.md §1, see src/data/cut.ts). Prints the column mappings chosen and the
  * cutting report; bad bars or annotations print every problem (file, row, field) on stderr and exit 1.
  */
 import type { Command } from "commander";
@@ -97,7 +97,7 @@ export function registerWindowsCommand(program: Command): Command {
   if (data.commands.some((command) => command.name() === "windows")) return data;
   data
     .command("windows")
-    .description("cut 105-bar windows around annotated events in raw bars (centred + overlaps, SPEC §1)")
+    .description("cut 105-bar windows around annotated events in raw bars (centred + overlaps, docs/spec.md §1)")
     .requiredOption("--bars <file>", "bars: .csv/.txt/.tsv (comma, semicolon or tab) or .parquet")
     .requiredOption("--annotations <file>", "events with start, end, label[, event_id]: .csv, .json or .jsonl")
     .requiredOption("--out <file>", "window file to write: .parquet or .jsonl")

@@ -1,5 +1,5 @@
 /**
- * Evaluation of one trained run on its validation windows (SPEC §6), as `spanlab compare` reports it:
+ * Evaluation of one trained run on its validation windows (docs/spec.md §6), as `spanlab compare` reports it:
  * every decoder of the objective, thresholds chosen on the run's TRAINING windows (never on the windows
  * they are scored on), span-level scores, probability separation, calibration, pointers and classes,
  * beside the trivial baselines.

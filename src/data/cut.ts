@@ -1,5 +1,5 @@
 /**
- * Cutting windows around annotated events — the reference procedure of SPEC §1, made explicit:
+ * Cutting windows around annotated events — the reference procedure of docs/spec.md §1, made explicit:
  *
  * 1. Locate the event's bars. An annotation timestamp equal to a bar timestamp is that bar. Otherwise
  *    (default `snap: true`) it is snapped to the bar that contains it — bar i covers

@@ -1,5 +1,5 @@
 /**
- * The window record of SPEC §1 as a zod schema: the one definition of what a valid window is. Every
+ * The window record of docs/spec.md §1 as a zod schema: the one definition of what a valid window is. Every
  * reader hands its raw rows to `validateWindows`, which runs this schema and turns each zod issue into a
  * `Problem` naming the field, the value and what was expected — so each check's message is written here,
  * beside the check, as the "expected …" text a user reads.
@@ -64,7 +64,7 @@ export const barSchema = z
     }
   });
 
-/** The SPEC §1 window record. Unknown extra fields (e.g. a pandas index column) are ignored. */
+/** The docs/spec.md §1 window record. Unknown extra fields (e.g. a pandas index column) are ignored. */
 export const windowSchema = z
   .object(
     {

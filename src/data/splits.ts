@@ -1,7 +1,7 @@
 /**
  * Train/validation splits over windows, as sorted index arrays so callers pick the windows themselves.
  * Overlapping windows cut around one annotated event share a `base_window_id`; a row split lets the same
- * bars sit on both sides (SPEC §5, §9), so the default is a group split. `referenceSplit` reproduces the
+ * bars sit on both sides (docs/spec.md §5, §9), so the default is a group split. `referenceSplit` reproduces the
  * reference's leaky row split for comparison only. All randomness comes from the `Rng` passed in.
  */
 import type { Rng } from "../util/rng.js";
@@ -90,7 +90,7 @@ export function groupSplit(windows: readonly Grouped[], options: SplitOptions): 
 }
 
 /**
- * The reference's row split (SPEC §5): rows shuffled by a seeded permutation, the first
+ * The reference's row split (docs/spec.md §5): rows shuffled by a seeded permutation, the first
  * round(fraction·N) of it are validation (42 of 210 at 0.2). It ignores groups and so leaks overlapping
  * windows across sides; use it only to reproduce the reference. The permutation comes from spanlab's Rng,
  * so the procedure is the reference's but the chosen rows are not the same as in the reference run.

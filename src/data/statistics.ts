@@ -1,5 +1,5 @@
 /**
- * Summary statistics of a window set: the figures SPEC §1 quotes for the reference dataset (window and
+ * Summary statistics of a window set: the figures docs/spec.md §1 quotes for the reference dataset (window and
  * base-window counts, label mix, span lengths, in-span bar share), so any dataset — bundled, synthetic or
  * user-supplied — can be put side by side with the reference.
  */
@@ -18,7 +18,7 @@ export interface DatasetStatistics {
   /** Windows that are overlaps (window_id ≠ base_window_id). */
   overlapWindows: number;
   labels: Record<Label, LabelShare>;
-  /** Span length = expansion_end − expansion_start + 1 bars, over all windows (overlaps included, as in SPEC §1). */
+  /** Span length = expansion_end − expansion_start + 1 bars, over all windows (overlaps included, as in docs/spec.md §1). */
   spanLength: { mean: number; median: number; min: number; max: number };
   /** Bars over all windows. */
   bars: number;

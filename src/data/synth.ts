@@ -3,7 +3,7 @@
  * realistic windows without shipping real market data.
  *
  * Each annotated event is one simulated bar path of 105 + 2·shift bars (1-minute NQ-like bars: price level
- * 15000–20000, tick 0.25). The base window is the middle 105 bars; the overlap windows of SPEC §1 are the
+ * 15000–20000, tick 0.25). The base window is the middle 105 bars; the overlap windows of docs/spec.md §1 are the
  * same path cut `shift` bars later or earlier, so an overlap really shows the bars after / before the base
  * window instead of padding.
  *
@@ -111,7 +111,7 @@ export interface SynthParams {
 }
 
 /**
- * Defaults reproduce the reference dataset's shape (SPEC §1): 102 base windows, ±52-bar overlaps kept at
+ * Defaults reproduce the reference dataset's shape (docs/spec.md §1): 102 base windows, ±52-bar overlaps kept at
  * ≥ 30 % visibility (≈ 210 windows), span lengths with mean ≈ 7 and median ≈ 5 bars, ≈ 58 % consolidation.
  * The volatility figures were chosen so bar ranges look like 1-minute NQ (median range ≈ 7.5 points, body
  * ≈ half the range); span length, aftermath odds and decoy / expansion-strength figures were tuned on

@@ -1,5 +1,5 @@
 /**
- * Window validation: checks raw rows (from any reader, or built in memory) against the SPEC §1 record and
+ * Window validation: checks raw rows (from any reader, or built in memory) against the docs/spec.md §1 record and
  * reports every problem, never only the first, each with file, row, window_id, field, the bad value and
  * what was expected. Rows are numbered from 0, as pandas numbers them (`df.iloc[row]`); JSONL problems
  * also carry the 1-based line so an editor can jump to it.

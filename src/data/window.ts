@@ -1,5 +1,5 @@
 /**
- * The window record of SPEC §1: the unit every part of spanlab passes around.
+ * The window record of docs/spec.md §1: the unit every part of spanlab passes around.
  * A window is 105 consecutive OHLC bars with one annotated expansion span [start, end] (inclusive).
  */
 

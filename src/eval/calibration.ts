@@ -1,5 +1,5 @@
 /**
- * Calibration of per-bar span probabilities (SPEC §6): the reference only compared mean probabilities;
+ * Calibration of per-bar span probabilities (docs/spec.md §6): the reference only compared mean probabilities;
  * a reliability diagram, the expected calibration error and the Brier score say whether "p = 0.3" means
  * "in-span 30% of the time".
  *
@@ -11,7 +11,7 @@
 import { checkProbabilities, checkSpans, type Span } from "./metrics.js";
 
 /**
- * The (W, T) 0/1 target mask of the true spans: entry [w, t] = 1 iff start_w ≤ t ≤ end_w (SPEC §4).
+ * The (W, T) 0/1 target mask of the true spans: entry [w, t] = 1 iff start_w ≤ t ≤ end_w (docs/spec.md §4).
  */
 export function spanTargetsMask(spans: readonly Span[], bars: number): Uint8Array {
   checkSpans("spanTargetsMask", spans, bars);

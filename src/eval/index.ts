@@ -1,5 +1,5 @@
 /**
- * Public surface of the evaluation layer (SPEC §6): bar-level, span-level, pointer and class metrics,
+ * Public surface of the evaluation layer (docs/spec.md §6): bar-level, span-level, pointer and class metrics,
  * threshold optimisation and its baselines, calibration, statistics across runs, and the transparent
  * rule baseline. Other modules import from here rather than from the files behind it.
  *

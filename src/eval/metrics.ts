@@ -1,5 +1,5 @@
 /**
- * Evaluation metrics of SPEC §6 for the span heads, the pointer head and the class head.
+ * Evaluation metrics of docs/spec.md §6 for the span heads, the pointer head and the class head.
  *
  * Inputs are flat arrays with their shapes passed as arguments: per-bar probabilities are (W, T)
  * row-major (W windows of T = `bars` bars), a 0/1 prediction mask likewise, and the true spans are one
@@ -92,7 +92,7 @@ function inSpan(span: Span, t: number): boolean {
 // Bar-level span scores
 
 /**
- * Per-window (macro) span precision / recall / F1, as the reference logs them every epoch (SPEC §6):
+ * Per-window (macro) span precision / recall / F1, as the reference logs them every epoch (docs/spec.md §6):
  * for each window, bar t is predicted in-span iff p > `threshold` (strictly); TP/FP/FN are counted over
  * that window's bars; P, R and F1 are computed per window (zero_division=0) and then averaged over the
  * windows with equal weight. Note the mean F1 is the mean of per-window F1s, not 2·P̄·R̄/(P̄+R̄).
@@ -155,7 +155,7 @@ export function macroSpanScoresFromMask(mask: ArrayLike<number>, spans: readonly
 /**
  * Pooled (micro) bar-level precision / recall / F1: TP, FP and FN are summed over all W·T bars and
  * the scores computed once from the totals (zero_division=0). This is the threshold-analysis score of
- * SPEC §6 (and what `scoreRule` in rule_baseline.ts computes).
+ * docs/spec.md §6 (and what `scoreRule` in rule_baseline.ts computes).
  *
  * @param mask (W, T) 0/1 prediction mask (non-zero = predicted in-span)
  */
@@ -236,7 +236,7 @@ export interface ProbabilitySeparation {
 }
 
 /**
- * Probability separation (SPEC §6): summaries of p over the in-span bars and over the out-of-span bars
+ * Probability separation (docs/spec.md §6): summaries of p over the in-span bars and over the out-of-span bars
  * of all windows, and the difference of their means. A span head that has learned nothing scores ≈ 0.
  *
  * @param probabilities (W, T) per-bar p(in span)
@@ -305,7 +305,7 @@ export interface SpanLevelScores extends PrfScores {
 }
 
 /**
- * Span-level scores (SPEC §6): mean IoU, hit@k, mean boundary errors, and strict span precision /
+ * Span-level scores (docs/spec.md §6): mean IoU, hit@k, mean boundary errors, and strict span precision /
  * recall / F1 where a predicted span is correct when its IoU with the true span is ≥ 0.5. Strict
  * precision is over the windows with a prediction, recall over all windows (zero_division=0).
  *
@@ -406,8 +406,8 @@ export interface PointerErrors {
 }
 
 /**
- * Pointer head errors (SPEC §6) in bars. The head predicts (center, length) normalised by the window
- * length: the targets are center = (s + e)/2/bars and length = (e − s)/bars (SPEC §4), so both are
+ * Pointer head errors (docs/spec.md §6) in bars. The head predicts (center, length) normalised by the window
+ * length: the targets are center = (s + e)/2/bars and length = (e − s)/bars (docs/spec.md §4), so both are
  * multiplied back by `bars` and compared with (s + e)/2 and e − s. NaN for zero windows.
  *
  * @param pointers (W, 2) row-major [center, length] per window, normalised by `bars`
@@ -487,7 +487,7 @@ export interface NormalisedReduction {
 }
 
 /**
- * The reference's "normalised reduction" (SPEC §6), exactly as it computed it: the soft head's loss
+ * The reference's "normalised reduction" (docs/spec.md §6), exactly as it computed it: the soft head's loss
  * reduction is left as is; the CRF head's is divided by the ratio of the epoch-1 validation losses,
  * crfFirst / softFirst.
  *

@@ -6,7 +6,7 @@
  *
  *  - single feature: bar t is in-span iff range_z(t) > a;
  *  - two features:  bar t is in-span iff range_z(t) > a and |expansion_proxy(t)| > b;
- *  - all-positive:  every bar is in-span (the trivial F1 the SPEC §6 threshold analysis reports beside it).
+ *  - all-positive:  every bar is in-span (the trivial F1 the docs/spec.md §6 threshold analysis reports beside it).
  *
  * Thresholds are tuned by grid search on training windows; scores are pooled (micro) bar-level
  * precision / recall / F1 over held-out windows, split by base_window_id so overlaps of one event never
@@ -79,7 +79,7 @@ export function thresholdGrid(low: number, high: number, step: number): number[]
   return values;
 }
 
-/** range_z lives in [0, 3] and |expansion_proxy| in [0, 2] (SPEC §2 clips). */
+/** range_z lives in [0, 3] and |expansion_proxy| in [0, 2] (docs/spec.md §2 clips). */
 export const RANGE_Z_GRID = thresholdGrid(0, 3, 0.05);
 export const EXPANSION_PROXY_GRID = thresholdGrid(0, 2, 0.05);
 

@@ -2,7 +2,7 @@
  * Statistics across repeated runs (seeds, folds): descriptive summaries, percentile-bootstrap
  * confidence intervals of a mean, and paired differences between two methods.
  *
- * A single run per objective cannot support a winner (SPEC §9); a paired difference whose bootstrap
+ * A single run per objective cannot support a winner (docs/spec.md §9); a paired difference whose bootstrap
  * interval excludes 0 can. All resampling draws from an explicitly passed {@link Rng}, so results are
  * reproducible for a given seed.
  */

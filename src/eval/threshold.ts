@@ -1,11 +1,11 @@
 /**
- * Threshold optimisation of the soft span head (SPEC §6): sweep a grid of thresholds θ, decode each bar
+ * Threshold optimisation of the soft span head (docs/spec.md §6): sweep a grid of thresholds θ, decode each bar
  * as in-span iff p > θ (optionally dropping runs shorter than a minimum length), score with POOLED
  * (micro) bar-level precision / recall / F1 over all windows, pick the best, and set it beside the
  * trivial baselines (every bar in-span; every bar in-span at random with the training prior rate).
  *
  * The per-epoch span F1 is macro (metrics.ts `macroSpanScores`); the threshold F1 here is micro — the
- * reference mixes the two (SPEC §9), so the two numbers are not comparable.
+ * reference mixes the two (docs/spec.md §9), so the two numbers are not comparable.
  */
 
 import { removeShortRuns } from "../model/span_decoding.js";
@@ -49,7 +49,7 @@ export function thresholdGrid(step = 0.01, from = 0.01, to = 0.99): number[] {
   return values;
 }
 
-/** One row of a threshold sweep (the columns of threshold_optimization_results.csv, SPEC §7). */
+/** One row of a threshold sweep (the columns of threshold_optimization_results.csv, docs/spec.md §7). */
 export interface ThresholdRow {
   threshold: number;
   f1: number;

@@ -1,5 +1,5 @@
 /**
- * Public surface of the feature layer (SPEC §2): the causal zigzag and the relativity features built
+ * Public surface of the feature layer (docs/spec.md §2): the causal zigzag and the relativity features built
  * on it.
  */
 

@@ -26,7 +26,7 @@ function expectFeature(features: Float32Array, t: number, name: string, expected
 }
 
 describe("FEATURE_NAMES / FEATURE_RANGES", () => {
-  it("lists the SPEC §2 features in order, position last, with their clip ranges", () => {
+  it("lists the docs/spec.md §2 features in order, position last, with their clip ranges", () => {
     expect(FEATURE_NAMES).toEqual([
       "open_norm",
       "close_norm",

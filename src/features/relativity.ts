@@ -1,5 +1,5 @@
 /**
- * The 12 "relativity" features of SPEC §2 (plus the optional position feature): per-bar candle shape,
+ * The 12 "relativity" features of docs/spec.md §2 (plus the optional position feature): per-bar candle shape,
  * range relative to its EMA, distance and age of the last causal swings, and two proxies built from
  * them. Every feature is price-relative and clipped to a declared range, computed from one window's
  * own bars (EMA, ATR and zigzag restart at bar 0), in float64, stored as float32.
@@ -149,7 +149,7 @@ function writeFeatures(bars: readonly Bar[], withPosition: boolean, out: Float32
 }
 
 /**
- * The relativity features of SPEC §2 for one bar sequence.
+ * The relativity features of docs/spec.md §2 for one bar sequence.
  *
  * @param bars OHLC bars, oldest first (a window has 105; any length ≥ 0 is accepted). Prices must be
  *   finite; consistency (H ≥ max(O, C) etc.) is not enforced — the clips bound malformed bars.

@@ -204,7 +204,7 @@ describe("causalZigzag: swing confirmation", () => {
 });
 
 describe("causalZigzag: options and shape", () => {
-  it("uses the SPEC §2 defaults", () => {
+  it("uses the docs/spec.md §2 defaults", () => {
     expect(DEFAULT_ZIGZAG_OPTIONS).toEqual({ atrPeriod: 10, k: 1.2, hybridLookback: 5, hybridMinRetraceAtr: 0.5 });
   });
 

@@ -1,11 +1,11 @@
 /**
- * The causal zigzag of SPEC §2: an ATR-scaled swing detector that walks a window's bars once, left to
+ * The causal zigzag of docs/spec.md §2: an ATR-scaled swing detector that walks a window's bars once, left to
  * right, and records for every bar the swing state *as known when that bar closed*. The relativity
  * features read their swing distances, swing ages and leg direction from this trace, so nothing here
  * may look ahead.
  *
  * Behaviour follows the reference implementation (HeinekenBottle/moola, src/moola/features/zigzag.py,
- * `CausalZigZag`) where SPEC §2 is terse; the points where that mattered are noted beside the code.
+ * `CausalZigZag`) where docs/spec.md §2 is terse; the points where that mattered are noted beside the code.
  */
 
 import type { Bar } from "../data/window.js";
@@ -22,7 +22,7 @@ export interface ZigzagOptions {
   hybridMinRetraceAtr: number;
 }
 
-/** SPEC §2 settings: ATR period 10, k 1.2, hybrid lookback 5, hybrid minimum retrace 0.5·ATR. */
+/** docs/spec.md §2 settings: ATR period 10, k 1.2, hybrid lookback 5, hybrid minimum retrace 0.5·ATR. */
 export const DEFAULT_ZIGZAG_OPTIONS: Readonly<ZigzagOptions> = Object.freeze({
   atrPeriod: 10,
   k: 1.2,
@@ -115,7 +115,7 @@ function resolveOptions(options: Partial<ZigzagOptions>): ZigzagOptions {
 }
 
 /**
- * Run the causal zigzag of SPEC §2 over `bars` (state restarts at bar 0).
+ * Run the causal zigzag of docs/spec.md §2 over `bars` (state restarts at bar 0).
  *
  * Bar 0 only provides the previous close. From bar 1 on, the true range enters the ATR; the first bar
  * with ATR > 0 starts an up leg at its close and does nothing else. Every later bar first extends the
@@ -204,7 +204,7 @@ export function causalZigzag(bars: readonly Bar[], options: Partial<ZigzagOption
         }
 
         let rule: ConfirmRule = CONFIRM_NONE;
-        // SPEC §2 states the ATR ≠ 0 guard only for the hybrid rule; the reference also applies it to
+        // docs/spec.md §2 states the ATR ≠ 0 guard only for the hybrid rule; the reference also applies it to
         // the primary rule (`_check_primary_confirmation` returns False when atr == 0). We keep the
         // guard: without it a run of ≥ atrPeriod identical flat bars (ATR exactly 0) would confirm a
         // swing on every bar, since extreme − close ≥ 0 always holds on an up leg.

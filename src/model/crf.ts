@@ -1,5 +1,5 @@
 /**
- * Linear-chain CRF over per-bar tags (SPEC §3–4), with pytorch-crf semantics (batch_first, no mask):
+ * Linear-chain CRF over per-bar tags (docs/spec.md §3–4), with pytorch-crf semantics (batch_first, no mask):
  * a tag path y₀…y_{T−1} scores
  *   start[y₀] + Σₜ emit[t, yₜ] + Σ_{t≥1} trans[y_{t−1}, yₜ] + end[y_{T−1}],
  * with `transitions` row = previous tag, column = next tag, and p(y) = exp(score(y) − log Z).
@@ -184,7 +184,7 @@ export function crfLogPartition(emissions: FloatArray, batch: number, bars: numb
 }
 
 /**
- * CRF span loss (SPEC §4): mean over the batch of log Z − score(gold path) = −log p(gold), ≥ 0.
+ * CRF span loss (docs/spec.md §4): mean over the batch of log Z − score(gold path) = −log p(gold), ≥ 0.
  * This is pytorch-crf's `-crf(emissions, tags, reduction="mean")`.
  *
  * Backward (exact, forward–backward), each added into `grads` when given:
@@ -334,7 +334,7 @@ export function crfPosteriorMarginals(emissions: FloatArray, batch: number, bars
  * Softmax of the emissions at each bar, taken at `tag`: **what the reference reported as the CRF's
  * per-bar probability**. It ignores the transition, start and end scores, so it is NOT the CRF's
  * probability of the tag — use {@link crfPosteriorMarginals} for that. Kept to reproduce the
- * reference's probability-separation numbers (SPEC §6).
+ * reference's probability-separation numbers (docs/spec.md §6).
  *
  * @param emissions (B, T, K)
  * @returns (B, T) softmax(emissions[b, t, :])[tag].

@@ -1,5 +1,5 @@
 /**
- * JadeCompact (SPEC §3–4): input dropout → BiLSTM → a pooled branch (class and pointer heads) and per-bar
+ * JadeCompact (docs/spec.md §3–4): input dropout → BiLSTM → a pooled branch (class and pointer heads) and per-bar
  * heads (span: soft or CRF; countdown), trained with Kendall uncertainty weighting of four task losses.
  *
  * This module owns the model's forward pass, its losses and its backward pass, written as in llm.c: every
@@ -26,13 +26,13 @@ import { WINDOW_BARS } from "../data/window.js";
 import type { Rng } from "../util/rng.js";
 import { DEFAULT_DIMENSIONS, ParameterSet, parameterSpecs, type ModelDimensions, type SpanLoss } from "./parameters.js";
 
-/** Dropout rates of SPEC §3: on the input features, and before every head. */
+/** Dropout rates of docs/spec.md §3: on the input features, and before every head. */
 export const DROPOUT = { input: 0.3, head: 0.6 } as const;
 
-/** Huber δ of the pointer and countdown losses (SPEC §4). */
+/** Huber δ of the pointer and countdown losses (docs/spec.md §4). */
 export const HUBER_DELTA = { pointer: 0.08, countdown: 1.0 } as const;
 
-/** The four tasks in the order of their log σ parameters (SPEC §3) and of every per-task array here. */
+/** The four tasks in the order of their log σ parameters (docs/spec.md §3) and of every per-task array here. */
 export const TASKS = ["pointer", "type", "span", "countdown"] as const;
 export type Task = (typeof TASKS)[number];
 const LOG_SIGMA_NAMES = ["log_sigma_ptr", "log_sigma_type", "log_sigma_span", "log_sigma_countdown"] as const;

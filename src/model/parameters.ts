@@ -32,7 +32,7 @@ export interface ParameterSpec {
   init: Initialiser;
 }
 
-/** Kendall uncertainty parameters (log σ) and their initial values (SPEC §3). */
+/** Kendall uncertainty parameters (log σ) and their initial values (docs/spec.md §3). */
 export const LOG_SIGMA_INIT = {
   log_sigma_ptr: -0.3,
   log_sigma_type: 0,

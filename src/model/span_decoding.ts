@@ -10,7 +10,7 @@
  *    before → inside → after, O(T).
  *
  * Both break ties the same way, documented on {@link DecodedSpan}. Also here: run extraction from a
- * binary mask and the minimum-run-length filter used by threshold decoding (SPEC §6).
+ * binary mask and the minimum-run-length filter used by threshold decoding (docs/spec.md §6).
  */
 
 import type { FloatArray } from "../nn/losses.js";

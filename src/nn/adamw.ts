@@ -11,7 +11,7 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
-/** torch.optim.AdamW's defaults with spanlab's weight decay of 0.01 (SPEC §5). */
+/** torch.optim.AdamW's defaults with spanlab's weight decay of 0.01 (docs/spec.md §5). */
 export const DEFAULT_ADAMW: AdamWOptions = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 };
 
 /** The optimizer's whole state: two moment buffers and the step count, so a run can be resumed exactly. */

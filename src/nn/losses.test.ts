@@ -1,5 +1,5 @@
 /**
- * Each loss of SPEC §4 on tiny inputs whose value is worked out by hand in the comments, and each
+ * Each loss of docs/spec.md §4 on tiny inputs whose value is worked out by hand in the comments, and each
  * backward against central finite differences in float64.
  */
 
@@ -246,7 +246,7 @@ describe("Kendall uncertainty weighting", () => {
     expectGradient(logSigmas, gradLogSigmas, () => kendallWeightedLoss(losses, logSigmas), { digits: 6, h: 1e-6 });
   });
 
-  it("reproduces the reference's span weights from its learned σ's (SPEC §8: 24.8% soft vs 10.8% CRF)", () => {
+  it("reproduces the reference's span weights from its learned σ's (docs/spec.md §8: 24.8% soft vs 10.8% CRF)", () => {
     const soft = kendallTaskWeights([0.5492, 0.8474, 0.7536, 1.2642].map(Math.log));
     const crf = kendallTaskWeights([0.5491, 0.8377, 1.2437, 1.2996].map(Math.log));
     expect(soft[2]! * 100).toBeCloseTo(24.8, 1);

@@ -1,5 +1,5 @@
 /**
- * The per-task losses of SPEC §4, each forward with its backward beside it, and the span targets they
+ * The per-task losses of docs/spec.md §4, each forward with its backward beside it, and the span targets they
  * are computed against.
  *
  * Conventions shared with the rest of `src/nn` and `src/model`:
@@ -10,7 +10,7 @@
  *  - a loss returns its value as a number and, when a gradient buffer is passed, ADDS (`+=`) its
  *    gradient into it, so the model can keep every gradient in one buffer and sum several losses into it.
  *
- * Losses and where they are used (SPEC §4):
+ * Losses and where they are used (docs/spec.md §4):
  *  - {@link crossEntropy}: L_type over the 3 class logits, batch mean.
  *  - {@link huberLoss}: L_ptr (δ 0.08 over the (B,2) sigmoid pointer outputs) and L_cd (δ 1.0 over the
  *    (B,105) countdown outputs), mean over all elements.
@@ -98,7 +98,7 @@ export function crossEntropy(
 
 /**
  * Huber loss of `pred` against `target`, element-wise, mean over all elements:
- * ½d² if |d| < δ, else δ(|d| − ½δ), with d = pred − target (SPEC §4; `torch.nn.functional.huber_loss`).
+ * ½d² if |d| < δ, else δ(|d| − ½δ), with d = pred − target (docs/spec.md §4; `torch.nn.functional.huber_loss`).
  *
  * Used with δ = 0.08 over the (B,2) pointer outputs (center, length — the sigmoid probabilities, not
  * logits; the sigmoid's backward belongs to the pointer head) and δ = 1.0 over the (B,105) countdown.
@@ -248,7 +248,7 @@ export interface KendallGrads {
 }
 
 /**
- * Kendall et al. uncertainty weighting (SPEC §4): total = Σₖ Lₖ/(2σₖ²) + ln σₖ with σₖ = exp(log σₖ).
+ * Kendall et al. uncertainty weighting (docs/spec.md §4): total = Σₖ Lₖ/(2σₖ²) + ln σₖ with σₖ = exp(log σₖ).
  * Parameterising by log σ keeps σ positive without a constraint; ln σₖ = log σₖ stops σ from growing
  * without bound to zero out a task.
  *
@@ -299,7 +299,7 @@ export function kendallTaskWeights(logSigmas: ArrayLike<number>): number[] {
 // Targets
 // ---------------------------------------------------------------------------------------------------
 
-/** Countdown targets are clipped to ±this many bars (SPEC §4). */
+/** Countdown targets are clipped to ±this many bars (docs/spec.md §4). */
 export const COUNTDOWN_CLIP = 20;
 
 /** Per-window targets derived from an expansion span [start, end]. */
@@ -322,7 +322,7 @@ function checkSpan(start: number, end: number, bars: number): void {
 }
 
 /**
- * Targets of SPEC §4 for one window whose expansion span is [start, end] (inclusive).
+ * Targets of docs/spec.md §4 for one window whose expansion span is [start, end] (inclusive).
  * The pointer normaliser is the window length `bars` — 105 (WINDOW_BARS) as in the reference.
  */
 export function spanTargets(start: number, end: number, bars: number = WINDOW_BARS): SpanTargets {

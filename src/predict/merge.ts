@@ -30,7 +30,7 @@
  */
 import type { Run } from "../model/span_decoding.js";
 
-/** The two label names, in class-id order (SPEC §1). */
+/** The two label names, in class-id order (docs/spec.md §1). */
 export const DETECTION_CLASSES = ["consolidation", "retracement"] as const;
 export type DetectionClass = (typeof DETECTION_CLASSES)[number];
 

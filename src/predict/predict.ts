@@ -3,7 +3,7 @@
  * and the single span the decoders return, class probabilities and pointers — in a plain JSON-ready
  * record per window, for `spanlab predict` and for anyone reading a model's output bar by bar.
  *
- * Features are computed from each window's own bars exactly as in training (SPEC §2), with the position
+ * Features are computed from each window's own bars exactly as in training (docs/spec.md §2), with the position
  * feature iff the model takes 13 features. Windows go through the model in batches, in order, with
  * dropout off, so the output is deterministic and independent of the batch size.
  */
@@ -90,8 +90,8 @@ export function decodingDescription(loss: SpanLoss, threshold: number, batchSize
     batch_size: batchSize,
     features:
       features === BASE_FEATURE_COUNT + 1
-        ? "relativity features of SPEC §2 from the window's own bars, plus the position t/104 (13 per bar)"
-        : "relativity features of SPEC §2 from the window's own bars (12 per bar)",
+        ? "relativity features of docs/spec.md §2 from the window's own bars, plus the position t/104 (13 per bar)"
+        : "relativity features of docs/spec.md §2 from the window's own bars (12 per bar)",
     probabilities: crf
       ? "CRF posterior marginal p(tag 1 = in span) per bar, by forward–backward (accounts for transitions)"
       : "sigmoid of the soft span head's logit per bar",
@@ -176,7 +176,7 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
       const best = classProbabilities.indexOf(Math.max(...classProbabilities));
       const center = outputs.pointers[2 * b]!;
       const length = outputs.pointers[2 * b + 1]!;
-      // Pointers are fractions of the window (SPEC §4 divides by 105 = bars).
+      // Pointers are fractions of the window (docs/spec.md §4 divides by 105 = bars).
       const centerBars = center * bars;
       const lengthBars = length * bars;
       const impliedStart = Math.min(bars - 1, Math.max(0, Math.round(centerBars - lengthBars / 2)));

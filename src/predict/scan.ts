@@ -7,7 +7,7 @@
  * --allow-gaps) is cut at each gap into segments, scanned separately: no window crosses a gap (a window
  * across a weekend is not 105 consecutive bars, and training windows never cross one), and a segment
  * shorter than a window cannot be scanned — it is reported in `skippedSegments`, never silently dropped. Features are computed PER WINDOW from
- * its own 105 bars exactly as in training (SPEC §2: range EMA, ATR and zigzag restart at the window's
+ * its own 105 bars exactly as in training (docs/spec.md §2: range EMA, ATR and zigzag restart at the window's
  * first bar) — never from a running series-wide state, which the model has never seen.
  *
  * Decoders, per window:
@@ -39,7 +39,7 @@ import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from ".
  * its edges have one-sided BiLSTM context: with stride 26, every bar from bar 26 of the series on is
  * seen at least once at a position in [26, 51], well inside a window, and the merge averages four
  * views of each bar. It costs 1/26 of the windows of stride 1 (≈ 15,400 windows for a year of 1-minute
- * bars). It is also half the reference's ±52-bar overlap shift (SPEC §1).
+ * bars). It is also half the reference's ±52-bar overlap shift (docs/spec.md §1).
  */
 export const DEFAULT_STRIDE = 26;
 

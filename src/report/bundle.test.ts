@@ -7,7 +7,7 @@ import { buildComparisonFixture, type ComparisonFixture } from "../../test/fixtu
 import type { ComparisonResult, MetricComparison } from "../compare/types.js";
 import { writeBundle } from "./bundle.js";
 
-/** The reference's 21 rows of SOFT_SPAN_VS_CRF_RESULTS.csv, in its order (SPEC §7). */
+/** The reference's 21 rows of SOFT_SPAN_VS_CRF_RESULTS.csv, in its order (docs/spec.md §7). */
 const REFERENCE_ROWS = [
   "Epochs",
   "Val Loss (Start)",

@@ -1,5 +1,5 @@
 /**
- * Writes the analysis bundle of a comparison (SPEC §7) into its folder: every file the reference's
+ * Writes the analysis bundle of a comparison (docs/spec.md §7) into its folder: every file the reference's
  * ANALYSIS_INDEX.md lists, under the same names, plus what the reference lacked — intervals over seeds,
  * every run's threshold sweep, calibration, the plots, and a self-contained report.html.
  *

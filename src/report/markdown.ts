@@ -260,7 +260,7 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
   return out.join("\n");
 }
 
-/** What the bundle does that the reference's did not (SPEC §9), as it applies to this result. */
+/** What the bundle does that the reference's did not (docs/spec.md §9), as it applies to this result. */
 function differencesFromReference(result: ComparisonResult): string[] {
   const p = result.protocol;
   const seeds = seedsOf(result);
@@ -899,7 +899,7 @@ export function thresholdAnalysis(result: ComparisonResult, context: DocumentCon
   out.push("");
   out.push(
     "The reference's threshold table came from an **untrained** model and was scored on the **same** windows its threshold was chosen on; its best F1 was barely above " +
-      "the trivial all-positive F1 of those bars (SPEC §6). Here every threshold comes from a trained model's training windows and is scored on held-out validation windows, " +
+      "the trivial all-positive F1 of those bars (docs/spec.md §6). Here every threshold comes from a trained model's training windows and is scored on held-out validation windows, " +
       "beside the trivial baselines of those same windows, and the optimistic validation oracle is shown only to size the gap.",
   );
   out.push("");

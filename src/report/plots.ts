@@ -1,5 +1,5 @@
 /**
- * Every plot of the analysis bundle (SPEC §6–7) as a pure function: run data in, a Vega-Lite spec with
+ * Every plot of the analysis bundle (docs/spec.md §6–7) as a pure function: run data in, a Vega-Lite spec with
  * its data inline out (render it with `render.ts`). Aggregation across seeds happens here, in plain
  * TypeScript, so the inlined data is exactly what is drawn and can be read back from the `.vl.json`.
  *
@@ -519,7 +519,7 @@ function binProbabilities(input: HistogramInput, bins: number, plot: string, obj
 /**
  * Histogram of one objective's p(in span) on [0, 1], in-span bars against out-of-span bars, each group
  * normalised to sum to 1 so the rare in-span class is as visible as the common one; dashed rules mark
- * each group's mean p (their gap is the "separation" of SPEC §6).
+ * each group's mean p (their gap is the "separation" of docs/spec.md §6).
  */
 export function probabilityHistogramPlot(input: HistogramInput, options: HistogramOptions): TopLevelSpec {
   const plot = "probabilityHistogramPlot";

@@ -1,5 +1,5 @@
 /**
- * The training configuration (SPEC §5 defaults), validated with zod so a bad value is refused with the
+ * The training configuration (docs/spec.md §5 defaults), validated with zod so a bad value is refused with the
  * field named before any work starts. `config.json` in a run folder holds exactly this object.
  */
 import { z } from "zod";

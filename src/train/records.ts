@@ -70,7 +70,7 @@ function taskList(values: PerTask, format: (v: number) => string): string {
   return TASKS.map((task) => `${SHORT[task]}=${format(values[task])}`).join(", ");
 }
 
-/** The log lines of one epoch, in the reference's format (SPEC §5). */
+/** The log lines of one epoch, in the reference's format (docs/spec.md §5). */
 export function formatEpochLog(record: EpochRecord): string[] {
   const f4 = (v: number) => v.toFixed(4);
   return [

@@ -1,5 +1,5 @@
 /**
- * `spanlab train` as a library: one training run of JadeCompact (SPEC §5) into its own run folder —
+ * `spanlab train` as a library: one training run of JadeCompact (docs/spec.md §5) into its own run folder —
  * config.json, the reference-format log, metrics.jsonl, best/last checkpoints and the state needed to
  * resume — deterministic for a seed, every file written atomically.
  *
