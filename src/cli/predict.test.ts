@@ -5,6 +5,7 @@
  * threshold comes from a compare bundle beside the checkpoint, gaps are refused or respected, and
  * conflicting or bad flags are refused before anything is written.
  */
+import { spanHead } from "../model/heads/registry.js";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,6 @@ import type { Bar } from "../data/window.js";
 import { computeRelativityFeatures } from "../features/index.js";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.js";
 import { JadeCompact } from "../model/jade_compact.js";
-import type { SpanLoss } from "../model/parameters.js";
 import { predictWindows, type PredictionReport } from "../predict/predict.js";
 import { scanBars } from "../predict/scan.js";
 import { defaultDataPath } from "../util/package.js";
@@ -32,9 +32,9 @@ async function run(args: string[]): Promise<string> {
 afterEach(() => vi.restoreAllMocks());
 
 /** A folder with a seeded checkpoint and a 3-window JSONL file. */
-function setup(loss: SpanLoss) {
+function setup(loss: string) {
   const folder = mkdtempSync(join(tmpdir(), "spanlab-predict-"));
-  const model = new JadeCompact({ loss, maxBatch: 1 });
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch: 1 });
   model.initialise(new Rng(21));
   const checkpoint = join(folder, "model.safetensors");
   saveCheckpoint(checkpoint, model, { epoch: 1 });
@@ -112,8 +112,8 @@ describe("spanlab predict", () => {
  * A seeded model whose per-bar probabilities vary (fresh weights give p ≈ 0.51 everywhere): span and
  * class heads scaled ×10, span bias centred on the first window of `bars`.
  */
-function variedModel(loss: SpanLoss, open: number[], high: number[], low: number[], close: number[]): JadeCompact {
-  const model = new JadeCompact({ loss, maxBatch: 1 });
+function variedModel(loss: string, open: number[], high: number[], low: number[], close: number[]): JadeCompact {
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch: 1 });
   model.initialise(new Rng(loss === "soft" ? 31 : 32));
   for (const name of ["expansion_span_emission.1.weight", "classifier.1.weight"]) {
     const w = model.parameters.value(name);
@@ -137,7 +137,7 @@ function variedModel(loss: SpanLoss, open: number[], high: number[], low: number
  * timestamps, optional missing minutes after bar `gapAfter`) and a checkpoint of a seeded model — inside a
  * fake compare bundle (runs/<loss>-seed42/last.safetensors + comparison.json) when `comparison` is given.
  */
-function barsSetup(loss: SpanLoss, options: { count?: number; gapAfter?: number; comparison?: { threshold: number; minRunLength: number } } = {}) {
+function barsSetup(loss: string, options: { count?: number; gapAfter?: number; comparison?: { threshold: number; minRunLength: number } } = {}) {
   const folder = mkdtempSync(join(tmpdir(), "spanlab-predict-bars-"));
   const count = options.count ?? 300;
   const rng = new Rng(77);
@@ -258,7 +258,7 @@ describe("spanlab predict --bars", () => {
       [["--data", data, "--bars", bars], "--data and --bars are different inputs (a window file vs raw bars to scan); give one of them"],
       [["--data", data, "--stride", "10"], "--stride applies to --bars (scanning raw bars), not to windows"],
       [["--data", data, "--allow-gaps"], "--allow-gaps applies to --bars (scanning raw bars), not to windows"],
-      [["--bars", bars, "--decoder", "viterbi"], "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span head"],
+      [["--bars", bars, "--decoder", "viterbi"], "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span loss head"],
       [["--bars", bars, "--decoder", "beam"], '--decoder must be one of threshold, viterbi, single-span, got "beam"'],
       [["--bars", bars, "--stride", "106"], '--stride must be an integer in [1, 105], got "106"'],
       [["--bars", bars, "--min-run-length", "0"], '--min-run-length must be an integer in [1, 105], got "0"'],

@@ -12,9 +12,11 @@
 import type { Command } from "commander";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
-import { describeBars, formatInterval, readBars, type BarSeries } from "../data/bars.js";
+import { describeBars, readBars, type BarSeries } from "../data/bars.js";
+import { formatInterval } from "../data/timestamps.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
-import type { SpanLoss } from "../model/parameters.js";
+import { SPAN_HEADS } from "../model/heads/registry.js";
+import type { SpanHead } from "../model/span_head.js";
 import { isoTime, type Detection } from "../predict/merge.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, predictFile, type PredictionReport } from "../predict/predict.js";
 import {
@@ -88,7 +90,7 @@ export function detectionsCsv(detections: readonly Detection[]): string {
 /** The JSON file `spanlab predict --bars` writes. */
 export interface DetectionReport {
   checkpoint: string;
-  loss_type: SpanLoss;
+  loss_type: string;
   bars: {
     source: string;
     mapping: BarSeries["mapping"];
@@ -121,18 +123,19 @@ export interface DetectionReport {
 }
 
 /** Field descriptions written into the JSON report so it explains itself. */
-function scanDescription(loss: SpanLoss, decoder: ScanDecoder): Record<string, string> {
-  const probabilities = loss === "crf" ? "CRF posterior marginal p(in span) per bar (forward–backward)" : "sigmoid of the soft span head per bar";
-  const decoders: Record<ScanDecoder, string> = {
-    threshold: `per window, runs of bars with p > threshold (p: ${probabilities}), minus runs shorter than min_run_length`,
-    viterbi: "per window, the runs of the CRF's best tag path (Viterbi), minus runs shorter than min_run_length",
-    "single-span": "per window, the one best span (soft: max summed log-odds; CRF: best path with exactly one run) — every window yields one",
-  };
+function scanDescription(head: SpanHead, decoder: ScanDecoder): Record<string, string> {
+  const path = head.pathDecoders.find((candidate) => candidate.key === decoder);
+  const described =
+    decoder === "threshold"
+      ? `per window, runs of bars with p > threshold (p: ${head.probabilityDescription}), minus runs shorter than min_run_length`
+      : path
+        ? `per window, the runs of the ${path.description}, minus runs shorter than min_run_length`
+        : `per window, the one best span (${head.singleSpanDescription}) — every window yields one`;
   return {
     windows: "105-bar windows every `stride` bars, plus one aligned to the end of each gap-free segment; features from each window's own bars (docs/spec.md §2); no window crosses a gap",
-    decoder: decoders[decoder],
+    decoder: described,
     merge: "window-local runs mapped to bar indices; runs that overlap or touch (no bar between them) merge, transitively; never across a gap",
-    probability: `${probabilities}, averaged over every window covering the bar`,
+    probability: `${head.probabilityDescription}, averaged over every window covering the bar`,
     confidence: "mean over the detection's bars of that averaged probability; peak_probability: its max",
     class: "two-way softmax of the label logits (consolidation, retracement) per window, averaged over the windows contributing a run; predicted_class is the larger",
     windows_field: "windows: windows that contributed a run to the detection; windows_covering: windows containing any of its bars",
@@ -197,7 +200,7 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
   assertWritable(flags.out, flags.force);
 
   const { model } = loadCheckpoint(flags.checkpoint, { maxBatch: batchSize });
-  const decoder = (flags.decoder as ScanDecoder | undefined) ?? defaultDecoder(model.loss);
+  const decoder = flags.decoder ?? defaultDecoder(model.head);
   let threshold = DEFAULT_THRESHOLD;
   let thresholdSource: string;
   let minRunLength = explicitMinRun ?? 1;
@@ -261,7 +264,7 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
         windows: result.windows,
         segments: result.segments,
         batch_size: result.batchSize,
-        description: scanDescription(model.loss, result.decoder),
+        description: scanDescription(model.head, result.decoder),
       },
       detections: result.detections,
     };
@@ -312,7 +315,7 @@ export function registerPredictCommand(program: Command): void {
     .option("--batch-size <n>", "windows per forward pass", String(DEFAULT_PREDICT_BATCH))
     .option("--skip-invalid", "--data: drop invalid windows (written to a rejects file) instead of refusing the file", false)
     .option("--stride <n>", `--bars: bars between window starts, 1–105 (default ${DEFAULT_STRIDE}: each bar seen by ~4 windows)`)
-    .option("--decoder <name>", `--bars: ${SCAN_DECODERS.join(" | ")} (default: soft threshold, CRF viterbi)`)
+    .option("--decoder <name>", `--bars: ${SCAN_DECODERS.join(" | ")} (default: ${SPAN_HEADS.map((head) => `${head.shortLabel} ${head.nativeDecoder}`).join(", ")})`)
     .option("--min-run-length <n>", "--bars: drop per-window runs shorter than n bars (default: the compare run's, else 1)")
     .option("--allow-gaps", "--bars: accept gaps in the bars (windows never cross one)", false)
     .option("--force", "replace --out if it exists", false)

@@ -1,5 +1,7 @@
 /** `spanlab train`: one training run into a new run folder, or `--resume DIR` to continue one. */
 import type { Command } from "commander";
+import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
+import { TRAIN_DEFAULTS } from "../train/config.js";
 import { resume, train, type TrainResult } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { createProgressDisplay } from "./progress.js";
@@ -41,16 +43,16 @@ export function registerTrainCommand(program: Command): void {
   program
     .command("train")
     .description("train JadeCompact with the soft span loss or the CRF into a new run folder")
-    .option("--loss <loss>", "span objective: soft or crf", "soft")
+    .option("--loss <loss>", `span objective: ${SPAN_OBJECTIVES.join(" or ")}`, TRAIN_DEFAULTS.loss)
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
-    .option("--epochs <n>", "epochs", "50")
-    .option("--batch-size <n>", "windows per batch", "32")
-    .option("--lr <rate>", "AdamW learning rate", "1e-3")
-    .option("--weight-decay <wd>", "AdamW weight decay (all parameters)", "0.01")
-    .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", "42")
-    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", "1.0")
+    .option("--epochs <n>", "epochs", String(TRAIN_DEFAULTS.epochs))
+    .option("--batch-size <n>", "windows per batch", String(TRAIN_DEFAULTS.batchSize))
+    .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
+    .option("--weight-decay <wd>", "AdamW weight decay (all parameters)", String(TRAIN_DEFAULTS.weightDecay))
+    .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", String(TRAIN_DEFAULTS.seed))
+    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", String(TRAIN_DEFAULTS.posWeight))
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
-    .option("--split <kind>", "group (by base_window_id, no leakage) or reference (the reference's row split)", "group")
+    .option("--split <kind>", "group (by base_window_id, no leakage) or reference (the reference's row split)", TRAIN_DEFAULTS.split)
     .option("--position", "add the 13th feature, bar position", false)
     .option("--skip-invalid", "drop invalid windows (written to a rejects file) instead of refusing the data", false)
     .option("--out <dir>", "run folder to create (default: a new folder under runs/)")
@@ -62,7 +64,7 @@ export function registerTrainCommand(program: Command): void {
         if (flags.resume !== undefined) {
           result = await resume(flags.resume, { onEvent: (event) => display.onEvent(event) });
         } else {
-          const loss = choiceFlag("loss", flags.loss, ["soft", "crf"] as const);
+          const loss = choiceFlag("loss", flags.loss, SPAN_OBJECTIVES);
           const split = choiceFlag("split", flags.split, ["group", "reference"] as const);
           result = await train(
             {

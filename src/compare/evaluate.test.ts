@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { crfSpanHead } from "../model/heads/crf.js";
+import { softSpanHead } from "../model/heads/soft.js";
 import { evaluateRun, type Predictions } from "./evaluate.js";
 
 /** Two windows of 6 bars, hand-made probabilities. */
 function predictions(probabilities: number[], spans: { start: number; end: number }[], extra: Partial<Predictions> = {}): Predictions {
   return {
+    head: softSpanHead,
+    readings: {},
+    paths: {},
     windowIds: spans.map((_, i) => `w${i}`),
     spans,
     labels: Int32Array.from(spans, (_, i) => i % 2),
@@ -55,8 +60,8 @@ describe("evaluateRun", () => {
   it("scores the CRF's Viterbi, marginal and emission-softmax decoders separately", () => {
     const spans = [{ start: 2, end: 3 }];
     const viterbi = Uint8Array.from([0, 0, 1, 1, 1, 0]);
-    const training = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { viterbi, emissionSoftmax: Float32Array.from([0.25, 0.25, 0.7, 0.7, 0.25, 0.25]) });
-    const validation = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { viterbi, emissionSoftmax: Float32Array.from([0.2, 0.2, 0.7, 0.1, 0.2, 0.2]) });
+    const training = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { head: crfSpanHead, paths: { viterbi }, readings: { emission_softmax: Float32Array.from([0.25, 0.25, 0.7, 0.7, 0.25, 0.25]) } });
+    const validation = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { head: crfSpanHead, paths: { viterbi }, readings: { emission_softmax: Float32Array.from([0.2, 0.2, 0.7, 0.1, 0.2, 0.2]) } });
     const result = evaluateRun(training, validation);
     const byName = Object.fromEntries(result.decoders.map((d) => [d.decoder, d]));
     expect(Object.keys(byName)).toEqual(["viterbi", "marginal_threshold", "emission_softmax_threshold", "single_span"]);

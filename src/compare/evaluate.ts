@@ -4,9 +4,9 @@
  * they are scored on), span-level scores, probability separation, calibration, pointers and classes,
  * beside the trivial baselines.
  */
-import { crfViterbi, emissionSoftmax } from "../model/crf.js";
 import type { JadeCompact } from "../model/jade_compact.js";
-import { decodeCrfSpans, decodeSoftSpans } from "../model/span_decoding.js";
+import { inferWindows } from "../model/inference.js";
+import type { SpanHead } from "../model/span_head.js";
 import { brierScore, expectedCalibrationError, reliabilityDiagram, spanTargetsMask, type ReliabilityBin } from "../eval/calibration.js";
 import {
   classificationAccuracy,
@@ -25,20 +25,22 @@ import {
 } from "../eval/metrics.js";
 import { allPositiveScores, bestThreshold, inSpanRate, priorRateScores, thresholdSweep, type PriorRateScores, type ThresholdRow } from "../eval/threshold.js";
 import { removeShortRuns } from "../model/span_decoding.js";
-import { BatchBuffer, batchesOf, type WindowTensors } from "../train/dataset.js";
+import type { WindowTensors } from "../train/dataset.js";
 
-/** Everything the model says about a set of windows. */
+/** Everything the model says about a set of windows, beside their truth. */
 export interface Predictions {
+  /** The span head that produced them: it says which decoders and readings exist. */
+  head: SpanHead;
   windowIds: string[];
   spans: Span[];
   labels: Int32Array;
   bars: number;
-  /** (W, T) p(in span): the soft head's sigmoid, or the CRF's posterior marginals. */
+  /** (W, T) p(in span), as the head defines it (soft: sigmoid; CRF: posterior marginals). */
   probabilities: Float32Array;
-  /** CRF only: (W, T) softmax of the emissions, the reference's "probability" (ignores transitions). */
-  emissionSoftmax?: Float32Array;
-  /** CRF only: (W, T) Viterbi path. */
-  viterbi?: Uint8Array;
+  /** (W, T) the head's other probability readings, by key (CRF: `emission_softmax`, the reference's "probability"). */
+  readings: Record<string, Float32Array>;
+  /** (W, T) the head's path decoders' tags, by key (CRF: `viterbi`). */
+  paths: Record<string, Uint8Array>;
   /** The single-span decoder's span per window. */
   singleSpans: Span[];
   /** (W, 3) class logits. */
@@ -47,52 +49,31 @@ export interface Predictions {
   pointers: Float32Array;
 }
 
-/** Runs the model (evaluation mode) over `indices` of `data`. */
+/** Runs the model (evaluation mode) over `indices` of `data`, through the one inference path. */
 export function predict(model: JadeCompact, data: WindowTensors, indices: readonly number[]): Predictions {
   const bars = data.bars;
-  const count = indices.length;
-  const batch = new BatchBuffer(data, model.maxBatch);
-  const probabilities = new Float32Array(count * bars);
-  const softmax = model.loss === "crf" ? new Float32Array(count * bars) : undefined;
-  const viterbi = model.loss === "crf" ? new Uint8Array(count * bars) : undefined;
-  const classLogits = new Float32Array(count * model.dims.classes);
-  const pointers = new Float32Array(count * 2);
-  const singleSpans: Span[] = [];
-  let done = 0;
-  for (const slice of batchesOf([...indices], model.maxBatch)) {
-    batch.gather(slice);
-    const outputs = model.forward(batch.features, batch.size, { training: false });
-    probabilities.set(model.spanProbabilities(outputs), done * bars);
-    classLogits.set(outputs.classLogits, done * model.dims.classes);
-    pointers.set(outputs.pointers, done * 2);
-    if (model.loss === "crf") {
-      const crf = model.crfParameters();
-      softmax!.set(emissionSoftmax(outputs.spanScores, batch.size, bars), done * bars);
-      viterbi!.set(crfViterbi(outputs.spanScores, batch.size, bars, crf).tags, done * bars);
-      for (const span of decodeCrfSpans(outputs.spanScores, batch.size, bars, crf)) singleSpans.push({ start: span.start, end: span.end });
-    } else {
-      const p = probabilities.subarray(done * bars, (done + batch.size) * bars);
-      for (const span of decodeSoftSpans(p, batch.size, bars)) singleSpans.push({ start: span.start, end: span.end });
-    }
-    done += batch.size;
-  }
+  const stride = bars * data.featureCount;
+  const features = new Float32Array(indices.length * stride);
+  indices.forEach((window, i) => features.set(data.features.subarray(window * stride, (window + 1) * stride), i * stride));
+  const inference = inferWindows(model, features, indices.length);
   return {
+    head: model.head,
     windowIds: indices.map((i) => data.windowIds[i]!),
     spans: indices.map((i) => ({ start: data.spanStart[i]!, end: data.spanEnd[i]! })),
     labels: Int32Array.from(indices, (i) => data.label[i]!),
     bars,
-    probabilities,
-    ...(softmax ? { emissionSoftmax: softmax } : {}),
-    ...(viterbi ? { viterbi } : {}),
-    singleSpans,
-    classLogits,
-    pointers,
+    probabilities: inference.probabilities,
+    readings: inference.readings,
+    paths: inference.paths,
+    singleSpans: inference.singleSpans.map((span) => ({ start: span.start, end: span.end })),
+    classLogits: inference.classLogits,
+    pointers: inference.pointers,
   };
 }
 
 /** Scores of one way of turning the model's output into spans. */
 export interface DecoderScores {
-  /** Stable key: threshold, viterbi, marginal_threshold, emission_softmax_threshold, single_span. */
+  /** Stable key: the head's threshold decoder (threshold, marginal_threshold), its path decoders (viterbi), its readings' decoders (emission_softmax_threshold), single_span. */
   decoder: string;
   description: string;
   /** Threshold applied, when the decoder thresholds probabilities (chosen on training windows). */
@@ -104,8 +85,8 @@ export interface DecoderScores {
 }
 
 export interface ThresholdChoice {
-  /** Which probabilities were thresholded. */
-  source: "probabilities" | "emission_softmax";
+  /** Which probabilities were thresholded: the head's own, or one of its readings by key. */
+  source: string;
   /** Chosen by the best pooled F1 on the run's training windows. */
   threshold: number;
   trainingF1: number;
@@ -195,26 +176,23 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     const validationSweep = sweep(validation, valid);
     return { source: kind, threshold: best.threshold, trainingF1: best.f1, validationSweep, validationOracle: bestThreshold(validationSweep) };
   };
-  const thresholds = [choose("probabilities", training.probabilities, validation.probabilities)];
-  const isCrf = validation.viterbi !== undefined;
+  const head = validation.head;
+  const main = choose("probabilities", training.probabilities, validation.probabilities);
+  const thresholds = [main];
   const decoders: DecoderScores[] = [];
-  const main = thresholds[0]!;
-  if (isCrf) {
-    decoders.push(scoreMask("viterbi", "Viterbi path (the CRF's MAP tag sequence)", validation.viterbi!, validation));
-    decoders.push(
-      scoreMask("marginal_threshold", "posterior marginals (forward–backward) > threshold", thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold),
-    );
-    const softmaxChoice = choose("emission_softmax", training.emissionSoftmax!, validation.emissionSoftmax!);
-    thresholds.push(softmaxChoice);
-    decoders.push(
-      scoreMask("emission_softmax_threshold", "softmax of emissions > threshold (the reference's choice; ignores transitions)", thresholdMask(validation.emissionSoftmax!, softmaxChoice.threshold, bars, minRunLength), validation, softmaxChoice.threshold),
-    );
-  } else {
-    decoders.push(scoreMask("threshold", "sigmoid probability > threshold", thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold));
+  // The head's own decoders first (the CRF's Viterbi), then its thresholded probabilities, then its readings.
+  for (const path of head.pathDecoders) decoders.push(scoreMask(path.key, path.description, validation.paths[path.key]!, validation));
+  decoders.push(
+    scoreMask(head.thresholdDecoder.key, head.thresholdDecoder.description, thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold),
+  );
+  for (const reading of head.probabilityReadings) {
+    const choice = choose(reading.key, training.readings[reading.key]!, validation.readings[reading.key]!);
+    thresholds.push(choice);
+    decoders.push(scoreMask(reading.decoder, reading.description, thresholdMask(validation.readings[reading.key]!, choice.threshold, bars, minRunLength), validation, choice.threshold));
   }
   decoders.push({
     decoder: "single_span",
-    description: isCrf ? "best CRF path with exactly one run of in-span bars" : "the run maximising the sum of per-bar log-odds",
+    description: head.singleSpanDescription,
     pooled: pooledSpanScores(maskOfSpans(validation.singleSpans, bars), validation.spans, bars),
     spanLevel: spanLevelScores(validation.singleSpans, validation.spans),
   });

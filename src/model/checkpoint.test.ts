@@ -7,6 +7,8 @@
  * bench/reference/check_checkpoint.py loads into PyTorch; the last test checks they are still what spanlab
  * writes. Regenerate them with SPANLAB_WRITE_CHECKPOINT_FIXTURES=1 npx vitest run src/model/checkpoint.test.ts
  */
+import { crfParameters } from "./heads/crf.js";
+import { spanHead } from "./heads/registry.js";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +19,7 @@ import { Rng } from "../util/rng.js";
 import { CheckpointError, checkpointBytes, CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { crfViterbi, emissionSoftmax } from "./crf.js";
 import { JadeCompact, type ModelOutputs } from "./jade_compact.js";
-import { DEFAULT_DIMENSIONS, type SpanLoss } from "./parameters.js";
+import { DEFAULT_DIMENSIONS } from "./parameters.js";
 import { readSafetensors, readSafetensorsFile, requireTensor, writeSafetensors, type SafetensorsFile, type Tensor, type TensorInput } from "./safetensors.js";
 import { stateDictTensors } from "./state_dict.js";
 
@@ -31,8 +33,8 @@ function temporaryFolder(): string {
 }
 
 /** A seeded model whose log σ's differ from their init and from each other, so a name mix-up would show. */
-function seededModel(loss: SpanLoss, seed = FIXTURE_SEED, maxBatch = 4): JadeCompact {
-  const model = new JadeCompact({ loss, maxBatch });
+function seededModel(loss: string, seed = FIXTURE_SEED, maxBatch = 4): JadeCompact {
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch });
   model.initialise(new Rng(seed));
   const logSigmas: [string, number][] = [["log_sigma_ptr", -0.25], ["log_sigma_type", 0.125], ["log_sigma_span", 0.375], ["log_sigma_countdown", -0.5]];
   for (const [name, value] of logSigmas) model.parameters.value(name)[0] = value;
@@ -40,7 +42,7 @@ function seededModel(loss: SpanLoss, seed = FIXTURE_SEED, maxBatch = 4): JadeCom
 }
 
 /** input.features of the parity fixture (B = 4 windows × 105 × 12), made by PyTorch. */
-function parityInputs(loss: SpanLoss): Float32Array {
+function parityInputs(loss: string): Float32Array {
   const file = readSafetensorsFile(join(packageRoot(), "test", "fixtures", "parity", `${loss}.safetensors`));
   return requireTensor(file, "input.features", "F32", [4, 105, 12]).data;
 }
@@ -69,7 +71,7 @@ function namedOutputs(model: JadeCompact, features: Float32Array, batch: number)
     tensors.set("output.emissions", { shape: [batch, bars, 2], data: outputs.spanScores.slice() });
     tensors.set("output.marginals", { shape: [batch, bars], data: probabilities });
     tensors.set("output.emission_softmax", { shape: [batch, bars], data: emissionSoftmax(outputs.spanScores, batch, bars) });
-    tensors.set("output.viterbi", { shape: [batch, bars], data: Int32Array.from(crfViterbi(outputs.spanScores, batch, bars, model.crfParameters()).tags) });
+    tensors.set("output.viterbi", { shape: [batch, bars], data: Int32Array.from(crfViterbi(outputs.spanScores, batch, bars, crfParameters(model.parameters)).tags) });
   } else {
     tensors.set("output.span_logit", { shape: [batch, bars], data: outputs.spanScores.slice() });
     tensors.set("output.span_probability", { shape: [batch, bars], data: probabilities });
@@ -98,7 +100,7 @@ function writeTemporary(tensors: Map<string, Tensor | TensorInput>, metadata: Re
 }
 
 /** A valid spanlab checkpoint of a seeded soft model, read back as a SafetensorsFile to be corrupted. */
-function validCheckpoint(loss: SpanLoss = "soft"): SafetensorsFile {
+function validCheckpoint(loss: string = "soft"): SafetensorsFile {
   return readSafetensors(checkpointBytes(seededModel(loss, 3, 1)), "valid");
 }
 
@@ -203,12 +205,12 @@ describe("loading state dicts from other writers", () => {
     const { model, metadata } = loadCheckpoint(path, { maxBatch: 1 });
     expect(model.loss).toBe("crf");
     expect(metadata).toMatchObject({ origin: "state-dict", extra: { format: "pt" } });
-    expect(Array.from(model.crfParameters().transitions)).toEqual(Array.from(requireTensor(torch, "crf.transitions", "F32").data));
+    expect(Array.from(crfParameters(model.parameters).transitions)).toEqual(Array.from(requireTensor(torch, "crf.transitions", "F32").data));
   });
 
   it("reads the feature count and hidden size off the LSTM shapes (13 features: the position feature)", () => {
     const dims = { features: 13, hidden: 8, projection: 16, classes: 3 };
-    const source = new JadeCompact({ loss: "soft", dims, maxBatch: 1 });
+    const source = new JadeCompact({ head: spanHead("soft"), dims, maxBatch: 1 });
     source.initialise(new Rng(5));
     const path = writeTemporary(stateDictTensors(source.parameters));
     const { model } = loadCheckpoint(path, { maxBatch: 1 });
@@ -219,7 +221,7 @@ describe("loading state dicts from other writers", () => {
 
   it("keeps the dimensions a spanlab checkpoint declares, and its pos_weight unless overridden", () => {
     const dims = { features: 13, hidden: 8, projection: 16, classes: 3 };
-    const source = new JadeCompact({ loss: "crf", dims, maxBatch: 1, posWeight: 13.1 });
+    const source = new JadeCompact({ head: spanHead("crf"), dims, maxBatch: 1, posWeight: 13.1 });
     source.initialise(new Rng(6));
     const path = join(temporaryFolder(), "small.safetensors");
     saveCheckpoint(path, source);

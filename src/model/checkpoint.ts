@@ -18,7 +18,8 @@ import { statSync } from "node:fs";
 import { WINDOW_BARS } from "../data/window.js";
 import { packageVersion } from "../util/package.js";
 import { JadeCompact } from "./jade_compact.js";
-import { DEFAULT_DIMENSIONS, type ModelDimensions, type SpanLoss } from "./parameters.js";
+import { DEFAULT_DIMENSIONS, type ModelDimensions } from "./parameters.js";
+import { SPAN_OBJECTIVES, spanHead } from "./heads/registry.js";
 import { readSafetensorsFile, writeSafetensors, type SafetensorsFile } from "./safetensors.js";
 import { loadStateDict, stateDictTensors } from "./state_dict.js";
 import { writeFileAtomic } from "../util/files.js";
@@ -61,7 +62,8 @@ export interface CheckpointInfo {
 export interface CheckpointMetadata {
   /** `spanlab` when the file carries spanlab's metadata; `state-dict` for a plain (e.g. PyTorch) state dict. */
   origin: "spanlab" | "state-dict";
-  loss: SpanLoss;
+  /** The span objective's registry name. */
+  loss: string;
   dims: ModelDimensions;
   bars: number;
   /** The soft loss's pos_weight the model was built with (spanlab checkpoints; 1.0 otherwise). */
@@ -174,7 +176,7 @@ function shapeOf(file: SafetensorsFile, name: string): number[] | undefined {
 }
 
 /** What the tensors say the span objective is, with the evidence, or undefined when they say nothing. */
-function lossFromTensors(file: SafetensorsFile): { loss: SpanLoss; evidence: string } | undefined {
+function lossFromTensors(file: SafetensorsFile): { loss: string; evidence: string } | undefined {
   const hasCrf = file.tensors.has("crf.transitions");
   const emission = shapeOf(file, "expansion_span_emission.1.weight");
   const emissionOutputs = emission?.length === 2 ? emission[0] : undefined;
@@ -249,8 +251,8 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
   const raw = { ...file.metadata };
   const fromTensors = lossFromTensors(file);
   const declared = raw.loss_type;
-  if (declared !== undefined && declared !== "soft" && declared !== "crf") {
-    throw new CheckpointError(file.source, `metadata loss_type must be "soft" or "crf", got ${JSON.stringify(declared)}`);
+  if (declared !== undefined && !SPAN_OBJECTIVES.includes(declared)) {
+    throw new CheckpointError(file.source, `metadata loss_type must be ${SPAN_OBJECTIVES.map((name) => `"${name}"`).join(" or ")}, got ${JSON.stringify(declared)}`);
   }
   if (declared !== undefined && fromTensors !== undefined && declared !== fromTensors.loss) {
     throw new CheckpointError(
@@ -258,7 +260,7 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
       `metadata says loss_type "${declared}" but the tensors are a ${fromTensors.loss === "crf" ? "CRF" : "soft span"} head's (${fromTensors.evidence})`,
     );
   }
-  const loss = (declared ?? fromTensors?.loss) as SpanLoss | undefined;
+  const loss = declared ?? fromTensors?.loss;
   if (loss === undefined) {
     throw new CheckpointError(
       file.source,
@@ -305,7 +307,7 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}
   const file = readCheckpointFile(path);
   const metadata = checkpointDescription(file);
   const model = new JadeCompact({
-    loss: metadata.loss,
+    head: spanHead(metadata.loss),
     dims: metadata.dims,
     bars: metadata.bars,
     maxBatch: options.maxBatch ?? 32,

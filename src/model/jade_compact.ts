@@ -17,14 +17,13 @@ import {
   huberLoss,
   kendallTaskWeights,
   kendallWeightedLoss,
-  softSpanBceWithLogits,
   spanTargetsBatch,
 } from "../nn/losses.js";
-import { crfNegativeLogLikelihood, crfPosteriorMarginals, type CrfParams } from "./crf.js";
 import { Arena } from "../nn/wasm.js";
 import { WINDOW_BARS } from "../data/window.js";
 import type { Rng } from "../util/rng.js";
-import { DEFAULT_DIMENSIONS, ParameterSet, parameterSpecs, type ModelDimensions, type SpanLoss } from "./parameters.js";
+import { DEFAULT_DIMENSIONS, ParameterSet, parameterSpecs, type ModelDimensions } from "./parameters.js";
+import type { SpanHead, SpanHeadContext } from "./span_head.js";
 
 /** Dropout rates of docs/spec.md §3: on the input features, and before every head. */
 export const DROPOUT = { input: 0.3, head: 0.6 } as const;
@@ -38,7 +37,8 @@ export type Task = (typeof TASKS)[number];
 const LOG_SIGMA_NAMES = ["log_sigma_ptr", "log_sigma_type", "log_sigma_span", "log_sigma_countdown"] as const;
 
 export interface JadeCompactOptions {
-  loss: SpanLoss;
+  /** The span objective: what the per-bar span branch emits, its loss, probabilities and decoders. */
+  head: SpanHead;
   dims?: ModelDimensions;
   /** Bars per window (105). */
   bars?: number;
@@ -55,7 +55,7 @@ export interface ModelOutputs {
   classLogits: Float32Array;
   /** (B, 2) sigmoid(center, length) pointers. */
   pointers: Float32Array;
-  /** Soft head: (B, T) per-bar span logits. CRF head: (B, T, 2) emissions (tag 0 out, tag 1 in). */
+  /** (B, T, head.width) per-bar span scores: the soft head's logit, the CRF head's two emissions (tag 0 out, tag 1 in). */
   spanScores: Float32Array;
   /** (B, T) countdown regression. */
   countdown: Float32Array;
@@ -173,7 +173,7 @@ interface ForwardState {
 }
 
 export class JadeCompact {
-  readonly loss: SpanLoss;
+  readonly head: SpanHead;
   readonly dims: ModelDimensions;
   readonly bars: number;
   readonly maxBatch: number;
@@ -187,11 +187,9 @@ export class JadeCompact {
   private state: ForwardState | undefined;
   /** Whether the last loss call left output gradients for a backward. */
   private gradientsReady = false;
-  /** The CRF transition gradients of the last loss call, before the span task weight is applied. */
-  private pendingCrfGradients: { start: Float64Array; end: Float64Array; transitions: Float64Array } | undefined;
 
   constructor(options: JadeCompactOptions) {
-    this.loss = options.loss;
+    this.head = options.head;
     this.dims = options.dims ?? DEFAULT_DIMENSIONS;
     this.bars = options.bars ?? WINDOW_BARS;
     this.maxBatch = options.maxBatch ?? 32;
@@ -199,7 +197,7 @@ export class JadeCompact {
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
     if (!(this.posWeight >= 0) || !Number.isFinite(this.posWeight)) throw new Error(`posWeight must be finite and ≥ 0, got ${this.posWeight}`);
 
-    const specs = parameterSpecs(this.loss, this.dims);
+    const specs = parameterSpecs(this.head, this.dims);
     const sizes = bufferSizes(this.maxBatch, this.bars, this.dims, this.spanWidth);
     const parameterFloats = specs.reduce((sum, spec) => sum + Math.ceil(spec.shape.reduce((a, b) => a * b, 1) / 4) * 4, 0);
     const capacity =
@@ -224,9 +222,14 @@ export class JadeCompact {
     this.lstmGradients = { forward: direction(gradient, ""), reverse: direction(gradient, "_reverse") };
   }
 
-  /** Outputs per bar of the span head: 1 logit (soft) or 2 emissions (CRF). */
+  /** The span objective's registry name (a checkpoint's `loss_type`). */
+  get loss(): string {
+    return this.head.name;
+  }
+
+  /** Outputs per bar of the span projection, as the head declares. */
   get spanWidth(): number {
-    return this.loss === "crf" ? 2 : 1;
+    return this.head.width;
   }
 
   /** PyTorch's default initialisation from `rng`. */
@@ -234,14 +237,9 @@ export class JadeCompact {
     this.parameters.initialise(rng);
   }
 
-  /** The CRF's parameter views (CRF head only). */
-  crfParameters(): CrfParams {
-    if (this.loss !== "crf") throw new Error("the soft span head has no CRF parameters");
-    return {
-      start: this.parameters.value("crf.start_transitions"),
-      end: this.parameters.value("crf.end_transitions"),
-      transitions: this.parameters.value("crf.transitions"),
-    };
+  /** What the span head needs to read outputs of `batch` windows: sizes and the parameter views. */
+  headContext(batch: number): SpanHeadContext {
+    return { batch, bars: this.bars, parameters: this.parameters, posWeight: this.posWeight };
   }
 
   /** Current log σ of the four tasks, in {@link TASKS} order. */
@@ -315,15 +313,9 @@ export class JadeCompact {
     };
   }
 
-  /**
-   * Per-bar p(in span) of the last forward: the soft head's sigmoid, or the CRF's posterior marginals
-   * (forward–backward), which — unlike a softmax of emissions — account for the transitions.
-   */
+  /** Per-bar p(in span) of `outputs`, as the span head defines it (docs/spec.md §6). */
   spanProbabilities(outputs: ModelOutputs): Float32Array {
-    if (this.loss === "crf") return crfPosteriorMarginals(outputs.spanScores, outputs.batch, this.bars, this.crfParameters());
-    const p = new Float32Array(outputs.spanScores.length);
-    sigmoidForward(p, outputs.spanScores, p.length);
-    return p;
+    return this.head.probabilities(outputs.spanScores, this.headContext(outputs.batch));
   }
 
   /**
@@ -351,16 +343,8 @@ export class JadeCompact {
 
     const pointer = huberLoss(outputs.pointers, target.pointers, HUBER_DELTA.pointer, want ? dPointers : undefined);
     const type = crossEntropy(outputs.classLogits, Array.from(targets.label), batch, dims.classes, want ? dClass : undefined);
-    let span: number;
-    if (this.loss === "crf") {
-      const crf = this.crfParameters();
-      // The CRF's own parameters get their gradient here, scaled by the span task weight below.
-      const crfGradients = want ? { start: new Float64Array(2), end: new Float64Array(2), transitions: new Float64Array(4) } : undefined;
-      span = crfNegativeLogLikelihood(outputs.spanScores, target.tags, batch, bars, crf, want ? { emissions: dSpan, ...crfGradients } : {});
-      if (crfGradients) this.pendingCrfGradients = crfGradients;
-    } else {
-      span = softSpanBceWithLogits(outputs.spanScores, target.mask, want ? dSpan : undefined, this.posWeight);
-    }
+    const spanLoss = this.head.loss(outputs.spanScores, target, this.headContext(batch), want ? dSpan : undefined);
+    const span = spanLoss.value;
     const countdown = huberLoss(outputs.countdown, target.countdown, HUBER_DELTA.countdown, want ? dCountdown : undefined);
 
     const losses = [pointer, type, span, countdown];
@@ -373,13 +357,8 @@ export class JadeCompact {
       scale(dClass, wType);
       scale(dSpan, wSpan);
       scale(dCountdown, wCountdown);
-      if (this.pendingCrfGradients) {
-        const g = this.pendingCrfGradients;
-        addScaled(this.parameters.gradient("crf.start_transitions"), g.start, wSpan);
-        addScaled(this.parameters.gradient("crf.end_transitions"), g.end, wSpan);
-        addScaled(this.parameters.gradient("crf.transitions"), g.transitions, wSpan);
-        this.pendingCrfGradients = undefined;
-      }
+      // The head's own parameters (the CRF's transitions) get the span task's weight too.
+      spanLoss.addParameterGradients?.(wSpan);
       LOG_SIGMA_NAMES.forEach((name, k) => {
         this.parameters.gradient(name)[0] += logSigmaGradients[k]!;
       });
@@ -459,8 +438,4 @@ export class JadeCompact {
 
 function scale(values: Float32Array, factor: number): void {
   for (let i = 0; i < values.length; i++) values[i] *= factor;
-}
-
-function addScaled(into: Float32Array, values: Float64Array, factor: number): void {
-  for (let i = 0; i < values.length; i++) into[i] += values[i]! * factor;
 }

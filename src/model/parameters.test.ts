@@ -1,15 +1,16 @@
+import { spanHead } from "./heads/registry.js";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../util/rng.js";
 import { ParameterSet, parameterSpecs } from "./parameters.js";
 
 describe("JadeCompact parameter layout", () => {
   it("has exactly the reference parameter counts", () => {
-    expect(new ParameterSet(parameterSpecs("soft")).count).toBe(97_547);
-    expect(new ParameterSet(parameterSpecs("crf")).count).toBe(97_748);
+    expect(new ParameterSet(parameterSpecs(spanHead("soft"))).count).toBe(97_547);
+    expect(new ParameterSet(parameterSpecs(spanHead("crf"))).count).toBe(97_748);
   });
 
   it("uses PyTorch names and shapes", () => {
-    const set = new ParameterSet(parameterSpecs("crf"));
+    const set = new ParameterSet(parameterSpecs(spanHead("crf")));
     expect(set.entry("lstm.weight_ih_l0_reverse").shape).toEqual([384, 12]);
     expect(set.entry("lstm.weight_hh_l0").shape).toEqual([384, 96]);
     expect(set.entry("projection.0.weight").shape).toEqual([64, 192]);
@@ -17,11 +18,11 @@ describe("JadeCompact parameter layout", () => {
     expect(set.entry("crf.transitions").shape).toEqual([2, 2]);
     expect(set.entry("log_sigma_ptr").shape).toEqual([]);
     expect(set.has("crf.transitions")).toBe(true);
-    expect(new ParameterSet(parameterSpecs("soft")).has("crf.transitions")).toBe(false);
+    expect(new ParameterSet(parameterSpecs(spanHead("soft"))).has("crf.transitions")).toBe(false);
   });
 
   it("keeps views aligned and inside the one buffer", () => {
-    const set = new ParameterSet(parameterSpecs("soft"));
+    const set = new ParameterSet(parameterSpecs(spanHead("soft")));
     for (const entry of set.entries) {
       expect(entry.offset % 4).toBe(0);
       const view = set.value(entry.name);
@@ -31,8 +32,8 @@ describe("JadeCompact parameter layout", () => {
   });
 
   it("initialises within PyTorch's bounds, deterministically", () => {
-    const a = new ParameterSet(parameterSpecs("crf"));
-    const b = new ParameterSet(parameterSpecs("crf"));
+    const a = new ParameterSet(parameterSpecs(spanHead("crf")));
+    const b = new ParameterSet(parameterSpecs(spanHead("crf")));
     a.initialise(new Rng(9));
     b.initialise(new Rng(9));
     expect(a.values).toEqual(b.values);

@@ -4,9 +4,7 @@
  * optimizer loop, one write per checkpoint (the llm.c layout).
  */
 import type { Rng } from "../util/rng.js";
-
-/** Which span objective the model carries: the per-bar soft head or the CRF head. */
-export type SpanLoss = "soft" | "crf";
+import type { SpanHead } from "./span_head.js";
 
 export interface ModelDimensions {
   /** Per-bar input features (12, or 13 with the position feature). */
@@ -60,8 +58,8 @@ function lstmDirection(suffix: string, inputs: number, hidden: number): Paramete
   ];
 }
 
-/** Every parameter of JadeCompact in PyTorch's `named_parameters()` naming, for the given span objective. */
-export function parameterSpecs(loss: SpanLoss, dims: ModelDimensions = DEFAULT_DIMENSIONS): ParameterSpec[] {
+/** Every parameter of JadeCompact in PyTorch's `named_parameters()` naming, for the given span head. */
+export function parameterSpecs(head: SpanHead, dims: ModelDimensions = DEFAULT_DIMENSIONS): ParameterSpec[] {
   const sequence = 2 * dims.hidden;
   const specs: ParameterSpec[] = [
     ...lstmDirection("", dims.features, dims.hidden),
@@ -69,17 +67,10 @@ export function parameterSpecs(loss: SpanLoss, dims: ModelDimensions = DEFAULT_D
     ...linear("projection.0", sequence, dims.projection),
     ...linear("classifier.1", dims.projection, dims.classes),
     ...linear("pointer_head.1", dims.projection, 2),
-    ...linear("expansion_span_emission.1", sequence, loss === "crf" ? 2 : 1),
+    ...linear("expansion_span_emission.1", sequence, head.width),
     ...linear("expansion_countdown_head.1", sequence, 1),
+    ...head.parameterSpecs(),
   ];
-  if (loss === "crf") {
-    const init: Initialiser = { kind: "uniform", bound: 0.1 };
-    specs.push(
-      { name: "crf.start_transitions", shape: [2], init },
-      { name: "crf.end_transitions", shape: [2], init },
-      { name: "crf.transitions", shape: [2, 2], init },
-    );
-  }
   for (const [name, value] of Object.entries(LOG_SIGMA_INIT)) {
     // PyTorch stores these as 0-d tensors: nn.Parameter(torch.tensor(value)).
     specs.push({ name, shape: [], init: { kind: "constant", value } });

@@ -3,6 +3,8 @@
  * every output, every loss and the gradient of every parameter. spanlab loads the weights and must agree to
  * within 1e-4 of each tensor's scale.
  */
+import { crfParameters } from "./heads/crf.js";
+import { spanHead } from "./heads/registry.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { maxScaledError } from "../../test/helpers/tensors.js";
@@ -29,7 +31,7 @@ function i32(file: SafetensorsFile, name: string): Int32Array {
 
 function loadModel(loss: "soft" | "crf") {
   const file = fixture(loss);
-  const model = new JadeCompact({ loss, maxBatch: 4 });
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch: 4 });
   loadStateDict(model.parameters, file, NON_PARAMETER_PREFIXES);
   const features = f32(file, "input.features");
   const targets = { spanStart: i32(file, "input.span_start"), spanEnd: i32(file, "input.span_end"), label: i32(file, "input.label") };
@@ -85,7 +87,7 @@ describe.each(["soft", "crf"] as const)("parity with PyTorch (%s head)", (loss) 
   if (loss === "soft") {
     it("gives the reference's per-bar probabilities and pos_weight-scaled span loss", () => {
       const { file, features, targets, batch } = loadModel(loss);
-      const weighted = new JadeCompact({ loss, maxBatch: 4, posWeight: f32(file, "extra.pos_weight")[0]! });
+      const weighted = new JadeCompact({ head: spanHead(loss), maxBatch: 4, posWeight: f32(file, "extra.pos_weight")[0]! });
       loadStateDict(weighted.parameters, file, NON_PARAMETER_PREFIXES);
       const outputs = weighted.forward(features, batch, { training: false });
       expect(maxScaledError(weighted.spanProbabilities(outputs), f32(file, "output.span_probability"))).toBeLessThan(TOLERANCE);
@@ -96,7 +98,7 @@ describe.each(["soft", "crf"] as const)("parity with PyTorch (%s head)", (loss) 
     it("decodes the same Viterbi paths and gives the same marginals, emission softmax, log Z and gold scores", () => {
       const { file, model, features, targets, batch } = loadModel(loss);
       const outputs = model.forward(features, batch, { training: false });
-      const crf = model.crfParameters();
+      const crf = crfParameters(model.parameters);
       const viterbi = crfViterbi(outputs.spanScores, batch, model.bars, crf);
       expect(Array.from(viterbi.tags)).toEqual(Array.from(i32(file, "output.viterbi")));
       expect(maxScaledError(model.spanProbabilities(outputs), f32(file, "output.marginals"))).toBeLessThan(TOLERANCE);
@@ -111,11 +113,11 @@ describe.each(["soft", "crf"] as const)("parity with PyTorch (%s head)", (loss) 
 describe("loading a state dict", () => {
   it("names every missing, unexpected and mis-shaped tensor", () => {
     const soft = fixture("soft");
-    const crfModel = new JadeCompact({ loss: "crf", maxBatch: 1 });
+    const crfModel = new JadeCompact({ head: spanHead("crf"), maxBatch: 1 });
     expect(() => loadStateDict(crfModel.parameters, soft, NON_PARAMETER_PREFIXES)).toThrow(
       /"expansion_span_emission\.1\.weight" has shape \[1, 192\], expected \[2, 192\][\s\S]*missing parameter "crf\.transitions"/,
     );
-    const softModel = new JadeCompact({ loss: "soft", maxBatch: 1 });
+    const softModel = new JadeCompact({ head: spanHead("soft"), maxBatch: 1 });
     expect(() => loadStateDict(softModel.parameters, soft)).toThrow(/unexpected tensor "input\.features"/);
   });
 });

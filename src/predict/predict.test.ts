@@ -2,12 +2,13 @@
  * predictWindows against the model and decoders it wraps: every field is recomputed here from an
  * independent forward of the same features, for a seeded soft and CRF model, across batch sizes.
  */
+import { crfParameters } from "../model/heads/crf.js";
+import { spanHead } from "../model/heads/registry.js";
 import { describe, expect, it } from "vitest";
 import { makeWindows } from "../../test/fixtures/data/windows.js";
 import { computeWindowFeatures } from "../features/index.js";
 import { crfPosteriorMarginals, crfViterbi, emissionSoftmax } from "../model/crf.js";
 import { JadeCompact } from "../model/jade_compact.js";
-import type { SpanLoss } from "../model/parameters.js";
 import { decodeCrfSpans, decodeSoftSpans } from "../model/span_decoding.js";
 import { Rng } from "../util/rng.js";
 import { CLASS_NAMES, decodingDescription, predictWindows, summarizePredictions, type WindowPrediction } from "./predict.js";
@@ -15,8 +16,8 @@ import { CLASS_NAMES, decodingDescription, predictWindows, summarizePredictions,
 const WINDOWS = makeWindows(5);
 const BARS = 105;
 
-function seededModel(loss: SpanLoss, features = 12): JadeCompact {
-  const model = new JadeCompact({ loss, maxBatch: 4, dims: { features, hidden: 96, projection: 64, classes: 3 } });
+function seededModel(loss: string, features = 12): JadeCompact {
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch: 4, dims: { features, hidden: 96, projection: 64, classes: 3 } });
   model.initialise(new Rng(loss === "crf" ? 11 : 12));
   return model;
 }
@@ -61,7 +62,7 @@ describe.each(["soft", "crf"] as const)("predictWindows (%s head)", (loss) => {
   });
 
   it("matches an independent forward: probabilities, paths, decoded span, classes and pointers", () => {
-    const crf = loss === "crf" ? model.crfParameters() : undefined;
+    const crf = loss === "crf" ? crfParameters(model.parameters) : undefined;
     predictions.forEach((p, w) => {
       const ref = singleForward(model, w);
       if (crf) {
@@ -111,7 +112,7 @@ describe("predictWindows inputs", () => {
     const model = seededModel("soft", 13);
     const [p] = predictWindows(model, WINDOWS.slice(0, 1));
     expect(p!.probabilities).toEqual(Array.from(singleForward(model, 0, true).probabilities));
-    expect(decodingDescription("soft", 0.5, 32, 13).features).toMatch(/position/);
+    expect(decodingDescription(spanHead("soft"), 0.5, 32, 13).features).toMatch(/position/);
   });
 
   it("refuses bad options and unsupported models", () => {
@@ -119,7 +120,7 @@ describe("predictWindows inputs", () => {
     expect(() => predictWindows(model, WINDOWS, { batchSize: 5 })).toThrow(/batchSize must be an integer in \[1, 4\]/);
     expect(() => predictWindows(model, WINDOWS, { threshold: 1.5 })).toThrow(/threshold must be a number in \[0, 1\]/);
     expect(() => predictWindows(model, WINDOWS, { threshold: Number.NaN })).toThrow(/threshold/);
-    const odd = new JadeCompact({ loss: "soft", maxBatch: 1, dims: { features: 11, hidden: 4, projection: 4, classes: 3 } });
+    const odd = new JadeCompact({ head: spanHead("soft"), maxBatch: 1, dims: { features: 11, hidden: 4, projection: 4, classes: 3 } });
     expect(() => predictWindows(odd, WINDOWS)).toThrow(/takes 11 features per bar/);
     expect(predictWindows(model, [])).toEqual([]);
   });

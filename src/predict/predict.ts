@@ -12,10 +12,10 @@ import { loadWindows } from "../data/load.js";
 import { spanIoU, STRICT_IOU } from "../eval/metrics.js";
 import { BASE_FEATURE_COUNT, computeWindowFeatures } from "../features/index.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
-import { crfViterbi, emissionSoftmax } from "../model/crf.js";
+import { inferWindows, windowRow } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
-import type { SpanLoss } from "../model/parameters.js";
-import { decodeCrfSpans, decodeSoftSpans, runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding.js";
+import { runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding.js";
+import type { SpanHead } from "../model/span_head.js";
 
 /** Names of the three class logits, in order (the reference's third class is never a label). */
 export const CLASS_NAMES = ["consolidation", "retracement", "unused"] as const;
@@ -83,8 +83,9 @@ export interface PredictionSummary {
 }
 
 /** What each field of a prediction means, written into the output file so it explains itself. */
-export function decodingDescription(loss: SpanLoss, threshold: number, batchSize: number, features: number): Record<string, string | number> {
-  const crf = loss === "crf";
+export function decodingDescription(head: SpanHead, threshold: number, batchSize: number, features: number): Record<string, string | number> {
+  const readings = Object.fromEntries(head.probabilityReadings.map((reading) => [reading.key, reading.valueDescription]));
+  const paths = Object.fromEntries(head.pathDecoders.map((decoder) => [`${decoder.key}_path`, decoder.pathDescription]));
   return {
     threshold,
     batch_size: batchSize,
@@ -92,15 +93,11 @@ export function decodingDescription(loss: SpanLoss, threshold: number, batchSize
       features === BASE_FEATURE_COUNT + 1
         ? "relativity features of docs/spec.md §2 from the window's own bars, plus the position t/104 (13 per bar)"
         : "relativity features of docs/spec.md §2 from the window's own bars (12 per bar)",
-    probabilities: crf
-      ? "CRF posterior marginal p(tag 1 = in span) per bar, by forward–backward (accounts for transitions)"
-      : "sigmoid of the soft span head's logit per bar",
-    ...(crf ? { emission_softmax: "softmax of the two emissions at each bar, tag 1: the reference's 'probability'; ignores the transitions, start and end" } : {}),
+    probabilities: head.probabilityDescription,
+    ...readings,
     threshold_path: `1 where probabilities > ${threshold}, else 0; threshold_runs are its runs [start, end]`,
-    ...(crf ? { viterbi_path: "the CRF's best tag path (Viterbi over start, emissions, transitions, end), 0/1 per bar" } : {}),
-    span: crf
-      ? "single-span decoder: the best-scoring CRF path of the form 0…0 1…1 0…0; score = its unnormalised path score"
-      : "single-span decoder: the run maximising the summed log-odds log(p/(1−p)); score = that sum",
+    ...paths,
+    span: `single-span decoder: ${head.singleSpanScoreDescription}`,
     span_iou: "intersection over union of span with the true span (inclusive bars)",
     class_probabilities: `softmax of the class logits (${CLASS_NAMES.join(", ")}); predicted_class is the largest`,
     pointers: "pointer head (center, length) as fractions of the window, after sigmoid",
@@ -149,49 +146,34 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
   const [, bars, width] = shape;
   if (bars !== model.bars) throw new Error(`the windows have ${bars} bars but the model was built for ${model.bars}`);
 
+  const inference = inferWindows(model, tensor, windows.length, { batchSize });
+  const readingKeys = Object.keys(inference.readings);
+  const pathKeys = Object.keys(inference.paths);
   const predictions: WindowPrediction[] = [];
-  for (let first = 0; first < windows.length; first += batchSize) {
-    const batch = Math.min(batchSize, windows.length - first);
-    const outputs = model.forward(tensor.subarray(first * bars * width, (first + batch) * bars * width), batch, { training: false });
-    // Everything below is computed from the outputs before the next forward overwrites them.
-    const probabilities = model.spanProbabilities(outputs);
-    let spans: DecodedSpan[];
-    let viterbi: Uint8Array | undefined;
-    let emissionP: Float32Array | undefined;
-    if (model.loss === "crf") {
-      const crf = model.crfParameters();
-      spans = decodeCrfSpans(outputs.spanScores, batch, bars, crf);
-      viterbi = crfViterbi(outputs.spanScores, batch, bars, crf).tags;
-      emissionP = emissionSoftmax(outputs.spanScores, batch, bars);
-    } else {
-      spans = decodeSoftSpans(probabilities, batch, bars);
-    }
-    for (let b = 0; b < batch; b++) {
-      const window = windows[first + b]!;
-      const rows = (array: ArrayLike<number> & { subarray(begin: number, end: number): ArrayLike<number> }) =>
-        Array.from(array.subarray(b * bars, (b + 1) * bars));
-      const p = rows(probabilities);
+  for (let w = 0; w < windows.length; w++) {
+    const window = windows[w]!;
+      const p = Array.from(windowRow(inference.probabilities, w, bars));
       const thresholdPath = p.map((value) => (value > threshold ? 1 : 0));
-      const classProbabilities = softmax(outputs.classLogits, b * model.dims.classes, model.dims.classes);
+      const classProbabilities = softmax(inference.classLogits, w * model.dims.classes, model.dims.classes);
       const best = classProbabilities.indexOf(Math.max(...classProbabilities));
-      const center = outputs.pointers[2 * b]!;
-      const length = outputs.pointers[2 * b + 1]!;
+      const center = inference.pointers[2 * w]!;
+      const length = inference.pointers[2 * w + 1]!;
       // Pointers are fractions of the window (docs/spec.md §4 divides by 105 = bars).
       const centerBars = center * bars;
       const lengthBars = length * bars;
       const impliedStart = Math.min(bars - 1, Math.max(0, Math.round(centerBars - lengthBars / 2)));
       const impliedEnd = Math.min(bars - 1, Math.max(impliedStart, Math.round(centerBars + lengthBars / 2)));
       const truth = { start: window.expansion_start, end: window.expansion_end };
-      const span = spans[b]!;
+      const span = inference.singleSpans[w]!;
       predictions.push({
         window_id: window.window_id,
         label: window.label,
         true_span: truth,
         probabilities: p,
-        ...(emissionP ? { emission_softmax: rows(emissionP) } : {}),
+        ...Object.fromEntries(readingKeys.map((key) => [key, Array.from(windowRow(inference.readings[key]!, w, bars))])),
         threshold_path: thresholdPath,
         threshold_runs: runsFromMask(thresholdPath),
-        ...(viterbi ? { viterbi_path: rows(viterbi) } : {}),
+        ...Object.fromEntries(pathKeys.map((key) => [`${key}_path`, Array.from(windowRow(inference.paths[key]!, w, bars))])),
         span: { start: span.start, end: span.end, score: span.score },
         span_iou: spanIoU(span, truth),
         class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
@@ -199,7 +181,6 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
         pointers: { center, length },
         pointer_bars: { center: centerBars, length: lengthBars, start: impliedStart, end: impliedEnd },
       });
-    }
   }
   return predictions;
 }
@@ -241,7 +222,7 @@ export function summarizePredictions(predictions: readonly WindowPrediction[]): 
 export interface PredictionReport {
   /** The checkpoint path as given. */
   checkpoint: string;
-  loss_type: SpanLoss;
+  loss_type: string;
   /** The window file path. */
   data: string;
   /** What each per-window field means, with the threshold and batch size used. */
@@ -269,7 +250,7 @@ export async function predictFile(options: PredictFileOptions): Promise<Predicti
     checkpoint: options.checkpoint,
     loss_type: model.loss,
     data: options.data,
-    decoding: decodingDescription(model.loss, threshold, batchSize, model.dims.features),
+    decoding: decodingDescription(model.head, threshold, batchSize, model.dims.features),
     summary: summarizePredictions(predictions),
     windows: predictions,
   };

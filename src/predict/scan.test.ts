@@ -4,6 +4,7 @@
  * bars), is deterministic and independent of the batch size, keeps detections inside the series, and
  * refuses the Viterbi decoder for the soft head; the default threshold comes from a compare bundle.
  */
+import { spanHead } from "../model/heads/registry.js";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +13,6 @@ import { WINDOW_BARS, type Bar, type Window } from "../data/window.js";
 import { computeRelativityFeatures } from "../features/index.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
 import { JadeCompact } from "../model/jade_compact.js";
-import type { SpanLoss } from "../model/parameters.js";
 import { runsFromMask, type Run } from "../model/span_decoding.js";
 import { Rng } from "../util/rng.js";
 import { predictWindows } from "./predict.js";
@@ -54,8 +54,8 @@ function series(n: number, seed = 3): TestBars {
  * bar, so the span and class heads are scaled up ×10 and their biases centred on a reference window
  * (p about half above, half below 0.5), which gives runs of many lengths and both classes.
  */
-function seededModel(loss: SpanLoss, maxBatch = 32): JadeCompact {
-  const model = new JadeCompact({ loss, maxBatch });
+function seededModel(loss: string, maxBatch = 32): JadeCompact {
+  const model = new JadeCompact({ head: spanHead(loss), maxBatch });
   model.initialise(new Rng(loss === "soft" ? 11 : 12));
   for (const name of ["expansion_span_emission.1.weight", "classifier.1.weight"]) {
     const w = model.parameters.value(name);
@@ -250,7 +250,7 @@ describe("scanBars", () => {
     const bars = series(200);
     const soft = seededModel("soft", 4);
     expect(() => scanBars(soft, bars, { decoder: "viterbi" })).toThrow(
-      "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span head (use --decoder threshold or single-span)",
+      "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span loss head (use --decoder threshold or single-span)",
     );
     expect(() => scanBars(soft, bars, { threshold: 1.2 })).toThrow("threshold must be a number in [0, 1], got 1.2");
     expect(() => scanBars(soft, bars, { batchSize: 5 })).toThrow("batchSize must be an integer in [1, 4] (the model's maxBatch), got 5");
@@ -264,7 +264,7 @@ describe("scanBars", () => {
 
 describe("comparisonThreshold", () => {
   /** A fake compare bundle: runs/<name>/last.safetensors (a real checkpoint) and comparison.json. */
-  function bundle(loss: SpanLoss, runs: unknown[]): { folder: string; checkpoint: string } {
+  function bundle(loss: string, runs: unknown[]): { folder: string; checkpoint: string } {
     const folder = mkdtempSync(join(tmpdir(), "spanlab-scan-bundle-"));
     const runDirectory = join(folder, "runs", `${loss}-seed42`);
     mkdirSync(runDirectory, { recursive: true });
@@ -273,7 +273,7 @@ describe("comparisonThreshold", () => {
     writeFileSync(join(folder, "comparison.json"), JSON.stringify({ runs }));
     return { folder, checkpoint };
   }
-  const run = (objective: SpanLoss, seed: number, threshold: unknown) => ({
+  const run = (objective: string, seed: number, threshold: unknown) => ({
     objective,
     seed,
     runDirectory: `runs/${objective}-seed${seed}`,

@@ -10,13 +10,13 @@
  * its own 105 bars exactly as in training (docs/spec.md §2: range EMA, ATR and zigzag restart at the window's
  * first bar) — never from a running series-wide state, which the model has never seen.
  *
- * Decoders, per window:
+ * Decoders, per window (the span head says which it has, src/model/span_head.ts):
  *  - `threshold`: bars with p > threshold, then runs (minus runs shorter than minRunLength). p is the
- *    sigmoid of the soft head, or the CRF's posterior marginals (forward–backward).
- *  - `viterbi` (CRF only): the runs of the CRF's best tag path.
+ *    head's per-bar probability (sigmoid of the soft head, the CRF's posterior marginals).
+ *  - a head's path decoders (the CRF's `viterbi`): the runs of its tag path.
  *  - `single-span`: the one best span of the window (soft: max summed log-odds; CRF: best path with
  *    exactly one run) — by construction every window yields one, so this decoder always finds something.
- * Defaults: soft → threshold, CRF → viterbi.
+ * Default: the head's native decoder (soft → threshold, CRF → viterbi).
  *
  * The hot loop allocates no per-window buffers of its own: the window's bars, the (B, 105, F) feature
  * batch and the model's activations are allocated once and reused; the feature builder and the decoders
@@ -26,10 +26,11 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { WINDOW_BARS, type Bar } from "../data/window.js";
 import { computeRelativityFeatures } from "../features/index.js";
-import { crfViterbi } from "../model/crf.js";
+import { SPAN_HEADS } from "../model/heads/registry.js";
+import { inferBatch } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
-import type { SpanLoss } from "../model/parameters.js";
-import { decodeCrfSpans, decodeSoftSpans, filterRunsByLength, runsFromMask, type Run } from "../model/span_decoding.js";
+import { filterRunsByLength, runsFromMask, type Run } from "../model/span_decoding.js";
+import type { SpanHead } from "../model/span_head.js";
 import { DetectionMerger, labelProbabilities, type Detection } from "./merge.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./predict.js";
 
@@ -43,8 +44,14 @@ import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from ".
  */
 export const DEFAULT_STRIDE = 26;
 
-export const SCAN_DECODERS = ["threshold", "viterbi", "single-span"] as const;
-export type ScanDecoder = (typeof SCAN_DECODERS)[number];
+/** The decoders a scan can use with `head`: thresholding, the head's path decoders, the single span. */
+export function scanDecoders(head: SpanHead): string[] {
+  return ["threshold", ...head.pathDecoders.map((decoder) => decoder.key), "single-span"];
+}
+
+/** Every decoder some registered head offers, for help texts and flag checks. */
+export const SCAN_DECODERS: readonly string[] = ["threshold", ...new Set(SPAN_HEADS.flatMap((head) => head.pathDecoders.map((decoder) => decoder.key))), "single-span"];
+export type ScanDecoder = string;
 
 /**
  * The bars a scan reads: a structural subset of `BarSeries` (src/data/bars.ts), so a series read from a
@@ -64,7 +71,7 @@ export interface ScanBars {
 export interface ScanOptions {
   /** Bars between window starts, integer in [1, 105] (default {@link DEFAULT_STRIDE}). */
   stride?: number;
-  /** Default: soft → threshold, CRF → viterbi. */
+  /** Default: the head's native decoder (soft → threshold, CRF → viterbi). */
   decoder?: ScanDecoder;
   /** Threshold decoder: a bar is in a run when p > threshold (default 0.5), in [0, 1]. */
   threshold?: number;
@@ -79,7 +86,7 @@ export interface ScanOptions {
 /** What a scan found and what it did. */
 export interface ScanResult {
   detections: Detection[];
-  loss: SpanLoss;
+  loss: string;
   decoder: ScanDecoder;
   /** The threshold applied (threshold decoder), else null. */
   threshold: number | null;
@@ -99,9 +106,9 @@ export interface ScanResult {
   windowsPerSecond: number;
 }
 
-/** The default decoder of a span head: threshold for soft, Viterbi for CRF. */
-export function defaultDecoder(loss: SpanLoss): ScanDecoder {
-  return loss === "crf" ? "viterbi" : "threshold";
+/** The default decoder of a span head: its native one (threshold for soft, Viterbi for CRF). */
+export function defaultDecoder(head: SpanHead): ScanDecoder {
+  return head.nativeDecoder;
 }
 
 /**
@@ -200,10 +207,14 @@ function checkBars(bars: ScanBars): number {
 /** Resolves and checks the options against the model (throws on a bad value, naming it). */
 export function resolveScanOptions(model: JadeCompact, options: ScanOptions): Required<Omit<ScanOptions, "onProgress">> {
   const stride = options.stride ?? DEFAULT_STRIDE;
-  const decoder = options.decoder ?? defaultDecoder(model.loss);
+  const decoder = options.decoder ?? defaultDecoder(model.head);
   if (!SCAN_DECODERS.includes(decoder)) throw new Error(`decoder must be one of ${SCAN_DECODERS.join(", ")}, got ${JSON.stringify(decoder)}`);
-  if (decoder === "viterbi" && model.loss !== "crf") {
-    throw new Error("the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span head (use --decoder threshold or single-span)");
+  const available = scanDecoders(model.head);
+  if (!available.includes(decoder)) {
+    const owners = SPAN_HEADS.filter((head) => scanDecoders(head).includes(decoder)).map((head) => head.label);
+    throw new Error(
+      `the ${decoder} decoder needs a ${owners.join(" or ")} checkpoint; this checkpoint has the ${model.head.label} head (use --decoder ${available.join(" or ")})`,
+    );
   }
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1)) throw new Error(`threshold must be a number in [0, 1], got ${threshold}`);
@@ -241,7 +252,6 @@ export function scanBars(model: JadeCompact, bars: ScanBars, options: ScanOption
   const windowBars: Bar[] = Array.from({ length }, () => [0, 0, 0, 0] as Bar);
   const input = new Float32Array(batchSize * length * width);
   const { open, high, low, close } = bars;
-  const crf = model.loss === "crf" ? model.crfParameters() : undefined;
 
   for (let first = 0; first < starts.length; first += batchSize) {
     const batch = Math.min(batchSize, starts.length - first);
@@ -257,23 +267,26 @@ export function scanBars(model: JadeCompact, bars: ScanBars, options: ScanOption
       }
       input.set(computeRelativityFeatures(windowBars, { position }), b * length * width);
     }
-    const outputs = model.forward(input.subarray(0, batch * length * width), batch, { training: false });
-    // Everything is read from the outputs before the next forward overwrites them.
-    const p = model.spanProbabilities(outputs);
+    // Only what the decoder reads is computed: a scan runs over hundreds of thousands of windows.
+    const inference = inferBatch(model, input.subarray(0, batch * length * width), batch, {
+      readings: false,
+      paths: decoder !== "threshold" && decoder !== "single-span",
+      singleSpans: decoder === "single-span",
+    });
+    const p = inference.probabilities;
     let perWindow: (b: number) => Run[];
     if (decoder === "threshold") {
       perWindow = (b) => thresholdRuns(p, b * length, length, threshold);
-    } else if (decoder === "viterbi") {
-      const tags = crfViterbi(outputs.spanScores, batch, length, crf!).tags;
-      perWindow = (b) => runsFromMask(tags.subarray(b * length, (b + 1) * length));
+    } else if (decoder === "single-span") {
+      perWindow = (b) => [[inference.singleSpans[b]!.start, inference.singleSpans[b]!.end]];
     } else {
-      const spans = crf ? decodeCrfSpans(outputs.spanScores, batch, length, crf) : decodeSoftSpans(p, batch, length);
-      perWindow = (b) => [[spans[b]!.start, spans[b]!.end]];
+      const tags = inference.paths[decoder]!;
+      perWindow = (b) => runsFromMask(tags.subarray(b * length, (b + 1) * length));
     }
     for (let b = 0; b < batch; b++) {
       let runs = perWindow(b);
       if (minRunLength > 1) runs = filterRunsByLength(runs, minRunLength);
-      merger.addWindow(starts[first + b]!, p.subarray(b * length, (b + 1) * length), runs, labelProbabilities(outputs.classLogits, b * model.dims.classes));
+      merger.addWindow(starts[first + b]!, p.subarray(b * length, (b + 1) * length), runs, labelProbabilities(inference.classLogits, b * model.dims.classes));
     }
     options.onProgress?.(first + batch, starts.length);
   }
@@ -328,7 +341,7 @@ function samePath(a: string, b: string): boolean {
  * best pooled F1 on its TRAINING windows, on the same probabilities a scan thresholds (sigmoid / CRF
  * posterior marginals) — and the minimum run length it was chosen with. Otherwise 0.5, with the reason.
  */
-export function comparisonThreshold(checkpoint: string, loss?: SpanLoss): ThresholdSource {
+export function comparisonThreshold(checkpoint: string, loss?: string): ThresholdSource {
   const fallback = (reason: string): ThresholdSource => ({
     threshold: DEFAULT_THRESHOLD,
     minRunLength: null,

@@ -1,13 +1,20 @@
 /**
  * The training configuration (docs/spec.md §5 defaults), validated with zod so a bad value is refused with the
  * field named before any work starts. `config.json` in a run folder holds exactly this object.
+ *
+ * This schema is the one source of training defaults: the CLI's option defaults, compare's protocol
+ * and the library all read {@link TRAIN_DEFAULTS}.
  */
 import { z } from "zod";
+import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 
 export const trainConfigSchema = z
   .object({
-    /** Span objective: the per-bar soft span loss or the CRF. */
-    loss: z.enum(["soft", "crf"]),
+    /** Span objective: a registered span head's name (src/model/heads/registry.ts). */
+    loss: z
+      .string()
+      .refine((name) => SPAN_OBJECTIVES.includes(name), { message: `must be one of ${SPAN_OBJECTIVES.join(", ")}` })
+      .default(SPAN_OBJECTIVES[0]!),
     /** Window file (Parquet or JSONL). */
     data: z.string().min(1),
     epochs: z.number().int().min(1).default(50),
@@ -34,6 +41,12 @@ export const trainConfigSchema = z
 
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+/** Every default of the schema (all fields but the data file, which has none). */
+export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "data">> = (() => {
+  const { data: _data, ...defaults } = trainConfigSchema.parse({ data: "-" });
+  return Object.freeze(defaults);
+})();
 
 /** Validates and fills defaults; the error names every bad field. */
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {

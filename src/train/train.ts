@@ -15,6 +15,7 @@ import { groupSplit, referenceSplit, type Split } from "../data/splits.js";
 import type { Window } from "../data/window.js";
 import { JadeCompact } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS } from "../model/parameters.js";
+import { spanHead } from "../model/heads/registry.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
 import { readSafetensorsFile, requireTensor, writeSafetensorsFile } from "../model/safetensors.js";
 import { loadStateDict } from "../model/state_dict.js";
@@ -116,7 +117,7 @@ async function openSession(config: TrainConfig): Promise<Session> {
   const split = runSplit(windows, config);
   const data = windowTensors(windows, { position: config.position });
   const dims = { ...DEFAULT_DIMENSIONS, features: data.featureCount };
-  const model = new JadeCompact({ loss: config.loss, dims, bars: data.bars, maxBatch: config.batchSize, posWeight: config.posWeight });
+  const model = new JadeCompact({ head: spanHead(config.loss), dims, bars: data.bars, maxBatch: config.batchSize, posWeight: config.posWeight });
   model.initialise(initRng);
   const manifest: RunManifest = {
     spanlab_version: packageVersion(),
@@ -153,7 +154,7 @@ function logHeader(manifest: RunManifest): string[] {
   const c = manifest.config;
   const thousands = new Intl.NumberFormat("en-US");
   return [
-    `spanlab ${manifest.spanlab_version}: JadeCompact, ${c.loss === "soft" ? "soft span loss" : "CRF"} head, ${thousands.format(manifest.model.parameters)} parameters`,
+    `spanlab ${manifest.spanlab_version}: JadeCompact, ${spanHead(c.loss).label} head, ${thousands.format(manifest.model.parameters)} parameters`,
     `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${manifest.split.train_windows} train / ${manifest.split.validation_windows} validation windows, ${c.split} split, seed ${c.seed}`,
     `AdamW lr ${c.learningRate}, betas (${c.beta1}, ${c.beta2}), eps ${c.epsilon}, weight decay ${c.weightDecay}; batch ${c.batchSize}; ${c.epochs} epochs; ` +
       `pos_weight ${c.posWeight}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
