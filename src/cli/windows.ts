@@ -4,7 +4,8 @@
  * cutting report; bad bars or annotations print every problem (file, row, field) on stderr and exit 1.
  */
 import type { Command } from "commander";
-import { BarsError, describeBars, formatBarsProblem, readBars } from "../data/bars.js";
+import { BarsError, formatBarsProblem } from "../data/bar_validation.js";
+import { describeBars, readBars } from "../data/bars.js";
 import type { BarSeries } from "../data/bars.js";
 import { describeAnnotations, readAnnotations } from "../data/annotations.js";
 import type { AnnotationSet } from "../data/annotations.js";

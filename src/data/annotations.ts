@@ -11,7 +11,9 @@ import { extname } from "node:path";
 import type { Problem } from "./validate.js";
 import type { Label } from "./window.js";
 import { LABELS } from "./window.js";
-import { BarsError, TimestampReader, findColumn, formatTimestamp, normalizeHeader, sniffDelimiter, splitCsvLine } from "./bars.js";
+import { BarsError } from "./bar_validation.js";
+import { findColumn, normalizeHeader, sniffDelimiter, splitCsvLine } from "./csv.js";
+import { TimestampReader, formatTimestamp } from "./timestamps.js";
 
 /** One annotated expansion. */
 export interface AnnotatedEvent {

@@ -4,15 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
-import {
-  BarsError,
-  barSeriesFromColumns,
-  describeBars,
-  formatBarsProblem,
-  parseIsoTimestamp,
-  readBars,
-  splitCsvLine,
-} from "./bars.js";
+import { BarsError, formatBarsProblem } from "./bar_validation.js";
+import { barSeriesFromColumns, describeBars, readBars } from "./bars.js";
 import type { BarSeries } from "./bars.js";
 import type { Problem } from "./validate.js";
 import { FIXTURE_BARS, FIXTURE_START, MINUTE, barsToCsv, makeBars } from "../../test/fixtures/bars/make.js";
@@ -347,23 +340,6 @@ describe("readBars: header spellings and timestamp formats", () => {
     const text = `timestamp,open,high,low,close\n${FIXTURE_START},1,2,0.5,1.5\n${(FIXTURE_START + MINUTE) / 1000},1,2,0.5,1.5\n`;
     const problems = await problemsOf(write(text));
     expect(problems[0]).toMatchObject({ row: 1, line: 3, field: "timestamp", expected: "epoch milliseconds like row 0 (this value looks like epoch seconds)" });
-  });
-
-  it("parses ISO-8601 variants exactly and rejects impossible dates", () => {
-    expect(parseIsoTimestamp("2024-02-29T23:59:59.5Z")).toEqual({ ms: Date.UTC(2024, 1, 29, 23, 59, 59, 500), zoned: true });
-    expect(parseIsoTimestamp("2024-02-29 23:59:59.123456")).toEqual({ ms: Date.UTC(2024, 1, 29, 23, 59, 59) + 123.456, zoned: false });
-    expect(parseIsoTimestamp("2024/3/1 9:05")).toEqual({ ms: Date.UTC(2024, 2, 1, 9, 5), zoned: false });
-    expect(parseIsoTimestamp("2024-03-01")).toEqual({ ms: Date.UTC(2024, 2, 1), zoned: false });
-    expect(parseIsoTimestamp("2024-03-01T10:00:00+0200")).toEqual({ ms: Date.UTC(2024, 2, 1, 8), zoned: true });
-    expect(parseIsoTimestamp("2024-03-01 10:00:00 UTC")).toEqual({ ms: Date.UTC(2024, 2, 1, 10), zoned: true });
-    for (const bad of ["2023-02-29 00:00:00", "2024-04-31", "2024-01-01 24:00:00", "2024-01-01T10:60", "01/02/2024 10:00", "", "2024-01-01T10:00:00+25:00"]) {
-      expect(parseIsoTimestamp(bad), bad).toBeUndefined();
-    }
-  });
-
-  it("splits quoted CSV fields with escaped quotes and reports an unterminated quote", () => {
-    expect(splitCsvLine('a,"b,""c""",d', ",")).toEqual({ fields: ["a", 'b,"c"', "d"] });
-    expect(splitCsvLine('a,"b', ",").error).toBe("an unterminated quoted field");
   });
 });
 

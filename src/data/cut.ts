@@ -22,7 +22,7 @@
 import type { Window, Bar } from "./window.js";
 import { WINDOW_BARS } from "./window.js";
 import type { BarSeries } from "./bars.js";
-import { formatTimestamp } from "./bars.js";
+import { formatTimestamp } from "./timestamps.js";
 import type { AnnotatedEvent, AnnotationSet } from "./annotations.js";
 
 /** Bars before the centre bar in a centred window: window start = center − HALF. */

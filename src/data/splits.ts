@@ -125,7 +125,7 @@ export function groupKFold(windows: readonly Grouped[], k: number, rng: Rng): Sp
   for (const g of order) {
     let smallest = 0;
     for (let f = 1; f < k; f++) if (foldSizes[f]! < foldSizes[smallest]!) smallest = f;
-    foldSizes[smallest] += groups[g]!.length;
+    foldSizes[smallest]! += groups[g]!.length;
     foldMembers[smallest]!.push(...groups[g]!);
   }
   return foldMembers.map((members) => {

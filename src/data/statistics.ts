@@ -29,7 +29,7 @@ export interface DatasetStatistics {
 function median(sorted: number[]): number {
   if (sorted.length === 0) return Number.NaN;
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export function datasetStatistics(windows: readonly Window[]): DatasetStatistics {
@@ -47,8 +47,8 @@ export function datasetStatistics(windows: readonly Window[]): DatasetStatistics
     spanLength: {
       mean: lengths.length ? inSpanBars / lengths.length : Number.NaN,
       median: median(lengths),
-      min: lengths.length ? lengths[0] : Number.NaN,
-      max: lengths.length ? lengths[lengths.length - 1] : Number.NaN,
+      min: lengths[0] ?? Number.NaN,
+      max: lengths[lengths.length - 1] ?? Number.NaN,
     },
     bars: totalBars,
     inSpanBarFraction: totalBars ? inSpanBars / totalBars : 0,

@@ -48,14 +48,14 @@ describe("synthesizeWindows: bars", () => {
 
   it("opens each bar at the previous close, except documented 1–2 tick gaps at about gapProbability", () => {
     const noGaps = synthesizeWindows(params({ windows: 20, gapProbability: 0 }), new Rng(2));
-    for (const w of noGaps) for (let t = 1; t < WINDOW_BARS; t++) expect(w.features[t][0]).toBe(w.features[t - 1][3]);
+    for (const w of noGaps) for (let t = 1; t < WINDOW_BARS; t++) expect(w.features[t]![0]).toBe(w.features[t - 1]![3]);
 
     let gaps = 0;
     let pairs = 0;
     for (const w of bases(defaults)) {
       for (let t = 1; t < WINDOW_BARS; t++) {
         pairs++;
-        const jump = Math.abs(w.features[t][0] - w.features[t - 1][3]);
+        const jump = Math.abs(w.features[t]![0] - w.features[t - 1]![3]);
         if (jump !== 0) {
           gaps++;
           expect([0.25, 0.5]).toContain(jump);
@@ -67,20 +67,20 @@ describe("synthesizeWindows: bars", () => {
   });
 
   it("carries per-bar volume that grows with the bar's range, or none when volumeMedian is 0", () => {
-    const w = defaults[0];
+    const w = defaults[0]!;
     expect(w.volume).toHaveLength(WINDOW_BARS);
-    const pairs = defaults.flatMap((x) => x.features.map((bar, t) => [bar[1] - bar[2], x.volume![t]] as const));
+    const pairs = defaults.flatMap((x) => x.features.map((bar, t) => [bar[1] - bar[2], x.volume![t]!] as const));
     const sorted = [...pairs].sort((a, b) => a[0] - b[0]);
     const meanVolume = (part: (readonly [number, number])[]) => part.reduce((s, p) => s + p[1], 0) / part.length;
     const fifth = Math.floor(sorted.length / 5);
     expect(meanVolume(sorted.slice(-fifth))).toBeGreaterThan(2 * meanVolume(sorted.slice(0, fifth)));
-    expect(synthesizeWindows(params({ windows: 2, volumeMedian: 0 }), new Rng(1))[0].volume).toBeUndefined();
+    expect(synthesizeWindows(params({ windows: 2, volumeMedian: 0 }), new Rng(1))[0]!.volume).toBeUndefined();
   });
 
   it("compresses volatility in the consolidation and expands it in the span", () => {
     const p = params();
     const rng = new Rng(4);
-    const range = (bars: number[][]) => bars.reduce((s, b) => s + (b[1] - b[2]) / b[0], 0) / bars.length;
+    const range = (bars: number[][]) => bars.reduce((s, b) => s + (b[1]! - b[2]!) / b[0]!, 0) / bars.length;
     let consolidation = 0;
     let background = 0;
     let span = 0;
@@ -105,7 +105,7 @@ describe("synthesizeWindows: bars", () => {
       const e = simulateEvent(p, rng);
       for (let t = e.spanStart; t <= e.spanEnd; t++) {
         spanBars++;
-        if (e.direction * (e.bars[t][3] - e.bars[t][0]) > 0) withMove++;
+        if (e.direction * (e.bars[t]![3] - e.bars[t]![0]) > 0) withMove++;
       }
     }
     expect(withMove / spanBars).toBeGreaterThan(0.8);
@@ -113,13 +113,13 @@ describe("synthesizeWindows: bars", () => {
 
   it("clusters volatility: |returns| stay autocorrelated, less so without the GARCH terms", () => {
     const absReturnAutocorrelation = (windows: Window[], lag: number) => {
-      const series = bases(windows).map((w) => w.features.slice(1).map((bar, t) => Math.abs(Math.log(bar[3] / w.features[t][3]))));
+      const series = bases(windows).map((w) => w.features.slice(1).map((bar, t) => Math.abs(Math.log(bar[3] / w.features[t]![3]))));
       const all = series.flat();
       const mean = all.reduce((s, x) => s + x, 0) / all.length;
       let numerator = 0;
       let denominator = 0;
       for (const s of series) {
-        for (let t = lag; t < s.length; t++) numerator += (s[t] - mean) * (s[t - lag] - mean);
+        for (let t = lag; t < s.length; t++) numerator += (s[t]! - mean) * (s[t - lag]! - mean);
         for (const x of s) denominator += (x - mean) ** 2;
       }
       return numerator / denominator;
@@ -203,8 +203,8 @@ describe("synthesizeWindows: spans, overlaps, labels", () => {
     const rng = new Rng(8);
     for (let i = 0; i < 40; i++) {
       const e = simulateEvent(p, rng);
-      const close = (t: number) => Math.log(e.bars[t][3]);
-      const move = e.direction * (close(e.spanEnd) - Math.log(e.bars[e.spanStart][0]));
+      const close = (t: number) => Math.log(e.bars[t]![3]);
+      const move = e.direction * (close(e.spanEnd) - Math.log(e.bars[e.spanStart]![0]));
       let deepest = 0;
       for (let t = e.spanEnd + 1; t <= e.spanEnd + p.labelHorizonBars; t++) {
         deepest = Math.max(deepest, e.direction * (close(e.spanEnd) - close(t)));
@@ -221,7 +221,7 @@ describe("synthesizeWindows: spans, overlaps, labels", () => {
     const count = (ws: Window[]) => ws.filter((w) => w.label === "retracement").length;
     expect(count(loose)).toBeGreaterThan(count(strict));
     strict.forEach((w, i) => {
-      if (w.label === "retracement") expect(loose[i].label).toBe("retracement");
+      if (w.label === "retracement") expect(loose[i]!.label).toBe("retracement");
     });
   });
 });
@@ -237,7 +237,7 @@ describe("synthesizeWindows: decoys", () => {
         for (let t = 0; t < WINDOW_BARS; t++) {
           if (t >= w.expansion_start && t <= w.expansion_end) continue;
           outside++;
-          if (features[t * 12 + RANGE_Z] > 2) wide++;
+          if (features[t * 12 + RANGE_Z]! > 2) wide++;
         }
       }
       return wide / outside;
@@ -357,7 +357,7 @@ describe("bundled data/default.parquet", () => {
     const firstDifference = () => {
       if (bundled.length !== expected.length) return `${bundled.length} windows, expected ${expected.length}`;
       const i = bundled.findIndex((w, k) => JSON.stringify(w) !== JSON.stringify(expected[k]));
-      return i < 0 ? undefined : `window ${i} (${expected[i].window_id}) differs: regenerate data/default.parquet (data/README.md)`;
+      return i < 0 ? undefined : `window ${i} (${expected[i]!.window_id}) differs: regenerate data/default.parquet (data/README.md)`;
     };
     expect(firstDifference()).toBeUndefined();
   });

@@ -350,7 +350,7 @@ export function simulateEvent(p: SynthParams, rng: Rng): SimulatedEvent {
     let free = true;
     for (let t = at - 2; t < at + decoyBars + 2 && free; t++) {
       if (t < 0 || t >= pathBars) continue;
-      if (regimes[t].kind !== "background" || (t >= consolidationStart - 3 && t <= horizonEnd)) free = false;
+      if (regimeAt(regimes, t).kind !== "background" || (t >= consolidationStart - 3 && t <= horizonEnd)) free = false;
     }
     if (!free) continue; // a collision just means one decoy fewer; the rate stays approximately right
     const decoyDirection: 1 | -1 = rng.bernoulli(0.5) ? 1 : -1;
@@ -377,7 +377,7 @@ export function simulateEvent(p: SynthParams, rng: Rng): SimulatedEvent {
   let spanMove = 0; // signed net log move of the span, known once the span is over
 
   for (let t = 0; t < pathBars; t++) {
-    const regime = regimes[t];
+    const regime = regimeAt(regimes, t);
     let open = close;
     if (t > 0 && rng.bernoulli(p.gapProbability)) open = Math.max(tick, close + (rng.bernoulli(0.5) ? 1 : -1) * uniformInt(rng, 1, 2) * tick);
     const logOpen = Math.log(open);
@@ -450,12 +450,12 @@ export function simulateEvent(p: SynthParams, rng: Rng): SimulatedEvent {
     const steps = p.intrabarSteps;
     const stepStd = (wick * sigma) / Math.sqrt(steps);
     const walk: number[] = [0];
-    for (let k = 1; k <= steps; k++) walk.push(walk[k - 1] + stepStd * rng.normal());
-    const endGap = walk[steps] - ret;
+    for (let k = 1; k <= steps; k++) walk.push(walk[k - 1]! + stepStd * rng.normal());
+    const endGap = walk[steps]! - ret;
     let high = 0;
     let low = 0;
     for (let k = 1; k <= steps; k++) {
-      const point = walk[k] - (k / steps) * endGap;
+      const point = walk[k]! - (k / steps) * endGap;
       if (point > high) high = point;
       if (point < low) low = point;
     }
@@ -477,26 +477,33 @@ export function simulateEvent(p: SynthParams, rng: Rng): SimulatedEvent {
     const standardised = (clustering ?? noiseScale) * shock;
     variance = Math.min(omega + p.garchAlpha * standardised * standardised * variance + p.garchBeta * variance, 9);
 
-    if (t === spanEnd) spanMove = realisedLogClose - Math.log(bars[spanStart][0]);
+    if (t === spanEnd) spanMove = realisedLogClose - Math.log(bars[spanStart]![0]);
   }
 
   // Label from the path: the deepest close-to-close give-back within the horizon.
   const netMove = Math.max(direction * spanMove, 1e-12);
   let deepest = 0;
   for (let t = spanEnd + 1; t <= Math.min(horizonEnd, pathBars - 1); t++) {
-    deepest = Math.max(deepest, direction * (closes[spanEnd] - closes[t]));
+    deepest = Math.max(deepest, direction * (closes[spanEnd]! - closes[t]!));
   }
   const retracedFraction = deepest / netMove;
   const label: Label = retracedFraction >= p.retracementThreshold ? "retracement" : "consolidation";
   return { bars, ...(p.volumeMedian > 0 ? { volume } : {}), spanStart, spanEnd, direction, label, retracedFraction };
 }
 
+/** regimes[t]: every bar of the path has one. */
+function regimeAt(regimes: readonly Regime[], t: number): Regime {
+  const regime = regimes[t];
+  if (regime === undefined) throw new Error(`synth: no regime for bar ${t} of ${regimes.length}`);
+  return regime;
+}
+
 function countFakeoutBarsLeft(regimes: Regime[], t: number): number {
   let n = 0;
-  const current = regimes[t];
+  const current = regimeAt(regimes, t);
   if (current.kind !== "fakeout") return 1;
   for (let k = t; k < regimes.length; k++) {
-    const r = regimes[k];
+    const r = regimeAt(regimes, k);
     if (r.kind !== "fakeout" || r.offset !== current.offset + (k - t)) break;
     n++;
   }

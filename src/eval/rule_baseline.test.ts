@@ -17,7 +17,7 @@ import { Rng } from "../util/rng.js";
 // Ten hand-made bars: in-span bars 1, 4, 6, 8; bar 2 is a wide bar without a body (a news spike).
 const rangeZ = [0.5, 2.5, 2.0, 1.0, 2.8, 0.2, 1.9, 0.4, 2.2, 0.1];
 const proxy = [0, 1.5, 0.1, 0, 1.8, 0, 1.2, 0, -0.9, 0];
-const bars: RuleBar[] = rangeZ.map((z, t) => ({ rangeZ: z, expansionProxy: proxy[t], inSpan: [1, 4, 6, 8].includes(t) }));
+const bars: RuleBar[] = rangeZ.map((z, t) => ({ rangeZ: z, expansionProxy: proxy[t]!, inSpan: [1, 4, 6, 8].includes(t) }));
 
 describe("scoreRule", () => {
   it("pools bar-level counts into precision, recall and F1", () => {
@@ -72,8 +72,8 @@ describe("ruleBars", () => {
     };
     const rows = ruleBars([window]);
     expect(rows).toHaveLength(WINDOW_BARS);
-    expect(rows[50].rangeZ).toBeCloseTo(3 / (1 + 4 / 21), 5);
-    expect(rows[49].rangeZ).toBeCloseTo(1, 5);
+    expect(rows[50]!.rangeZ).toBeCloseTo(3 / (1 + 4 / 21), 5);
+    expect(rows[49]!.rangeZ).toBeCloseTo(1, 5);
     expect(rows.map((r, t) => (r.inSpan ? t : -1)).filter((t) => t >= 0)).toEqual([50, 51, 52]);
   });
 });

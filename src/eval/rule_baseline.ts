@@ -45,8 +45,8 @@ export function ruleBars(windows: readonly Window[]): RuleBar[] {
     const features = computeRelativityFeatures(w.features);
     for (let t = 0; t < w.features.length; t++) {
       rows.push({
-        rangeZ: features[t * BASE_FEATURES + RANGE_Z],
-        expansionProxy: features[t * BASE_FEATURES + EXPANSION_PROXY],
+        rangeZ: features[t * BASE_FEATURES + RANGE_Z]!,
+        expansionProxy: features[t * BASE_FEATURES + EXPANSION_PROXY]!,
         inSpan: t >= w.expansion_start && t <= w.expansion_end,
       });
     }
@@ -152,8 +152,13 @@ export interface RuleBaselineReport {
 /** Tune both rules on a group split's training side and score them and all-positive on its held-out side. */
 export function ruleBaseline(windows: readonly Window[], options: RuleBaselineOptions = {}): RuleBaselineReport {
   const split = groupSplit(windows, { validationFraction: options.heldOutFraction ?? 0.5, rng: new Rng(options.seed ?? 0) });
-  const train = ruleBars(split.train.map((i) => windows[i]));
-  const heldOut = ruleBars(split.validation.map((i) => windows[i]));
+  const windowAt = (i: number): Window => {
+    const w = windows[i];
+    if (w === undefined) throw new Error(`ruleBaseline: split index ${i} is outside the ${windows.length} windows`);
+    return w;
+  };
+  const train = ruleBars(split.train.map(windowAt));
+  const heldOut = ruleBars(split.validation.map(windowAt));
   const single = tuneSingleFeatureRule(train);
   const two = tuneTwoFeatureRule(train);
   return {

@@ -201,7 +201,7 @@ const REFERENCE_WINDOWS: { quarterTicks: number[]; expectedBase64: string }[] = 
 function barsOf(quarterTicks: number[]): Bar[] {
   const bars: Bar[] = [];
   for (let i = 0; i < quarterTicks.length; i += 4) {
-    bars.push([0, 1, 2, 3].map((j) => 18000 + 0.25 * quarterTicks[i + j]) as Bar);
+    bars.push([0, 1, 2, 3].map((j) => 18000 + 0.25 * quarterTicks[i + j]!) as Bar);
   }
   return bars;
 }
@@ -236,6 +236,6 @@ describe("agreement with the reference builder", () => {
     const traces = REFERENCE_WINDOWS.map((w) => causalZigzag(barsOf(w.quarterTicks)));
     const rules = new Set(traces.flatMap((t) => Array.from(t.confirmRule)));
     expect(rules.has(1) && rules.has(2)).toBe(true);
-    expect(Array.from(traces[1].atr.slice(1)).some((atr) => atr === 0)).toBe(true);
+    expect(Array.from(traces[1]!.atr.slice(1)).some((atr) => atr === 0)).toBe(true);
   });
 });

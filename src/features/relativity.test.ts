@@ -14,7 +14,11 @@ const flat = (price: number): Bar => [price, price, price, price];
 const F = 12;
 const col = Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, j])) as Record<string, number>;
 /** Feature `name` of bar `t` in a row-major (T × width) array. */
-const at = (features: Float32Array, t: number, name: string, width = F): number => features[t * width + col[name]];
+const at = (features: Float32Array, t: number, name: string, width = F): number => {
+  const j = col[name];
+  if (j === undefined) throw new Error(`no feature named ${name}`);
+  return features[t * width + j]!;
+};
 const f32 = (x: number): number => Math.fround(x);
 
 /** Expect a float32 feature to equal a hand-computed float64 value (to float32 precision). */
@@ -343,7 +347,7 @@ describe("computeWindowFeatures", () => {
       expect(Array.from(tensor.slice(i * 105 * 12, (i + 1) * 105 * 12))).toEqual(Array.from(own));
     });
     // Each window restarts EMA, ATR and zigzag: running b straight after a would give other values.
-    const carried = computeRelativityFeatures([...windows[0].features, ...windows[1].features]);
+    const carried = computeRelativityFeatures([...windows[0]!.features, ...windows[1]!.features]);
     expect(Array.from(carried.slice(105 * 12))).not.toEqual(Array.from(tensor.slice(105 * 12, 2 * 105 * 12)));
   });
 
@@ -355,8 +359,8 @@ describe("computeWindowFeatures", () => {
   });
 
   it("rejects windows that are not 105 bars long", () => {
-    const short = { ...windows[0], window_id: "short", features: windows[0].features.slice(0, 104) };
-    expect(() => computeWindowFeatures([windows[1], short])).toThrow(/short.*104/);
+    const short = { ...windows[0]!, window_id: "short", features: windows[0]!.features.slice(0, 104) };
+    expect(() => computeWindowFeatures([windows[1]!, short])).toThrow(/short.*104/);
   });
 
   it("handles an empty list", () => {
@@ -411,7 +415,8 @@ const wildArb = fc.array(
     )
     .map(([a, b, c, d, flatBar]): Bar => {
       if (flatBar) return [a, a, a, a];
-      const [low, x, y, high] = [a, b, c, d].sort((p, q) => p - q);
+      const prices: [number, number, number, number] = [a, b, c, d];
+      const [low, x, y, high] = prices.sort((p, q) => p - q);
       return [x, high, low, y];
     }),
   { minLength: 1, maxLength: 40 },
@@ -420,8 +425,8 @@ const wildArb = fc.array(
 function expectInRange(features: Float32Array, width: number): void {
   for (let k = 0; k < features.length; k++) {
     const j = k % width;
-    const [lo, hi] = FEATURE_RANGES[j];
-    const v = features[k];
+    const [lo, hi] = FEATURE_RANGES[j]!;
+    const v = features[k]!;
     if (!(Number.isFinite(v) && v >= lo && v <= hi)) {
       throw new Error(`${FEATURE_NAMES[j]} at bar ${Math.floor(k / width)} = ${v}, outside [${lo}, ${hi}]`);
     }

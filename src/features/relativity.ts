@@ -103,7 +103,7 @@ function writeFeatures(bars: readonly Bar[], withPosition: boolean, out: Float32
   let ema = 0;
 
   for (let i = 0; i < n; i++) {
-    const [open, high, low, close] = bars[i];
+    const [open, high, low, close] = bars[i]!;
     const barRange = high - low;
     // The EMA runs on the raw range H − L (not the eps-floored rng) and is seeded with bar 0's range.
     ema = i === 0 ? barRange : alpha * barRange + (1 - alpha) * ema;
@@ -116,18 +116,18 @@ function writeFeatures(bars: readonly Bar[], withPosition: boolean, out: Float32
     const lowerWick = clip((Math.min(open, close) - low) / rng, 0, 1);
     const rangeZ = clip(barRange / Math.max(ema, OHLC_EPS), 0, 3);
 
-    const atr = zz.atr[i] === 0 ? ATR_FLOOR : zz.atr[i];
-    const highIndex = zz.swingHighIndex[i];
-    const lowIndex = zz.swingLowIndex[i];
+    const atr = zz.atr[i] === 0 ? ATR_FLOOR : zz.atr[i]!;
+    const highIndex = zz.swingHighIndex[i]!;
+    const lowIndex = zz.swingLowIndex[i]!;
     // Before the first swing of a side, its distance and age are 0 (not "far away").
-    const distHigh = highIndex < 0 ? 0 : clip((zz.swingHighPrice[i] - close) / atr, -3, 3);
-    const distLow = lowIndex < 0 ? 0 : clip((close - zz.swingLowPrice[i]) / atr, -3, 3);
+    const distHigh = highIndex < 0 ? 0 : clip((zz.swingHighPrice[i]! - close) / atr, -3, 3);
+    const distLow = lowIndex < 0 ? 0 : clip((close - zz.swingLowPrice[i]!) / atr, -3, 3);
     const sinceHigh = highIndex < 0 ? 0 : clip((i - highIndex) / BARS_SINCE_SCALE, 0, 3);
     const sinceLow = lowIndex < 0 ? 0 : clip((i - lowIndex) / BARS_SINCE_SCALE, 0, 3);
 
     // The leg direction is the one in force after this bar: on a confirming bar that is already the
     // new, opposite leg.
-    const expansion = clip(rangeZ * zz.legDirection[i] * bodyPct, -2, 2);
+    const expansion = clip(rangeZ * zz.legDirection[i]! * bodyPct, -2, 2);
     const consol = clip((1 - rangeZ / 3) * (1 - Math.abs(bodyPct)) * ((sinceHigh + sinceLow) / 2), 0, 3);
 
     const row = offset + i * width;

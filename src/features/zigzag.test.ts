@@ -53,7 +53,7 @@ const SEQ_HYBRID_HIGH: Bar[] = [
 function events(trace: ZigzagTrace): { bar: number; side: number; rule: number }[] {
   const out: { bar: number; side: number; rule: number }[] = [];
   for (let i = 0; i < trace.length; i++) {
-    if (trace.confirmed[i] !== 0) out.push({ bar: i, side: trace.confirmed[i], rule: trace.confirmRule[i] });
+    if (trace.confirmed[i] !== 0) out.push({ bar: i, side: trace.confirmed[i]!, rule: trace.confirmRule[i]! });
   }
   return out;
 }

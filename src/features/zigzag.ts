@@ -78,19 +78,19 @@ export interface ZigzagTrace {
 export function pairwiseSum(values: ArrayLike<number>, start = 0, count = values.length - start): number {
   if (count < 8) {
     let sum = 0;
-    for (let i = 0; i < count; i++) sum += values[start + i];
+    for (let i = 0; i < count; i++) sum += values[start + i]!;
     return sum;
   }
   if (count <= 128) {
     const r = new Array<number>(8);
-    for (let j = 0; j < 8; j++) r[j] = values[start + j];
+    for (let j = 0; j < 8; j++) r[j] = values[start + j]!;
     const blocked = count - (count % 8);
     let i = 8;
     for (; i < blocked; i += 8) {
-      for (let j = 0; j < 8; j++) r[j] += values[start + i + j];
+      for (let j = 0; j < 8; j++) r[j]! += values[start + i + j]!;
     }
-    let sum = (r[0] + r[1] + (r[2] + r[3])) + (r[4] + r[5] + (r[6] + r[7]));
-    for (; i < count; i++) sum += values[start + i];
+    let sum = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+    for (; i < count; i++) sum += values[start + i]!;
     return sum;
   }
   let half = Math.floor(count / 2);
@@ -160,7 +160,7 @@ export function causalZigzag(bars: readonly Bar[], options: Partial<ZigzagOption
   let lowIndex = -1;
 
   for (let i = 0; i < n; i++) {
-    const bar = bars[i];
+    const bar = bars[i]!;
     const high = bar[1];
     const low = bar[2];
     const close = bar[3];

@@ -25,7 +25,7 @@ function gradientCheck(
   const dx = Float64Array.from(prior);
   backward(dx, w, y, n);
   // Backward accumulates onto the prior gradient.
-  expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]), loss, { digits: 7, h: 1e-6, what: "dx" });
+  expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]!), loss, { digits: 7, h: 1e-6, what: "dx" });
 }
 
 describe("ReLU", () => {
@@ -48,7 +48,7 @@ describe("sigmoid", () => {
     const x = Float64Array.from([-1000, -30, -1, 0, 1, 30, 1000]);
     const y = new Float64Array(7);
     sigmoidForward(y, x, 7);
-    for (let i = 1; i < 6; i++) expect(y[i]).toBeCloseTo(1 / (1 + Math.exp(-x[i])), 15);
+    for (let i = 1; i < 6; i++) expect(y[i]).toBeCloseTo(1 / (1 + Math.exp(-x[i]!)), 15);
     expect(y[0]).toBe(0);
     expect(y[6]).toBe(1);
     expect(y[3]).toBe(0.5);

@@ -11,20 +11,20 @@ import type { FloatArray } from "./matmul.js";
 /** out[i] = max(0, x[i]) for i < n. */
 export function reluForward(out: FloatArray, x: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) {
-    const v = x[i];
+    const v = x[i]!;
     out[i] = v > 0 ? v : 0;
   }
 }
 
 /** dx[i] += dout[i] where the forward passed its input (out[i] > 0 ⇔ x[i] > 0); the kink at 0 gets 0. */
 export function reluBackward(dx: FloatArray, dout: FloatArray, out: FloatArray, n: number): void {
-  for (let i = 0; i < n; i++) if (out[i] > 0) dx[i] += dout[i];
+  for (let i = 0; i < n; i++) if (out[i]! > 0) dx[i]! += dout[i]!;
 }
 
 /** out[i] = 1 / (1 + e^{−x[i]}), evaluated on the side where the exponential cannot overflow. */
 export function sigmoidForward(out: FloatArray, x: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) {
-    const v = x[i];
+    const v = x[i]!;
     if (v >= 0) {
       out[i] = 1 / (1 + Math.exp(-v));
     } else {
@@ -37,7 +37,7 @@ export function sigmoidForward(out: FloatArray, x: FloatArray, n: number): void 
 /** dx[i] += dout[i] · σ(x)(1 − σ(x)), from the forward's output σ(x). */
 export function sigmoidBackward(dx: FloatArray, dout: FloatArray, out: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) {
-    const s = out[i];
-    dx[i] += dout[i] * s * (1 - s);
+    const s = out[i]!;
+    dx[i]! += dout[i]! * s * (1 - s);
   }
 }

@@ -57,6 +57,6 @@ export function clipGradientNorm(gradients: Float32Array, maxNorm: number): numb
   const norm = Math.sqrt(sumSquares);
   // PyTorch adds 1e-6 to the norm in the clip coefficient and clamps it at 1.
   const coefficient = maxNorm / (norm + 1e-6);
-  if (coefficient < 1) for (let i = 0; i < gradients.length; i++) gradients[i] *= coefficient;
+  if (coefficient < 1) for (let i = 0; i < gradients.length; i++) gradients[i]! *= coefficient;
   return norm;
 }

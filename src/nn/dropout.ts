@@ -36,9 +36,12 @@ export function drawDropoutMask(mask: FloatArray, n: number, p: number, rng: Rng
   const seeds = Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? rng.nextUint32() | 1 : rng.nextUint32() | 0));
   const wasm = kernelsFor(mask);
   if (wasm === undefined) return fillDropoutMaskReference(mask, n, threshold, scale, seeds);
-  const [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3] = seeds;
+  const [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3] = seeds as SeedWords;
   wasm.dropoutMask(mask.byteOffset, n, threshold, scale, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3);
 }
+
+/** The 16 seed words, as `drawDropoutMask` makes them (`Array.from` of length 16). */
+type SeedWords = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /**
  * TypeScript twin of the wasm mask kernel: four xoshiro128** streams, step k of stream l deciding elements
@@ -48,10 +51,10 @@ export function fillDropoutMaskReference(mask: FloatArray, n: number, threshold:
   const state = Int32Array.from(seeds);
   for (let i = 0; i < n; i += 8) {
     for (let l = 0; l < 4; l++) {
-      let s0 = state[4 * l];
-      let s1 = state[4 * l + 1];
-      let s2 = state[4 * l + 2];
-      let s3 = state[4 * l + 3];
+      let s0 = state[4 * l]!;
+      let s1 = state[4 * l + 1]!;
+      let s2 = state[4 * l + 2]!;
+      let s3 = state[4 * l + 3]!;
       const m = Math.imul(s1, 5);
       const bits = Math.imul((m << 7) | (m >>> 25), 9);
       const t = s1 << 9;
@@ -89,7 +92,7 @@ export function dropoutForward(out: FloatArray, x: FloatArray, mask: FloatArray 
 
 /** TypeScript twin of {@link dropoutForward}. */
 export function dropoutForwardReference(out: FloatArray, x: FloatArray, mask: FloatArray | null, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = mask === null ? x[i] : x[i] * mask[i];
+  for (let i = 0; i < n; i++) out[i] = mask === null ? x[i]! : x[i]! * mask[i]!;
 }
 
 /** dx += dout ⊙ mask (null mask: dx += dout). */
@@ -105,5 +108,5 @@ export function dropoutBackward(dx: FloatArray, dout: FloatArray, mask: FloatArr
 
 /** TypeScript twin of {@link dropoutBackward}. */
 export function dropoutBackwardReference(dx: FloatArray, dout: FloatArray, mask: FloatArray | null, n: number): void {
-  for (let i = 0; i < n; i++) dx[i] += mask === null ? dout[i] : dout[i] * mask[i];
+  for (let i = 0; i < n; i++) dx[i]! += mask === null ? dout[i]! : dout[i]! * mask[i]!;
 }

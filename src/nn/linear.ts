@@ -41,8 +41,8 @@ export function linearForwardReference(
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outFeatures; o++) {
-      let sum = bias === null ? 0 : bias[o];
-      for (let i = 0; i < inFeatures; i++) sum += x[r * inFeatures + i] * weight[o * inFeatures + i];
+      let sum = bias === null ? 0 : bias[o]!;
+      for (let i = 0; i < inFeatures; i++) sum += x[r * inFeatures + i]! * weight[o * inFeatures + i]!;
       out[r * outFeatures + o] = sum;
     }
   }
@@ -84,11 +84,11 @@ export function linearBackwardReference(
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outFeatures; o++) {
-      const g = dout[r * outFeatures + o];
-      if (dBias !== null) dBias[o] += g;
+      const g = dout[r * outFeatures + o]!;
+      if (dBias !== null) dBias[o]! += g;
       for (let i = 0; i < inFeatures; i++) {
-        if (dx !== null) dx[r * inFeatures + i] += g * weight[o * inFeatures + i];
-        dWeight[o * inFeatures + i] += g * x[r * inFeatures + i];
+        if (dx !== null) dx[r * inFeatures + i]! += g * weight[o * inFeatures + i]!;
+        dWeight[o * inFeatures + i]! += g * x[r * inFeatures + i]!;
       }
     }
   }

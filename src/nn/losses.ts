@@ -85,7 +85,7 @@ export function crossEntropy(
     if (gradLogits) {
       for (let c = 0; c < classes; c++) {
         const softmax = Math.exp(logits[row + c]! - logSumExp);
-        gradLogits[row + c] += (softmax - (c === y ? 1 : 0)) / batch;
+        gradLogits[row + c]! += (softmax - (c === y ? 1 : 0)) / batch;
       }
     }
   }
@@ -121,10 +121,10 @@ export function huberLoss(pred: FloatArray, target: FloatArray | ArrayLike<numbe
     const abs = Math.abs(d);
     if (abs < delta) {
       total += 0.5 * d * d;
-      if (gradPred) gradPred[i] += d / n;
+      if (gradPred) gradPred[i]! += d / n;
     } else {
       total += delta * (abs - 0.5 * delta);
-      if (gradPred) gradPred[i] += (d > 0 ? delta : -delta) / n;
+      if (gradPred) gradPred[i]! += (d > 0 ? delta : -delta) / n;
     }
   }
   return total / n;
@@ -181,7 +181,7 @@ export function softSpanBce(p: FloatArray, mask: FloatArray | ArrayLike<number>,
     const m = mask[i]!;
     total -= posWeight * m * Math.log(q) + (1 - m) * Math.log(1 - q);
     if (gradP && raw >= SPAN_PROB_MIN && raw <= SPAN_PROB_MAX) {
-      gradP[i] += -(posWeight * m / q - (1 - m) / (1 - q)) / n;
+      gradP[i]! += -(posWeight * m / q - (1 - m) / (1 - q)) / n;
     }
   }
   return total / n;
@@ -229,7 +229,7 @@ export function softSpanBceWithLogits(
     const m = mask[i]!;
     total -= posWeight * m * Math.log(q) + (1 - m) * Math.log(1 - q);
     if (gradLogits && p >= SPAN_PROB_MIN && p <= SPAN_PROB_MAX) {
-      gradLogits[i] += ((1 - m) * p - posWeight * m * (1 - p)) / n;
+      gradLogits[i]! += ((1 - m) * p - posWeight * m * (1 - p)) / n;
     }
   }
   return total / n;
@@ -270,8 +270,8 @@ export function kendallWeightedLoss(losses: ArrayLike<number>, logSigmas: ArrayL
     const inverseVariance = Math.exp(-2 * logSigma); // 1/σ², computed without forming σ
     const loss = losses[i]!;
     total += 0.5 * loss * inverseVariance + logSigma;
-    if (grads.losses) grads.losses[i] += 0.5 * inverseVariance;
-    if (grads.logSigmas) grads.logSigmas[i] += 1 - loss * inverseVariance;
+    if (grads.losses) grads.losses[i]! += 0.5 * inverseVariance;
+    if (grads.logSigmas) grads.logSigmas[i]! += 1 - loss * inverseVariance;
   }
   return total;
 }

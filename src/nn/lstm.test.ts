@@ -83,9 +83,9 @@ function textbookBiLstm(x: Float64Array, b: number, t: number, f: number, h: num
       for (const time of times) {
         const pre = (gate: number, j: number) => {
           const r = gate * h + j;
-          let v = p.biasIh[r] + p.biasHh[r];
-          for (let k = 0; k < f; k++) v += p.weightIh[r * f + k] * x[(n * t + time) * f + k];
-          for (let k = 0; k < h; k++) v += p.weightHh[r * h + k] * hPrev[k];
+          let v = p.biasIh[r]! + p.biasHh[r]!;
+          for (let k = 0; k < f; k++) v += p.weightIh[r * f + k]! * x[(n * t + time) * f + k]!;
+          for (let k = 0; k < h; k++) v += p.weightHh[r * h + k]! * hPrev[k]!;
           return v;
         };
         const hNext = new Float64Array(h);
@@ -95,9 +95,9 @@ function textbookBiLstm(x: Float64Array, b: number, t: number, f: number, h: num
           const fg = sigmoid(pre(1, j));
           const g = Math.tanh(pre(2, j));
           const o = sigmoid(pre(3, j));
-          cNext[j] = fg * cPrev[j] + i * g;
-          hNext[j] = o * Math.tanh(cNext[j]);
-          out[(n * t + time) * 2 * h + d * h + j] = hNext[j];
+          cNext[j] = fg * cPrev[j]! + i * g;
+          hNext[j] = o * Math.tanh(cNext[j]!);
+          out[(n * t + time) * 2 * h + d * h + j] = hNext[j]!;
         }
         hPrev = hNext;
         cPrev = cNext;
@@ -270,7 +270,7 @@ describe("kernel exp", () => {
     for (let i = 0; i < n; i++) x[i] = -87 + (175 * i) / (n - 1);
     arena.kernels.expArray(y.byteOffset, x.byteOffset, n);
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i] - Math.exp(x[i])) / Math.exp(x[i]));
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(y[i]! - Math.exp(x[i]!)) / Math.exp(x[i]!));
     expect(worst).toBeLessThan(2.4e-7);
     x.set([-1000, -90, 90, 1000, 0, -0]);
     arena.kernels.expArray(y.byteOffset, x.byteOffset, 6);

@@ -188,7 +188,7 @@ function toTimeMajor<A extends FloatArray>(xSteps: A, x: FloatArray, b: number, 
     for (let n = 0; n < b; n++) {
       const from = (n * t + s) * f;
       const to = (s * b + n) * f;
-      for (let k = 0; k < f; k++) xSteps[to + k] = x[from + k];
+      for (let k = 0; k < f; k++) xSteps[to + k] = x[from + k]!;
     }
   }
 }
@@ -199,7 +199,7 @@ function addBatchMajor(dx: FloatArray, dxSteps: FloatArray, b: number, t: number
     for (let s = 0; s < t; s++) {
       const to = (n * t + s) * f;
       const from = (s * b + n) * f;
-      for (let k = 0; k < f; k++) dx[to + k] += dxSteps[from + k];
+      for (let k = 0; k < f; k++) dx[to + k]! += dxSteps[from + k]!;
     }
   }
 }
@@ -208,9 +208,9 @@ function addBatchMajor(dx: FloatArray, dxSteps: FloatArray, b: number, t: number
 function packWeights<A extends FloatArray>(cache: LstmDirectionCache<A>, w: LstmWeights<FloatArray>, f: number, h: number): void {
   const g = 4 * h;
   for (let r = 0; r < g; r++) {
-    for (let k = 0; k < f; k++) cache.weightIhT[k * g + r] = w.weightIh[r * f + k];
-    for (let k = 0; k < h; k++) cache.weightHhT[k * g + r] = w.weightHh[r * h + k];
-    cache.biasSum[r] = w.biasIh[r] + w.biasHh[r];
+    for (let k = 0; k < f; k++) cache.weightIhT[k * g + r] = w.weightIh[r * f + k]!;
+    for (let k = 0; k < h; k++) cache.weightHhT[k * g + r] = w.weightHh[r * h + k]!;
+    cache.biasSum[r] = w.biasIh[r]! + w.biasHh[r]!;
   }
 }
 
@@ -302,21 +302,21 @@ function directionForwardReference<A extends FloatArray>(
       const x = (time * b + n) * f;
       const hPrev = prev + n * h;
       for (let r = 0; r < g; r++) {
-        let sum = w.biasIh[r] + w.biasHh[r];
-        for (let k = 0; k < f; k++) sum += xSteps[x + k] * w.weightIh[r * f + k];
-        for (let k = 0; k < h; k++) sum += c.hidden[hPrev + k] * w.weightHh[r * h + k];
+        let sum = w.biasIh[r]! + w.biasHh[r]!;
+        for (let k = 0; k < f; k++) sum += xSteps[x + k]! * w.weightIh[r * f + k]!;
+        for (let k = 0; k < h; k++) sum += c.hidden[hPrev + k]! * w.weightHh[r * h + k]!;
         c.gates[row + r] = sum;
       }
       for (let j = 0; j < h; j++) {
-        const i = sigmoid(c.gates[row + j]);
-        const fg = sigmoid(c.gates[row + h + j]);
-        const gg = Math.tanh(c.gates[row + 2 * h + j]);
-        const o = sigmoid(c.gates[row + 3 * h + j]);
+        const i = sigmoid(c.gates[row + j]!);
+        const fg = sigmoid(c.gates[row + h + j]!);
+        const gg = Math.tanh(c.gates[row + 2 * h + j]!);
+        const o = sigmoid(c.gates[row + 3 * h + j]!);
         c.gates[row + j] = i;
         c.gates[row + h + j] = fg;
         c.gates[row + 2 * h + j] = gg;
         c.gates[row + 3 * h + j] = o;
-        const cell = fg * c.cell[prev + n * h + j] + i * gg;
+        const cell = fg * c.cell[prev + n * h + j]! + i * gg;
         c.cell[own + n * h + j] = cell;
         const tc = Math.tanh(cell);
         c.tanhCell[time * bh + n * h + j] = tc;
@@ -400,8 +400,8 @@ function directionBackwardWasm(
   c.dBias.fill(0, 0, g);
   wasm.addColumnSums(c.dBias.byteOffset, c.dGates.byteOffset, rows, g, g);
   for (let r = 0; r < g; r++) {
-    grad.biasIh[r] += c.dBias[r];
-    grad.biasHh[r] += c.dBias[r];
+    grad.biasIh[r]! += c.dBias[r]!;
+    grad.biasHh[r]! += c.dBias[r]!;
   }
   // dX (T·B × F) = dGates · W_ih; the reverse direction adds to the forward's.
   if (wantDx) wasm.gemm(cache.dxSteps.byteOffset, c.dGates.byteOffset, w.weightIh.byteOffset, 0, rows, f, g, g, 1, f, f, reverse ? 1 : 0);
@@ -434,15 +434,15 @@ function directionBackwardReference<A extends FloatArray>(
     for (let n = 0; n < b; n++) {
       const row = (time * b + n) * g;
       for (let j = 0; j < h; j++) {
-        const i = c.gates[row + j];
-        const fg = c.gates[row + h + j];
-        const gg = c.gates[row + 2 * h + j];
-        const o = c.gates[row + 3 * h + j];
-        const tc = c.tanhCell[time * bh + n * h + j];
-        const dh = c.dHidden[n * h + j] + dout[(n * t + time) * 2 * h + (reverse ? h : 0) + j];
-        const dc = c.dCell[n * h + j] + dh * o * (1 - tc * tc);
+        const i = c.gates[row + j]!;
+        const fg = c.gates[row + h + j]!;
+        const gg = c.gates[row + 2 * h + j]!;
+        const o = c.gates[row + 3 * h + j]!;
+        const tc = c.tanhCell[time * bh + n * h + j]!;
+        const dh = c.dHidden[n * h + j]! + dout[(n * t + time) * 2 * h + (reverse ? h : 0) + j]!;
+        const dc = c.dCell[n * h + j]! + dh * o * (1 - tc * tc);
         c.dGates[row + j] = dc * gg * i * (1 - i);
-        c.dGates[row + h + j] = dc * c.cell[prev + n * h + j] * fg * (1 - fg);
+        c.dGates[row + h + j] = dc * c.cell[prev + n * h + j]! * fg * (1 - fg);
         c.dGates[row + 2 * h + j] = dc * i * (1 - gg * gg);
         c.dGates[row + 3 * h + j] = dh * tc * o * (1 - o);
         c.dCell[n * h + j] = dc * fg;
@@ -453,7 +453,7 @@ function directionBackwardReference<A extends FloatArray>(
       const row = (time * b + n) * g;
       for (let k = 0; k < h; k++) {
         let sum = 0;
-        for (let r = 0; r < g; r++) sum += c.dGates[row + r] * w.weightHh[r * h + k];
+        for (let r = 0; r < g; r++) sum += c.dGates[row + r]! * w.weightHh[r * h + k]!;
         c.dHidden[n * h + k] = sum;
       }
     }
@@ -463,13 +463,13 @@ function directionBackwardReference<A extends FloatArray>(
       const hPrev = prev + n * h;
       const x = (time * b + n) * f;
       for (let r = 0; r < g; r++) {
-        const d = c.dGates[row + r];
-        grad.biasIh[r] += d;
-        grad.biasHh[r] += d;
-        for (let k = 0; k < h; k++) grad.weightHh[r * h + k] += d * c.hidden[hPrev + k];
+        const d = c.dGates[row + r]!;
+        grad.biasIh[r]! += d;
+        grad.biasHh[r]! += d;
+        for (let k = 0; k < h; k++) grad.weightHh[r * h + k]! += d * c.hidden[hPrev + k]!;
         for (let k = 0; k < f; k++) {
-          grad.weightIh[r * f + k] += d * cache.xSteps[x + k];
-          cache.dxSteps[x + k] += d * w.weightIh[r * f + k];
+          grad.weightIh[r * f + k]! += d * cache.xSteps[x + k]!;
+          cache.dxSteps[x + k]! += d * w.weightIh[r * f + k]!;
         }
       }
     }

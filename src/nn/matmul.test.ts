@@ -54,8 +54,8 @@ describe("matmul kernels", () => {
           kernel[form](c, a, b, m, k, n, accumulate);
           const u = 2 ** -24;
           for (let i = 0; i < m * n; i++) {
-            const tolerance = (k + 2) * u * (bound[i] + Math.abs(accumulate ? c64[i] : 0)) + 1e-7;
-            if (!(Math.abs(c[i] - expected[i]) <= tolerance)) {
+            const tolerance = (k + 2) * u * (bound[i]! + Math.abs(accumulate ? c64[i]! : 0)) + 1e-7;
+            if (!(Math.abs(c[i]! - expected[i]!) <= tolerance)) {
               throw new Error(`${form} ${m}×${k}×${n} acc=${accumulate} [${i}]: ${c[i]} vs ${expected[i]} (tol ${tolerance})`);
             }
           }

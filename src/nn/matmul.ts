@@ -46,9 +46,9 @@ export function matmulReference(out: FloatArray, a: FloatArray, b: FloatArray, m
     const row = i * n;
     if (!accumulate) out.fill(0, row, row + n);
     for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p];
+      const aip = a[i * k + p]!;
       const bRow = p * n;
-      for (let j = 0; j < n; j++) out[row + j] += aip * b[bRow + j];
+      for (let j = 0; j < n; j++) out[row + j]! += aip * b[bRow + j]!;
     }
   }
 }
@@ -66,8 +66,8 @@ export function matmulTransBReference(out: FloatArray, a: FloatArray, b: FloatAr
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let sum = 0;
-      for (let p = 0; p < k; p++) sum += a[i * k + p] * b[j * k + p];
-      out[i * n + j] = accumulate ? out[i * n + j] + sum : sum;
+      for (let p = 0; p < k; p++) sum += a[i * k + p]! * b[j * k + p]!;
+      out[i * n + j] = accumulate ? out[i * n + j]! + sum : sum;
     }
   }
 }
@@ -87,9 +87,9 @@ export function matmulTransAReference(out: FloatArray, a: FloatArray, b: FloatAr
     const aRow = p * m;
     const bRow = p * n;
     for (let i = 0; i < m; i++) {
-      const api = a[aRow + i];
+      const api = a[aRow + i]!;
       const row = i * n;
-      for (let j = 0; j < n; j++) out[row + j] += api * b[bRow + j];
+      for (let j = 0; j < n; j++) out[row + j]! += api * b[bRow + j]!;
     }
   }
 }

@@ -7,7 +7,7 @@ import { Arena } from "./wasm.js";
 
 function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
 }
 
@@ -33,7 +33,7 @@ describe("mean pool over time", () => {
     const prior = Float64Array.from({ length: b * t * c }, () => rng.uniform(-1, 1));
     const dx = Float64Array.from(prior);
     meanPoolBackward(dx, w, b, t, c);
-    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]), loss, { digits: 8, h: 1e-6, what: "dx" });
+    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]!), loss, { digits: 8, h: 1e-6, what: "dx" });
   });
 
   it("wasm kernels equal the reference (odd channel counts, the model's 105×192)", () => {

@@ -28,9 +28,9 @@ export function meanPoolForwardReference(out: FloatArray, x: FloatArray, b: numb
     out.fill(0, row, row + c);
     for (let s = 0; s < t; s++) {
       const from = (n * t + s) * c;
-      for (let k = 0; k < c; k++) out[row + k] += x[from + k];
+      for (let k = 0; k < c; k++) out[row + k]! += x[from + k]!;
     }
-    for (let k = 0; k < c; k++) out[row + k] *= scale;
+    for (let k = 0; k < c; k++) out[row + k]! *= scale;
   }
 }
 
@@ -50,7 +50,7 @@ export function meanPoolBackwardReference(dx: FloatArray, dout: FloatArray, b: n
     const row = n * c;
     for (let s = 0; s < t; s++) {
       const to = (n * t + s) * c;
-      for (let k = 0; k < c; k++) dx[to + k] += dout[row + k] * scale;
+      for (let k = 0; k < c; k++) dx[to + k]! += dout[row + k]! * scale;
     }
   }
 }

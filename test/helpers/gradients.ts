@@ -41,6 +41,7 @@ export interface WithinGradientOptions extends CoordinateOptions {
  */
 export function centralDifference(values: MutableNumbers, index: number, loss: () => number, h: number): number {
   const saved = values[index];
+  if (saved === undefined) throw new Error(`centralDifference: index ${index} is outside values (length ${values.length})`);
   values[index] = saved + h;
   const plus = loss();
   values[index] = saved - h;
@@ -74,7 +75,7 @@ export function expectGradientWithin(values: MutableNumbers, analytic: ArrayLike
   const what = options.what ?? "gradient";
   for (const i of coordinates(values, options.indices)) {
     const numeric = centralDifference(values, i, loss, options.h);
-    if (!(Math.abs(analytic[i] - numeric) <= options.tolerance * (1 + Math.abs(numeric)))) {
+    if (!(Math.abs(analytic[i]! - numeric) <= options.tolerance * (1 + Math.abs(numeric)))) {
       throw new Error(`${what}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
     }
   }
@@ -86,6 +87,6 @@ export function expectGradientWithin(values: MutableNumbers, analytic: ArrayLike
  */
 export function weightedSum(y: ArrayLike<number>, w: ArrayLike<number>): number {
   let sum = 0;
-  for (let i = 0; i < y.length; i++) sum += y[i] * w[i];
+  for (let i = 0; i < y.length; i++) sum += y[i]! * w[i]!;
   return sum;
 }

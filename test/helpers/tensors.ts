@@ -18,10 +18,10 @@ export interface CloseOptions {
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, { rel, abs, what }: CloseOptions): void {
   expect(actual.length).toBe(expected.length);
   let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   const tolerance = rel * scale + abs;
   for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tolerance)) {
       throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tolerance.toExponential(2)})`);
     }
   }
@@ -34,8 +34,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function maxScaledError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
   let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
   return worst / scale;
 }
