@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { readBars } from "../src/data/bars.js";
 import { fileURLToPath } from "node:url";
 import { JadeCompact } from "../src/model/jade_compact.js";
-import type { SpanLoss } from "../src/model/parameters.js";
+import { spanHead } from "../src/model/heads/registry.js";
 import { DEFAULT_STRIDE, scanBars, type ScanBars } from "../src/predict/scan.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -22,7 +22,7 @@ import { Rng } from "../src/util/rng.js";
 export const YEAR_OF_MINUTE_BARS = 400_000;
 
 export interface ScanBenchRow {
-  loss: SpanLoss;
+  loss: string;
   decoder: string;
   windows: number;
   seconds: number;
@@ -71,7 +71,7 @@ export async function runScanBench(options: { bars?: number; print?: boolean } =
   const series = randomWalkBars(count);
   const rows: ScanBenchRow[] = [];
   for (const loss of ["soft", "crf"] as const) {
-    const model = new JadeCompact({ loss, maxBatch: 32 });
+    const model = new JadeCompact({ head: spanHead(loss), maxBatch: 32 });
     model.initialise(new Rng(loss === "soft" ? 1 : 2));
     const single = scanBars(model, series);
     rows.push({ loss, decoder: single.decoder, windows: single.windows, seconds: single.seconds, windowsPerSecond: single.windowsPerSecond, detections: single.detections.length });
@@ -92,7 +92,7 @@ async function scanFromCsv(series: ScanBars): Promise<ScanBenchResult["fromCsv"]
       lines.push(`${new Date(series.timestamps![i]!).toISOString()},${series.open[i]},${series.high[i]},${series.low[i]},${series.close[i]}`);
     }
     writeFileSync(file, lines.join("\n") + "\n");
-    const model = new JadeCompact({ loss: "soft", maxBatch: 32 });
+    const model = new JadeCompact({ head: spanHead("soft"), maxBatch: 32 });
     model.initialise(new Rng(1));
     const started = performance.now();
     const bars = await readBars(file);

@@ -1,4 +1,4 @@
-import { spanHead } from "./heads/registry.js";
+import { SPAN_OBJECTIVES, spanHead } from "./heads/registry.js";
 import { describe, expect, it } from "vitest";
 import { Rng } from "../util/rng.js";
 import { JadeCompact, type BatchTargets } from "./jade_compact.js";
@@ -25,7 +25,7 @@ function objective(model: JadeCompact, features: Float32Array, targets: BatchTar
   return model.computeLoss(targets, { gradients: false }).weighted;
 }
 
-describe.each(["soft", "crf"] as const)("JadeCompact (%s head)", (loss) => {
+describe.each(SPAN_OBJECTIVES)("JadeCompact (%s head)", (loss) => {
   it("backpropagates the exact gradient of the weighted loss into every parameter tensor", () => {
     const { model, features, targets } = tinyModel(loss);
     model.parameters.zeroGradients();

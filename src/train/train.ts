@@ -14,7 +14,7 @@ import { loadWindowsReport } from "../data/load.js";
 import { groupSplit, referenceSplit, type Split } from "../data/splits.js";
 import type { Window } from "../data/window.js";
 import { JadeCompact } from "../model/jade_compact.js";
-import { DEFAULT_DIMENSIONS } from "../model/parameters.js";
+import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
 import { spanHead } from "../model/heads/registry.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
 import { readSafetensorsFile, requireTensor, writeSafetensorsFile } from "../model/safetensors.js";
@@ -108,6 +108,20 @@ export function runSplit(windows: readonly Window[], config: Pick<TrainConfig, "
   return split;
 }
 
+function buildModel(config: Pick<TrainConfig, "loss" | "batchSize" | "posWeight">, dims: ModelDimensions, bars: number): JadeCompact {
+  return new JadeCompact({ head: spanHead(config.loss), dims, bars, maxBatch: config.batchSize, posWeight: config.posWeight });
+}
+
+/**
+ * The model a run with `config` starts from, before any step: built and initialised from the seed's
+ * initialisation generator exactly as training does (the untrained baseline of docs/spec.md §6).
+ */
+export function initialModel(config: Pick<TrainConfig, "loss" | "seed" | "batchSize" | "posWeight">, features: number, bars: number): JadeCompact {
+  const model = buildModel(config, { ...DEFAULT_DIMENSIONS, features }, bars);
+  model.initialise(runGenerators(config.seed).init);
+  return model;
+}
+
 async function openSession(config: TrainConfig): Promise<Session> {
   const report = await loadWindowsReport(config.data, { skipInvalid: config.skipInvalid });
   const windows = report.windows;
@@ -117,7 +131,7 @@ async function openSession(config: TrainConfig): Promise<Session> {
   const split = runSplit(windows, config);
   const data = windowTensors(windows, { position: config.position });
   const dims = { ...DEFAULT_DIMENSIONS, features: data.featureCount };
-  const model = new JadeCompact({ head: spanHead(config.loss), dims, bars: data.bars, maxBatch: config.batchSize, posWeight: config.posWeight });
+  const model = buildModel(config, dims, data.bars);
   model.initialise(initRng);
   const manifest: RunManifest = {
     spanlab_version: packageVersion(),
