@@ -70,7 +70,7 @@ function timeSamples(run: () => void, budgetMs: number): { median: number; best:
     samples.push(performance.now() - t0);
   }
   samples.sort((x, y) => x - y);
-  return { median: samples[samples.length >> 1], best: samples[0] };
+  return { median: samples[samples.length >> 1]!, best: samples[0]! };
 }
 
 /** Fastest repetition: for kernel throughput, the least disturbed run is the kernel's speed. */

@@ -117,17 +117,17 @@ function variedModel(loss: string, open: number[], high: number[], low: number[]
   model.initialise(new Rng(loss === "soft" ? 31 : 32));
   for (const name of ["expansion_span_emission.1.weight", "classifier.1.weight"]) {
     const w = model.parameters.value(name);
-    for (let i = 0; i < w.length; i++) w[i] *= 10;
+    for (let i = 0; i < w.length; i++) w[i]! *= 10;
   }
   const window: Bar[] = Array.from({ length: 105 }, (_, t) => [open[t]!, high[t]!, low[t]!, close[t]!]);
   const out = model.forward(computeRelativityFeatures(window), 1, { training: false });
   const bias = model.parameters.value("expansion_span_emission.1.bias");
   let mean = 0;
-  for (let t = 0; t < 105; t++) mean += (loss === "soft" ? out.spanScores[t]! : out.spanScores[2 * t + 1]! - out.spanScores[2 * t]!) / 105;
-  if (loss === "soft") bias[0] -= mean;
+  for (let t = 0; t < 105; t++) mean += (model.head.width === 1 ? out.spanScores[t]! : out.spanScores[2 * t + 1]! - out.spanScores[2 * t]!) / 105;
+  if (model.head.width === 1) bias[0]! -= mean;
   else {
-    bias[1] -= mean / 2;
-    bias[0] += mean / 2;
+    bias[1]! -= mean / 2;
+    bias[0]! += mean / 2;
   }
   return model;
 }
@@ -141,7 +141,7 @@ function barsSetup(loss: string, options: { count?: number; gapAfter?: number; c
   const folder = mkdtempSync(join(tmpdir(), "spanlab-predict-bars-"));
   const count = options.count ?? 300;
   const rng = new Rng(77);
-  const [open, high, low, close]: number[][] = [[], [], [], []];
+  const [open, high, low, close]: [number[], number[], number[], number[]] = [[], [], [], []];
   const lines = ["timestamp,open,high,low,close,volume"];
   let price = 17000;
   let minute = 0;

@@ -32,7 +32,8 @@ export function parseParamAssignments(assignments: readonly string[]): Partial<S
   for (const assignment of assignments) {
     const match = /^([A-Za-z]\w*)=(.+)$/.exec(assignment.trim());
     if (!match) throw new Error(`--param expects key=value, got ${JSON.stringify(assignment)}`);
-    const [, key, text] = match;
+    const key = match[1]!;
+    const text = match[2]!;
     if (!known.has(key)) throw new Error(`--param: unknown parameter "${key}"; known: ${SYNTH_PARAM_NAMES.join(", ")}`);
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value)) throw new Error(`--param ${key} must be a finite number, got ${JSON.stringify(text)}`);

@@ -89,7 +89,7 @@ function brute(emissions: Float64Array, b: number, bars: number, k: number, para
   const marginals = new Float64Array(bars * k);
   paths.forEach((p, i) => {
     const prob = Math.exp(scores[i]! - logZ);
-    for (let t = 0; t < bars; t++) marginals[t * k + p[t]!] += prob;
+    for (let t = 0; t < bars; t++) marginals[t * k + p[t]!]! += prob;
   });
   return { logZ, bestScore: scores[bestIndex]!, bestPath: paths[bestIndex]!, marginals };
 }
@@ -135,7 +135,7 @@ describe("crfLogPartition", () => {
         const { batch, bars, emissions, params } = randomCase(rng, 2, 20);
         const shifted = Float64Array.from(emissions);
         const t = rng.int(bars);
-        for (let b = 0; b < batch; b++) for (let j = 0; j < 2; j++) shifted[(b * bars + t) * 2 + j] += c;
+        for (let b = 0; b < batch; b++) for (let j = 0; j < 2; j++) shifted[(b * bars + t) * 2 + j]! += c;
         const before = crfLogPartition(emissions, batch, bars, params);
         const after = crfLogPartition(shifted, batch, bars, params);
         for (let b = 0; b < batch; b++) expect(after[b]! - before[b]!).toBeCloseTo(c, 8);
@@ -283,7 +283,7 @@ describe("crfPosteriorMarginals", () => {
     const h = 1e-5;
     const shift = (d: number): number => {
       const e = Float64Array.from(emissions);
-      for (let t = 0; t < bars; t++) e[t * 2 + 1] += d;
+      for (let t = 0; t < bars; t++) e[t * 2 + 1]! += d;
       return crfLogPartition(e, 1, bars, params)[0]!;
     };
     expect(expectedCount).toBeCloseTo((shift(h) - shift(-h)) / (2 * h), 4);

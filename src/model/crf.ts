@@ -230,9 +230,9 @@ export function crfNegativeLogLikelihood(
       for (let j = 0; j < k; j++) {
         const marginal = Math.exp(alpha[t * k + j]! + beta[t * k + j]! - logZ);
         const g = (marginal - (j === gold ? 1 : 0)) * scale;
-        if (grads.emissions) grads.emissions[base + t * k + j] += g;
-        if (t === 0 && grads.start) grads.start[j] += g;
-        if (t === bars - 1 && grads.end) grads.end[j] += g;
+        if (grads.emissions) grads.emissions[base + t * k + j]! += g;
+        if (t === 0 && grads.start) grads.start[j]! += g;
+        if (t === bars - 1 && grads.end) grads.end[j]! += g;
       }
     }
     const gradTrans = grads.transitions;
@@ -243,10 +243,10 @@ export function crfNegativeLogLikelihood(
           const a = alpha[(t - 1) * k + i]!;
           for (let j = 0; j < k; j++) {
             const pair = Math.exp(a + transitions[i * k + j]! + emissions[base + t * k + j]! + beta[t * k + j]! - logZ);
-            gradTrans[i * k + j] += pair * scale;
+            gradTrans[i * k + j]! += pair * scale;
           }
         }
-        gradTrans[tags[row + t - 1]! * k + tags[row + t]!] -= scale;
+        gradTrans[tags[row + t - 1]! * k + tags[row + t]!]! -= scale;
       }
     }
   }

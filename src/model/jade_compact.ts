@@ -360,7 +360,7 @@ export class JadeCompact {
       // The head's own parameters (the CRF's transitions) get the span task's weight too.
       spanLoss.addParameterGradients?.(wSpan);
       LOG_SIGMA_NAMES.forEach((name, k) => {
-        this.parameters.gradient(name)[0] += logSigmaGradients[k]!;
+        this.parameters.gradient(name)[0]! += logSigmaGradients[k]!;
       });
       this.gradientsReady = true;
     }
@@ -437,5 +437,5 @@ export class JadeCompact {
 }
 
 function scale(values: Float32Array, factor: number): void {
-  for (let i = 0; i < values.length; i++) values[i] *= factor;
+  for (let i = 0; i < values.length; i++) values[i]! *= factor;
 }

@@ -146,8 +146,8 @@ export class DetectionMerger {
     const sums = this.probabilitySum;
     const coverage = this.coverage;
     for (let t = 0; t < length; t++) {
-      sums[start + t] += probabilities[t]!;
-      coverage[start + t]++;
+      sums[start + t]! += probabilities[t]!;
+      coverage[start + t]!++;
     }
     for (const [s, e] of runs) {
       if (!(Number.isInteger(s) && Number.isInteger(e) && s >= 0 && s <= e && e < length)) {

@@ -59,22 +59,22 @@ function seededModel(loss: string, maxBatch = 32): JadeCompact {
   model.initialise(new Rng(loss === "soft" ? 11 : 12));
   for (const name of ["expansion_span_emission.1.weight", "classifier.1.weight"]) {
     const w = model.parameters.value(name);
-    for (let i = 0; i < w.length; i++) w[i] *= 10;
+    for (let i = 0; i < w.length; i++) w[i]! *= 10;
   }
   const reference = windowAt(series(105, 99), 0).features;
   const out = model.forward(computeRelativityFeatures(reference), 1, { training: false });
   const spanBias = model.parameters.value("expansion_span_emission.1.bias");
   let mean = 0;
-  for (let t = 0; t < 105; t++) mean += (loss === "soft" ? out.spanScores[t]! : out.spanScores[2 * t + 1]! - out.spanScores[2 * t]!) / 105;
-  if (loss === "soft") spanBias[0] -= mean;
+  for (let t = 0; t < 105; t++) mean += (model.head.width === 1 ? out.spanScores[t]! : out.spanScores[2 * t + 1]! - out.spanScores[2 * t]!) / 105;
+  if (model.head.width === 1) spanBias[0]! -= mean;
   else {
-    spanBias[1] -= mean / 2;
-    spanBias[0] += mean / 2;
+    spanBias[1]! -= mean / 2;
+    spanBias[0]! += mean / 2;
   }
   const classBias = model.parameters.value("classifier.1.bias");
   const d = out.classLogits[1]! - out.classLogits[0]!;
-  classBias[1] -= d / 2;
-  classBias[0] += d / 2;
+  classBias[1]! -= d / 2;
+  classBias[0]! += d / 2;
   return model;
 }
 

@@ -21,7 +21,7 @@ export function crfParameters(parameters: ParameterViews): CrfParams {
 }
 
 function addScaled(into: Float32Array, values: Float64Array, factor: number): void {
-  for (let i = 0; i < values.length; i++) into[i] += values[i]! * factor;
+  for (let i = 0; i < values.length; i++) into[i]! += values[i]! * factor;
 }
 
 export const crfSpanHead: SpanHead = {
