@@ -113,7 +113,8 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
     const out = arena.alloc(c.m * c.n);
     fillUniform(a, rng, 1);
     fillUniform(b, rng, 1);
-    const [wasm, ref] = c.form === "A·B" ? [matmul, matmulReference] : c.form === "A·Bᵀ" ? [matmulTransB, matmulTransBReference] : [matmulTransA, matmulTransAReference];
+    const [wasm, ref] =
+      c.form === "A·B" ? [matmul, matmulReference] : c.form === "A·Bᵀ" ? [matmulTransB, matmulTransBReference] : [matmulTransA, matmulTransAReference];
     const plainA = Float32Array.from(a);
     const plainB = Float32Array.from(b);
     const plainOut = new Float32Array(c.m * c.n);
@@ -121,8 +122,11 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
     const wasmMs = time(() => wasm(out, a, b, c.m, c.k, c.n), 150);
     const referenceMs = time(() => ref(plainOut, plainA, plainB, c.m, c.k, c.n), 150);
     rows.push({
-      ...c, wasmMs, referenceMs,
-      wasmGflops: flop / wasmMs / 1e6, referenceGflops: flop / referenceMs / 1e6,
+      ...c,
+      wasmMs,
+      referenceMs,
+      wasmGflops: flop / wasmMs / 1e6,
+      referenceGflops: flop / referenceMs / 1e6,
     });
     arena.reset(mark);
   }
@@ -143,14 +147,35 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
     const maskRng = new Rng(1);
     elementwise.push(
       {
-        name: "dropout mask draw (Rng)", elements: n,
+        name: "dropout mask draw (Rng)",
+        elements: n,
         wasmMs: time(() => drawDropoutMask(mask, n, 0.6, maskRng), 100),
         referenceMs: time(() => drawDropoutMask(plain.mask, n, 0.6, maskRng), 100),
       },
-      { name: "dropout forward", elements: n, wasmMs: time(() => dropoutForward(y, x, mask, n), 100), referenceMs: time(() => dropoutForwardReference(plain.y, plain.x, plain.mask, n), 100) },
-      { name: "dropout backward", elements: n, wasmMs: time(() => dropoutBackward(y, x, mask, n), 100), referenceMs: time(() => dropoutBackwardReference(plain.y, plain.x, plain.mask, n), 100) },
-      { name: "mean pool forward", elements: n, wasmMs: time(() => meanPoolForward(pooled, x, B, T, 2 * H), 100), referenceMs: time(() => meanPoolForwardReference(plain.pooled, plain.x, B, T, 2 * H), 100) },
-      { name: "mean pool backward", elements: n, wasmMs: time(() => meanPoolBackward(y, pooled, B, T, 2 * H), 100), referenceMs: time(() => meanPoolBackwardReference(plain.y, plain.pooled, B, T, 2 * H), 100) },
+      {
+        name: "dropout forward",
+        elements: n,
+        wasmMs: time(() => dropoutForward(y, x, mask, n), 100),
+        referenceMs: time(() => dropoutForwardReference(plain.y, plain.x, plain.mask, n), 100),
+      },
+      {
+        name: "dropout backward",
+        elements: n,
+        wasmMs: time(() => dropoutBackward(y, x, mask, n), 100),
+        referenceMs: time(() => dropoutBackwardReference(plain.y, plain.x, plain.mask, n), 100),
+      },
+      {
+        name: "mean pool forward",
+        elements: n,
+        wasmMs: time(() => meanPoolForward(pooled, x, B, T, 2 * H), 100),
+        referenceMs: time(() => meanPoolForwardReference(plain.pooled, plain.x, B, T, 2 * H), 100),
+      },
+      {
+        name: "mean pool backward",
+        elements: n,
+        wasmMs: time(() => meanPoolBackward(y, pooled, B, T, 2 * H), 100),
+        referenceMs: time(() => meanPoolBackwardReference(plain.y, plain.pooled, B, T, 2 * H), 100),
+      },
     );
     arena.reset(mark);
   }
@@ -182,10 +207,16 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
   const forwardGflop = (2 * (projection + recurrent)) / 1e9;
   const forwardBackwardGflop = forwardGflop + (2 * (2 * recurrent + projection)) / 1e9;
   const lstm: LstmBenchResult = {
-    batch: B, steps: T, features: F, hidden: H,
-    forwardMs: forward.median, forwardBackwardMs: forwardBackward.median,
-    forwardBestMs: forward.best, forwardBackwardBestMs: forwardBackward.best,
-    forwardGflop, forwardBackwardGflop,
+    batch: B,
+    steps: T,
+    features: F,
+    hidden: H,
+    forwardMs: forward.median,
+    forwardBackwardMs: forwardBackward.median,
+    forwardBestMs: forward.best,
+    forwardBackwardBestMs: forwardBackward.best,
+    forwardGflop,
+    forwardBackwardGflop,
     forwardGflops: forwardGflop / (forward.best / 1e3),
     forwardBackwardGflops: forwardBackwardGflop / (forwardBackward.best / 1e3),
   };
@@ -194,13 +225,11 @@ export async function runKernelBench(): Promise<KernelBenchResult> {
 }
 
 function printTable(rows: MatmulBenchRow[], elementwise: ElementwiseBenchRow[], lstm: LstmBenchResult): void {
-  const lines = [
-    "kernel                   form   M×K×N              wasm ms  GFLOP/s   TS ms  GFLOP/s  speed-up",
-  ];
+  const lines = ["kernel                   form   M×K×N              wasm ms  GFLOP/s   TS ms  GFLOP/s  speed-up"];
   for (const r of rows) {
     lines.push(
-      `${r.name.padEnd(24)} ${r.form.padEnd(6)} ${`${r.m}×${r.k}×${r.n}`.padEnd(16)} ${r.wasmMs.toFixed(3).padStart(9)} ${r.wasmGflops.toFixed(1).padStart(8)} `
-      + `${r.referenceMs.toFixed(2).padStart(7)} ${r.referenceGflops.toFixed(2).padStart(8)} ${(r.referenceMs / r.wasmMs).toFixed(1).padStart(8)}×`,
+      `${r.name.padEnd(24)} ${r.form.padEnd(6)} ${`${r.m}×${r.k}×${r.n}`.padEnd(16)} ${r.wasmMs.toFixed(3).padStart(9)} ${r.wasmGflops.toFixed(1).padStart(8)} ` +
+        `${r.referenceMs.toFixed(2).padStart(7)} ${r.referenceGflops.toFixed(2).padStart(8)} ${(r.referenceMs / r.wasmMs).toFixed(1).padStart(8)}×`,
     );
   }
   lines.push("", "pass over (B·T × 2H)          elements   wasm ms     TS ms");

@@ -51,16 +51,26 @@ async function main(): Promise<void> {
     const ours = spanlab[loss];
     const theirs = typeof torch === "string" ? undefined : torch[loss];
     const cells = (label: string, mine: number, other: number | undefined, unit: string, higherIsBetter = false) =>
-      row([
-        label,
-        `${mine.toFixed(1)} ${unit}`,
-        other === undefined ? "—" : `${other.toFixed(1)} ${unit}`,
-        other === undefined ? "—" : `${(higherIsBetter ? mine / other : other / mine).toFixed(2)}×`,
-      ], widths);
+      row(
+        [
+          label,
+          `${mine.toFixed(1)} ${unit}`,
+          other === undefined ? "—" : `${other.toFixed(1)} ${unit}`,
+          other === undefined ? "—" : `${(higherIsBetter ? mine / other : other / mine).toFixed(2)}×`,
+        ],
+        widths,
+      );
     lines.push(cells(`${loss}: forward (training mode)`, ours.forwardMs, theirs?.forward_ms, "ms"));
     lines.push(cells(`${loss}: train step (fwd+bwd+AdamW)`, ours.trainStepMs, theirs?.train_step_ms, "ms"));
-    lines.push(cells(`${loss}: LSTM GFLOP/s within the step`, lstmGflop / (ours.trainStepMs / 1000),
-      theirs === undefined ? undefined : lstmGflop / (theirs.train_step_ms / 1000), "", true));
+    lines.push(
+      cells(
+        `${loss}: LSTM GFLOP/s within the step`,
+        lstmGflop / (ours.trainStepMs / 1000),
+        theirs === undefined ? undefined : lstmGflop / (theirs.train_step_ms / 1000),
+        "",
+        true,
+      ),
+    );
   }
   lines.push(`(ratio = how many times faster spanlab is; LSTM work per step: ${lstmGflop.toFixed(2)} GFLOP forward+backward)`);
   const runs = await runEpochBench(50);
@@ -69,7 +79,10 @@ async function main(): Promise<void> {
   for (const loss of ["soft", "crf"] as const) {
     const theirs = typeof torch === "string" ? undefined : torch[loss];
     const seconds = (label: string, mine: number, other: number | undefined) =>
-      row([label, `${mine.toFixed(2)} s`, other === undefined ? "—" : `${other.toFixed(2)} s`, other === undefined ? "—" : `${(other / mine).toFixed(2)}×`], widths);
+      row(
+        [label, `${mine.toFixed(2)} s`, other === undefined ? "—" : `${other.toFixed(2)} s`, other === undefined ? "—" : `${(other / mine).toFixed(2)}×`],
+        widths,
+      );
     lines.push(seconds(`${loss}: one epoch`, runs[loss].epochSeconds, theirs?.epoch_s));
     lines.push(seconds(`${loss}: ${runs.epochs}-epoch run`, runs[loss].runSeconds, theirs?.run50_s));
   }

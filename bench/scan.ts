@@ -74,7 +74,14 @@ export async function runScanBench(options: { bars?: number; print?: boolean } =
     const model = new JadeCompact({ head: spanHead(loss), maxBatch: 32 });
     model.initialise(new Rng(loss === "soft" ? 1 : 2));
     const single = scanBars(model, series);
-    rows.push({ loss, decoder: single.decoder, windows: single.windows, seconds: single.seconds, windowsPerSecond: single.windowsPerSecond, detections: single.detections.length });
+    rows.push({
+      loss,
+      decoder: single.decoder,
+      windows: single.windows,
+      seconds: single.seconds,
+      windowsPerSecond: single.windowsPerSecond,
+      detections: single.detections.length,
+    });
   }
   const fromCsv = await scanFromCsv(series);
   const result = { bars: count, stride: DEFAULT_STRIDE, rows, fromCsv };
@@ -91,7 +98,7 @@ async function scanFromCsv(series: ScanBars): Promise<ScanBenchResult["fromCsv"]
     for (let i = 0; i < series.close.length; i++) {
       lines.push(`${new Date(series.timestamps![i]!).toISOString()},${series.open[i]},${series.high[i]},${series.low[i]},${series.close[i]}`);
     }
-    writeFileSync(file, lines.join("\n") + "\n");
+    writeFileSync(file, `${lines.join("\n")}\n`);
     const model = new JadeCompact({ head: spanHead("soft"), maxBatch: 32 });
     model.initialise(new Rng(1));
     const started = performance.now();

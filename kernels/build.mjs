@@ -10,14 +10,20 @@ mkdirSync(join(root, "build"), { recursive: true });
 const temporary = join(root, "build", "kernels.wasm.tmp");
 const { error, stderr } = await asc.main([
   join(root, "kernels", "index.ts"),
-  "--outFile", temporary,
-  "--optimizeLevel", "3",
-  "--shrinkLevel", "0",
+  "--outFile",
+  temporary,
+  "--optimizeLevel",
+  "3",
+  "--shrinkLevel",
+  "0",
   "--noAssert",
-  "--runtime", "stub",
-  "--enable", "simd",
+  "--runtime",
+  "stub",
+  "--enable",
+  "simd",
   "--importMemory",
-  "--initialMemory", "1",
+  "--initialMemory",
+  "1",
 ]);
 if (error) {
   process.stderr.write(stderr.toString());

@@ -7,7 +7,20 @@ import { describe, expect, it } from "vitest";
 describe('import ... from "spanlab"', () => {
   it("offers train, compare, predict and readWindows, and the README's example runs", async () => {
     const spanlab = await import("spanlab");
-    for (const name of ["train", "resume", "compare", "resumeCompare", "predict", "predictWindows", "readWindows", "writeWindows", "readBars", "scanBars", "loadCheckpoint", "spanHead"] as const) {
+    for (const name of [
+      "train",
+      "resume",
+      "compare",
+      "resumeCompare",
+      "predict",
+      "predictWindows",
+      "readWindows",
+      "writeWindows",
+      "readBars",
+      "scanBars",
+      "loadCheckpoint",
+      "spanHead",
+    ] as const) {
       expect(typeof spanlab[name], name).toBe("function");
     }
     expect(spanlab.SPAN_OBJECTIVES).toEqual(spanlab.SPAN_HEADS.map((head) => head.name));

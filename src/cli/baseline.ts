@@ -29,19 +29,25 @@ export function registerBaselineCommand(program: Command): void {
       const spans = split.validation.map((i) => ({ start: windows[i]!.expansion_start, end: windows[i]!.expansion_end }));
       const allPositive = allPositiveScores(spans, WINDOW_BARS);
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ data, seed, split: kind, trainWindows: split.train.length, validationWindows: split.validation.length, ...result, allPositive }, null, 2) + "\n");
+        process.stdout.write(
+          `${JSON.stringify(
+            { data, seed, split: kind, trainWindows: split.train.length, validationWindows: split.validation.length, ...result, allPositive },
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       const f = (v: number) => v.toFixed(3);
       const hit3 = result.spanLevel.hitAt.find((h) => h.k === 3)!.rate;
       process.stdout.write(
-        [
+        `${[
           `${data}: ${split.train.length} training / ${split.validation.length} validation windows (${kind} split, seed ${seed})`,
           `rule: range_z > ${result.rule.rangeZThreshold.toFixed(2)} && |expansion_proxy| > ${result.rule.expansionProxyThreshold.toFixed(2)} (tuned on training windows, F1 ${f(result.trainingF1)})`,
           `validation, pooled bars: F1 ${f(result.pooled.f1)} (P ${f(result.pooled.precision)}, R ${f(result.pooled.recall)})`,
           `validation, longest run per window: mean IoU ${f(result.spanLevel.meanIoU)}, strict span F1 ${f(result.spanLevel.f1)}, hit@3 ${f(hit3)}`,
           `all bars in-span: F1 ${f(allPositive.f1)}`,
-        ].join("\n") + "\n",
+        ].join("\n")}\n`,
       );
     });
 }

@@ -32,7 +32,7 @@ async function validateAction(file: string): Promise<void> {
     );
     process.exitCode = 1;
   }
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
 }
 
 /** Add the `data` group and `data validate` to `program`; returns the group for further sub-commands. */

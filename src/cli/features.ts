@@ -47,7 +47,7 @@ export function registerFeaturesCommand(program: Command): void {
     .action(async (file: string | undefined, options: { out: string; position: boolean; skipInvalid: boolean; force: boolean }) => {
       assertWritable(options.out, options.force);
       const result = await featureFile(file ?? defaultDataPath(), options);
-      writeFileAtomic(options.out, JSON.stringify(result) + "\n");
+      writeFileAtomic(options.out, `${JSON.stringify(result)}\n`);
       const [windows, bars, width] = result.shape;
       process.stdout.write(`${options.out}: ${windows} windows × ${bars} bars × ${width} features from ${result.source}\n`);
     });

@@ -29,6 +29,6 @@ export function registerModelCommand(program: Command): void {
     .action((options: { loss: string; features: string }) => {
       const loss = choiceFlag("loss", options.loss, SPAN_OBJECTIVES);
       const features = integerFlag("features", options.features, 1);
-      process.stdout.write(formatParameterTable(loss, features) + "\n");
+      process.stdout.write(`${formatParameterTable(loss, features)}\n`);
     });
 }

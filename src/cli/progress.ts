@@ -14,8 +14,8 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
   if (!stream.isTTY) {
     return {
       onEvent(event) {
-        if (event.kind === "start") process.stdout.write(event.header.join("\n") + "\n");
-        if (event.kind === "epoch") process.stdout.write(event.lines.join("\n") + "\n");
+        if (event.kind === "start") process.stdout.write(`${event.header.join("\n")}\n`);
+        if (event.kind === "epoch") process.stdout.write(`${event.lines.join("\n")}\n`);
       },
       stop() {},
     };
@@ -37,7 +37,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     onEvent(event) {
       if (event.kind === "start") {
         // The header names the model and its parameter count; it stays above the bar.
-        process.stdout.write(event.header.join("\n") + "\n");
+        process.stdout.write(`${event.header.join("\n")}\n`);
         epochs = event.epochs;
         steps = event.stepsPerEpoch;
         completedSteps = (event.startEpoch - 1) * steps;

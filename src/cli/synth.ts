@@ -66,10 +66,9 @@ export function runSynth(options: SynthOptions): string {
   const windows = synthesizeWindows(params, new Rng(options.seed));
   writeWindows(options.out, windows, { overwrite: options.force ?? false });
   const bytes = statSync(options.out).size;
-  return [
-    `wrote ${options.out} (${windows.length} windows, ${bytes} bytes, seed ${options.seed})`,
-    formatDatasetStatistics(datasetStatistics(windows)),
-  ].join("\n");
+  return [`wrote ${options.out} (${windows.length} windows, ${bytes} bytes, seed ${options.seed})`, formatDatasetStatistics(datasetStatistics(windows))].join(
+    "\n",
+  );
 }
 
 export interface StatsOptions {
@@ -135,7 +134,7 @@ export function registerSynthCommands(program: Command): void {
           params: parseParamAssignments(options.param),
           force: options.force,
         });
-        process.stdout.write(text + "\n");
+        process.stdout.write(`${text}\n`);
       });
   }
   if (!data.commands.some((command) => command.name() === "stats")) {
@@ -149,7 +148,7 @@ export function registerSynthCommands(program: Command): void {
         const heldOut = Number(options.heldOut);
         if (!(heldOut > 0 && heldOut < 1)) throw new Error(`--held-out must be in (0, 1), got ${JSON.stringify(options.heldOut)}`);
         const text = await runStats(file ?? defaultDataPath(), { seed: parseInteger(options.seed, "--seed"), heldOut });
-        process.stdout.write(text + "\n");
+        process.stdout.write(`${text}\n`);
       });
   }
 }

@@ -25,11 +25,20 @@ describe("evaluateRun", () => {
   it("chooses the threshold on training windows and scores validation with it", () => {
     // Training: in-span bars at p 0.6, out-of-span at 0.25 (exact in float32) → any threshold in
     // [0.25, 0.59] is perfect; the lowest best (0.25) is chosen.
-    const training = predictions([0.25, 0.6, 0.6, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.6, 0.6, 0.25], [{ start: 1, end: 2 }, { start: 3, end: 4 }]);
+    const training = predictions(
+      [0.25, 0.6, 0.6, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.6, 0.6, 0.25],
+      [
+        { start: 1, end: 2 },
+        { start: 3, end: 4 },
+      ],
+    );
     // Validation: window 0 has its span at p 0.35 (above 0.25) and one false bar at 0.31; window 1 is missed (0.2).
     const validation = predictions(
       [0.35, 0.35, 0.1, 0.1, 0.1, 0.31, 0.1, 0.2, 0.2, 0.1, 0.1, 0.1],
-      [{ start: 0, end: 1 }, { start: 1, end: 2 }],
+      [
+        { start: 0, end: 1 },
+        { start: 1, end: 2 },
+      ],
     );
     const result = evaluateRun(training, validation);
     expect(result.thresholds[0]!.threshold).toBe(0.25);
@@ -60,8 +69,16 @@ describe("evaluateRun", () => {
   it("scores the CRF's Viterbi, marginal and emission-softmax decoders separately", () => {
     const spans = [{ start: 2, end: 3 }];
     const viterbi = Uint8Array.from([0, 0, 1, 1, 1, 0]);
-    const training = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { head: crfSpanHead, paths: { viterbi }, readings: { emission_softmax: Float32Array.from([0.25, 0.25, 0.7, 0.7, 0.25, 0.25]) } });
-    const validation = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, { head: crfSpanHead, paths: { viterbi }, readings: { emission_softmax: Float32Array.from([0.2, 0.2, 0.7, 0.1, 0.2, 0.2]) } });
+    const training = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, {
+      head: crfSpanHead,
+      paths: { viterbi },
+      readings: { emission_softmax: Float32Array.from([0.25, 0.25, 0.7, 0.7, 0.25, 0.25]) },
+    });
+    const validation = predictions([0.1, 0.1, 0.9, 0.9, 0.1, 0.1], spans, {
+      head: crfSpanHead,
+      paths: { viterbi },
+      readings: { emission_softmax: Float32Array.from([0.2, 0.2, 0.7, 0.1, 0.2, 0.2]) },
+    });
     const result = evaluateRun(training, validation);
     const byName = Object.fromEntries(result.decoders.map((d) => [d.decoder, d]));
     expect(Object.keys(byName)).toEqual(["viterbi", "marginal_threshold", "emission_softmax_threshold", "single_span"]);

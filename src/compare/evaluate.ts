@@ -54,7 +54,9 @@ export function predict(model: JadeCompact, data: WindowTensors, indices: readon
   const bars = data.bars;
   const stride = bars * data.featureCount;
   const features = new Float32Array(indices.length * stride);
-  indices.forEach((window, i) => features.set(data.features.subarray(window * stride, (window + 1) * stride), i * stride));
+  indices.forEach((window, i) => {
+    features.set(data.features.subarray(window * stride, (window + 1) * stride), i * stride);
+  });
   const inference = inferWindows(model, features, indices.length);
   return {
     head: model.head,
@@ -183,12 +185,26 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
   // The head's own decoders first (the CRF's Viterbi), then its thresholded probabilities, then its readings.
   for (const path of head.pathDecoders) decoders.push(scoreMask(path.key, path.description, validation.paths[path.key]!, validation));
   decoders.push(
-    scoreMask(head.thresholdDecoder.key, head.thresholdDecoder.description, thresholdMask(validation.probabilities, main.threshold, bars, minRunLength), validation, main.threshold),
+    scoreMask(
+      head.thresholdDecoder.key,
+      head.thresholdDecoder.description,
+      thresholdMask(validation.probabilities, main.threshold, bars, minRunLength),
+      validation,
+      main.threshold,
+    ),
   );
   for (const reading of head.probabilityReadings) {
     const choice = choose(reading.key, training.readings[reading.key]!, validation.readings[reading.key]!);
     thresholds.push(choice);
-    decoders.push(scoreMask(reading.decoder, reading.description, thresholdMask(validation.readings[reading.key]!, choice.threshold, bars, minRunLength), validation, choice.threshold));
+    decoders.push(
+      scoreMask(
+        reading.decoder,
+        reading.description,
+        thresholdMask(validation.readings[reading.key]!, choice.threshold, bars, minRunLength),
+        validation,
+        choice.threshold,
+      ),
+    );
   }
   decoders.push({
     decoder: "single_span",

@@ -50,7 +50,14 @@ export interface ArchitectureValidation {
 }
 
 /** Tensors whose gradients are checked: the trunk's first and last layers, a task σ and the head's own. */
-const CHECKED_TRUNK_TENSORS = ["lstm.weight_ih_l0", "lstm.weight_hh_l0_reverse", "projection.0.weight", "expansion_span_emission.1.weight", "expansion_countdown_head.1.bias", "log_sigma_span"];
+const CHECKED_TRUNK_TENSORS = [
+  "lstm.weight_ih_l0",
+  "lstm.weight_hh_l0_reverse",
+  "projection.0.weight",
+  "expansion_span_emission.1.weight",
+  "expansion_countdown_head.1.bias",
+  "log_sigma_span",
+];
 /** Coordinates per tensor: those with the largest analytic gradients, where float32 differences are meaningful. */
 const ENTRIES_PER_TENSOR = 2;
 const STEP = 1e-2;
@@ -106,11 +113,18 @@ export function validateArchitecture(objective: string, seed: number, data: Wind
   model.computeLoss(targets, { gradients: true });
   model.backward();
   const analytic = Float32Array.from(model.parameters.gradients);
-  const checked = [...CHECKED_TRUNK_TENSORS, ...spanHead(objective).parameterSpecs().map((spec) => spec.name)];
+  const checked = [
+    ...CHECKED_TRUNK_TENSORS,
+    ...spanHead(objective)
+      .parameterSpecs()
+      .map((spec) => spec.name),
+  ];
   const entries: GradientEntry[] = [];
   for (const name of checked) {
     const entry = model.parameters.entry(name);
-    const order = Array.from({ length: entry.size }, (_, i) => i).sort((a, b) => Math.abs(analytic[entry.offset + b]!) - Math.abs(analytic[entry.offset + a]!) || a - b);
+    const order = Array.from({ length: entry.size }, (_, i) => i).sort(
+      (a, b) => Math.abs(analytic[entry.offset + b]!) - Math.abs(analytic[entry.offset + a]!) || a - b,
+    );
     for (const index of order.slice(0, ENTRIES_PER_TENSOR)) {
       const values = model.parameters.values;
       const at = entry.offset + index;
@@ -165,7 +179,11 @@ export function untrainedBaseline(windows: readonly Window[], protocol: Comparis
   const tensors = windowTensors(windows);
   const rows = runs.map((run) => {
     const split = runSplit(windows, { seed: run.seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
-    const model = initialModel({ loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: protocol.posWeight }, tensors.featureCount, tensors.bars);
+    const model = initialModel(
+      { loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: protocol.posWeight },
+      tensors.featureCount,
+      tensors.bars,
+    );
     const validation = predict(model, tensors, split.validation);
     const best = bestThreshold(thresholdSweep(validation.probabilities, validation.spans, validation.bars, { minRunLength: protocol.minRunLength }));
     const trained = run.evaluation.decoders.find((decoder) => decoder.decoder === spanHead(run.objective).thresholdDecoder.key);

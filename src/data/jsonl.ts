@@ -22,9 +22,7 @@ function parseLine(line: string): unknown {
     return JSON.parse(line);
   } catch (error) {
     if (!/NaN|Infinity/.test(line)) throw error;
-    const quoted = line.replace(NON_FINITE_TOKEN, (match, token: string | undefined) =>
-      token === undefined ? match : JSON.stringify(SENTINEL + token),
-    );
+    const quoted = line.replace(NON_FINITE_TOKEN, (match, token: string | undefined) => (token === undefined ? match : JSON.stringify(SENTINEL + token)));
     try {
       return JSON.parse(quoted, (_key, value: unknown) =>
         typeof value === "string" && value.startsWith(SENTINEL) ? Number(value.slice(SENTINEL.length)) : value,
@@ -89,5 +87,5 @@ function windowRecord(window: Window): Record<string, unknown> {
 
 /** Serialise windows as JSONL text (one line per window, trailing newline). */
 export function formatJsonl(windows: readonly Window[]): string {
-  return windows.map((w) => JSON.stringify(windowRecord(w))).join("\n") + "\n";
+  return `${windows.map((w) => JSON.stringify(windowRecord(w))).join("\n")}\n`;
 }

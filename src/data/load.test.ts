@@ -33,7 +33,10 @@ function writeRaw(path: string, windows: Window[]): void {
 }
 
 function readJsonl(path: string): any[] {
-  return readFileSync(path, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 }
 
 describe("window file formats by extension", () => {
@@ -116,9 +119,7 @@ describe("loadWindows", () => {
     expect(report.rows).toEqual([0, 2, 3, 5]);
     expect(report.dropped).toBe(2);
     expect(report.rejectsPath).toBe(`${path}.rejects.jsonl`);
-    expect(messages).toEqual([
-      `${path}: dropped 2 of 6 rows with 2 problem(s); they and their reasons are in ${path}.rejects.jsonl`,
-    ]);
+    expect(messages).toEqual([`${path}: dropped 2 of 6 rows with 2 problem(s); they and their reasons are in ${path}.rejects.jsonl`]);
 
     const rejects = readJsonl(`${path}.rejects.jsonl`);
     expect(rejects.map((r) => [r.row, r.window_id])).toEqual([
@@ -140,11 +141,7 @@ describe("loadWindows", () => {
     const firstText = readFileSync(first.rejectsPath!, "utf8");
     const second = await loadWindowsReport(path, { skipInvalid: true, log });
     const third = await loadWindowsReport(path, { skipInvalid: true, log });
-    expect([first.rejectsPath, second.rejectsPath, third.rejectsPath]).toEqual([
-      `${path}.rejects.jsonl`,
-      `${path}.rejects-2.jsonl`,
-      `${path}.rejects-3.jsonl`,
-    ]);
+    expect([first.rejectsPath, second.rejectsPath, third.rejectsPath]).toEqual([`${path}.rejects.jsonl`, `${path}.rejects-2.jsonl`, `${path}.rejects-3.jsonl`]);
     expect(readFileSync(first.rejectsPath!, "utf8")).toBe(firstText);
 
     const nested = await loadWindowsReport(path, { skipInvalid: true, rejectsPath: join(folder, "new", "r.jsonl"), log });
@@ -181,7 +178,12 @@ describe("loadWindows", () => {
   it("returns clean files whole, with nothing dropped and no rejects file", async () => {
     const path = join(freshDir(), "clean.parquet");
     writeWindows(path, makeWindows(3));
-    const report = await loadWindowsReport(path, { skipInvalid: true, log: () => { throw new Error("nothing to log"); } });
+    const report = await loadWindowsReport(path, {
+      skipInvalid: true,
+      log: () => {
+        throw new Error("nothing to log");
+      },
+    });
     expect(report.dropped).toBe(0);
     expect(report.windows).toHaveLength(3);
     expect(existsSync(`${path}.rejects.jsonl`)).toBe(false);

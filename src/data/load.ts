@@ -26,9 +26,7 @@ const EXTENSIONS: Record<string, WindowFormat> = {
 export function windowFormatOf(path: string): WindowFormat {
   const format = EXTENSIONS[extname(path).toLowerCase()];
   if (format === undefined) {
-    throw new Error(
-      `${path}: unknown window file extension "${extname(path)}"; use one of ${Object.keys(EXTENSIONS).join(", ")}`,
-    );
+    throw new Error(`${path}: unknown window file extension "${extname(path)}"; use one of ${Object.keys(EXTENSIONS).join(", ")}`);
   }
   return format;
 }
@@ -187,13 +185,10 @@ export async function loadWindowsReport(path: string, options: LoadOptions = {})
     };
     return JSON.stringify(record, rejectsReplacer);
   });
-  const rejectsPath = writeFresh(options.rejectsPath ?? `${path}.rejects.jsonl`, rejectLines.join("\n") + "\n");
+  const rejectsPath = writeFresh(options.rejectsPath ?? `${path}.rejects.jsonl`, `${rejectLines.join("\n")}\n`);
   const dropped = result.invalidRows.length;
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  log(
-    `${path}: dropped ${dropped} of ${raw.rows.length} rows with ${result.problems.length} problem(s); ` +
-      `they and their reasons are in ${rejectsPath}`,
-  );
+  log(`${path}: dropped ${dropped} of ${raw.rows.length} rows with ${result.problems.length} problem(s); ` + `they and their reasons are in ${rejectsPath}`);
   if (result.windows.length === 0) {
     throw new Error(`${path}: every row is invalid, no windows left (reasons in ${rejectsPath})`);
   }

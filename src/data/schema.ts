@@ -11,15 +11,7 @@ import { LABELS, WINDOW_BARS } from "./window.js";
 export const LAST_BAR = WINDOW_BARS - 1;
 
 /** Column (and JSON field) names in storage order. `volume` is optional and written only when present. */
-export const WINDOW_COLUMNS = [
-  "window_id",
-  "base_window_id",
-  "label",
-  "expansion_start",
-  "expansion_end",
-  "features",
-  "volume",
-] as const;
+export const WINDOW_COLUMNS = ["window_id", "base_window_id", "label", "expansion_start", "expansion_end", "features", "volume"] as const;
 
 /** Columns a file must have; `volume` may be absent. */
 export const REQUIRED_COLUMNS = WINDOW_COLUMNS.filter((c) => c !== "volume");
@@ -30,15 +22,9 @@ function isBarIndex(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= LAST_BAR;
 }
 
-const nonEmptyString = z
-  .string({ error: "a non-empty string" })
-  .min(1, { error: "a non-empty string" });
+const nonEmptyString = z.string({ error: "a non-empty string" }).min(1, { error: "a non-empty string" });
 
-const barIndex = z
-  .number({ error: INDEX_EXPECTED })
-  .int({ error: INDEX_EXPECTED })
-  .min(0, { error: INDEX_EXPECTED })
-  .max(LAST_BAR, { error: INDEX_EXPECTED });
+const barIndex = z.number({ error: INDEX_EXPECTED }).int({ error: INDEX_EXPECTED }).min(0, { error: INDEX_EXPECTED }).max(LAST_BAR, { error: INDEX_EXPECTED });
 
 /** A price: zod 4's number already rejects NaN and ±Infinity, so one message covers all three. */
 const price = z.number({ error: "a finite number" }).gt(0, { error: "a positive price" });
@@ -47,22 +33,20 @@ const price = z.number({ error: "a finite number" }).gt(0, { error: "a positive 
  * One bar [open, high, low, close]. The OHLC consistency checks only run once all four values are valid
  * prices, so a NaN or a negative price is reported once, as itself, not again as a "high below open".
  */
-export const barSchema = z
-  .tuple([price, price, price, price], { error: "a bar of 4 numbers [open, high, low, close]" })
-  .superRefine((bar, ctx) => {
-    // A non-positive price is reported by its own check (zod still runs this refinement after it).
-    if (!bar.every((v) => Number.isFinite(v) && v > 0)) return;
-    const [open, high, low, close] = bar;
-    if (high < Math.max(open, close)) {
-      ctx.addIssue({ code: "custom", path: [1], message: `high ≥ max(open, close) = ${Math.max(open, close)}` });
-    }
-    if (low > Math.min(open, close)) {
-      ctx.addIssue({ code: "custom", path: [2], message: `low ≤ min(open, close) = ${Math.min(open, close)}` });
-    }
-    if (high < low) {
-      ctx.addIssue({ code: "custom", path: [], message: `high ≥ low (high ${high} < low ${low})` });
-    }
-  });
+export const barSchema = z.tuple([price, price, price, price], { error: "a bar of 4 numbers [open, high, low, close]" }).superRefine((bar, ctx) => {
+  // A non-positive price is reported by its own check (zod still runs this refinement after it).
+  if (!bar.every((v) => Number.isFinite(v) && v > 0)) return;
+  const [open, high, low, close] = bar;
+  if (high < Math.max(open, close)) {
+    ctx.addIssue({ code: "custom", path: [1], message: `high ≥ max(open, close) = ${Math.max(open, close)}` });
+  }
+  if (low > Math.min(open, close)) {
+    ctx.addIssue({ code: "custom", path: [2], message: `low ≤ min(open, close) = ${Math.min(open, close)}` });
+  }
+  if (high < low) {
+    ctx.addIssue({ code: "custom", path: [], message: `high ≥ low (high ${high} < low ${low})` });
+  }
+});
 
 /** The docs/spec.md §1 window record. Unknown extra fields (e.g. a pandas index column) are ignored. */
 export const windowSchema = z
@@ -73,9 +57,7 @@ export const windowSchema = z
       label: z.enum(LABELS, { error: `one of ${LABELS.map((l) => `"${l}"`).join(", ")}` }),
       expansion_start: barIndex,
       expansion_end: barIndex,
-      features: z
-        .array(barSchema, { error: `a list of ${WINDOW_BARS} bars` })
-        .length(WINDOW_BARS, { error: `exactly ${WINDOW_BARS} bars` }),
+      features: z.array(barSchema, { error: `a list of ${WINDOW_BARS} bars` }).length(WINDOW_BARS, { error: `exactly ${WINDOW_BARS} bars` }),
       // pandas writes a missing optional value as null; null and absent both mean "no volume".
       volume: z
         .array(z.number({ error: "a finite number" }).nonnegative({ error: "a volume ≥ 0" }), {
@@ -92,9 +74,7 @@ export const windowSchema = z
     // Compare only two valid indices: an out-of-range end is already reported on its own.
     when: (payload) => {
       const value = payload.value as { expansion_start?: unknown; expansion_end?: unknown } | null;
-      return (
-        typeof value === "object" && value !== null && isBarIndex(value.expansion_start) && isBarIndex(value.expansion_end)
-      );
+      return typeof value === "object" && value !== null && isBarIndex(value.expansion_start) && isBarIndex(value.expansion_end);
     },
   });
 

@@ -14,11 +14,7 @@ const window = (id: string, base: string, label: Label, start: number, end: numb
 
 describe("datasetStatistics", () => {
   // Spans of 1, 4 and 10 bars; two events (a, b), one overlap of a.
-  const tiny = [
-    window("a", "a", "consolidation", 0, 0),
-    window("a-s+52", "a", "consolidation", 20, 23),
-    window("b", "b", "retracement", 95, 104),
-  ];
+  const tiny = [window("a", "a", "consolidation", 0, 0), window("a-s+52", "a", "consolidation", 20, 23), window("b", "b", "retracement", 95, 104)];
 
   it("counts windows, events, overlaps and labels", () => {
     const stats = datasetStatistics(tiny);

@@ -159,10 +159,22 @@ export const DEFAULT_SYNTH_PARAMS: Readonly<SynthParams> = Object.freeze({
   volumeMedian: 600,
 });
 
-const positive = (what: string) => z.number({ error: `${what} must be a number` }).finite().positive();
-const fraction = (what: string) => z.number({ error: `${what} must be a number` }).min(0).max(1);
+const positive = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .finite()
+    .positive();
+const fraction = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .min(0)
+    .max(1);
 const count = (what: string, min: number, max: number) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be an integer`).min(min).max(max);
+  z
+    .number({ error: `${what} must be a number` })
+    .int(`${what} must be an integer`)
+    .min(min)
+    .max(max);
 
 const synthParamsSchema = z
   .object({

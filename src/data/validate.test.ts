@@ -18,7 +18,13 @@ function setBar(row: Raw, bar: number, values: unknown[]): void {
 
 const cases: { name: string; mutate: (row: Raw) => void; field: string; value: string; expected: RegExp }[] = [
   { name: "too few bars", mutate: (r) => r.features.pop(), field: "features", value: "a list of 104 lists (first has 4 values)", expected: /exactly 105 bars/ },
-  { name: "too many bars", mutate: (r) => r.features.push([1, 2, 0.5, 1]), field: "features", value: "a list of 106 lists (first has 4 values)", expected: /exactly 105 bars/ },
+  {
+    name: "too many bars",
+    mutate: (r) => r.features.push([1, 2, 0.5, 1]),
+    field: "features",
+    value: "a list of 106 lists (first has 4 values)",
+    expected: /exactly 105 bars/,
+  },
   { name: "bar of 3 values", mutate: (r) => setBar(r, 17, [10, 11, 9]), field: "features[17]", value: "[10, 11, 9]", expected: /4 numbers/ },
   { name: "bar not a list", mutate: (r) => setBar(r, 5, "x" as never), field: "features[5]", value: '"x"', expected: /4 numbers/ },
   { name: "NaN price", mutate: (r) => setBar(r, 17, [10, NaN, 9, 10]), field: "features[17][1]", value: "NaN", expected: /finite number/ },
@@ -27,19 +33,123 @@ const cases: { name: string; mutate: (row: Raw) => void; field: string; value: s
   { name: "zero price", mutate: (r) => setBar(r, 0, [10, 11, 0, 10]), field: "features[0][2]", value: "0", expected: /positive price/ },
   { name: "negative price", mutate: (r) => setBar(r, 104, [-1, 11, 9, 10]), field: "features[104][0]", value: "-1", expected: /positive price/ },
   { name: "high below open", mutate: (r) => setBar(r, 40, [12, 11, 9, 10]), field: "features[40][1]", value: "11", expected: /high ≥ max\(open, close\) = 12/ },
-  { name: "low above close", mutate: (r) => setBar(r, 41, [10, 11, 9.5, 9]), field: "features[41][2]", value: "9.5", expected: /low ≤ min\(open, close\) = 9$/ },
-  { name: "start after end", mutate: (r) => { r.expansion_start = 50; r.expansion_end = 40; }, field: "expansion_start", value: "50", expected: /≤ expansion_end/ },
-  { name: "end past the last bar", mutate: (r) => { r.expansion_end = 105; }, field: "expansion_end", value: "105", expected: /integer in \[0, 104\]/ },
-  { name: "negative start", mutate: (r) => { r.expansion_start = -1; }, field: "expansion_start", value: "-1", expected: /integer in \[0, 104\]/ },
-  { name: "fractional index", mutate: (r) => { r.expansion_end = 7.5; }, field: "expansion_end", value: "7.5", expected: /integer in \[0, 104\]/ },
-  { name: "index as string", mutate: (r) => { r.expansion_start = "3"; }, field: "expansion_start", value: '"3"', expected: /integer in \[0, 104\]/ },
-  { name: "unknown label", mutate: (r) => { r.label = "breakout"; }, field: "label", value: '"breakout"', expected: /"consolidation", "retracement"/ },
-  { name: "missing label", mutate: (r) => { delete r.label; }, field: "label", value: "(missing)", expected: /"consolidation"/ },
-  { name: "missing features", mutate: (r) => { delete r.features; }, field: "features", value: "(missing)", expected: /list of 105 bars/ },
-  { name: "window_id not a string", mutate: (r) => { r.window_id = 7; }, field: "window_id", value: "7", expected: /non-empty string/ },
-  { name: "empty base_window_id", mutate: (r) => { r.base_window_id = ""; }, field: "base_window_id", value: '""', expected: /non-empty string/ },
-  { name: "volume too short", mutate: (r) => { r.volume = [1, 2, 3]; }, field: "volume", value: "[1, 2, 3]", expected: /exactly 105 volumes/ },
-  { name: "negative volume", mutate: (r) => { r.volume = Array(105).fill(1); r.volume[9] = -4; }, field: "volume[9]", value: "-4", expected: /volume ≥ 0/ },
+  {
+    name: "low above close",
+    mutate: (r) => setBar(r, 41, [10, 11, 9.5, 9]),
+    field: "features[41][2]",
+    value: "9.5",
+    expected: /low ≤ min\(open, close\) = 9$/,
+  },
+  {
+    name: "start after end",
+    mutate: (r) => {
+      r.expansion_start = 50;
+      r.expansion_end = 40;
+    },
+    field: "expansion_start",
+    value: "50",
+    expected: /≤ expansion_end/,
+  },
+  {
+    name: "end past the last bar",
+    mutate: (r) => {
+      r.expansion_end = 105;
+    },
+    field: "expansion_end",
+    value: "105",
+    expected: /integer in \[0, 104\]/,
+  },
+  {
+    name: "negative start",
+    mutate: (r) => {
+      r.expansion_start = -1;
+    },
+    field: "expansion_start",
+    value: "-1",
+    expected: /integer in \[0, 104\]/,
+  },
+  {
+    name: "fractional index",
+    mutate: (r) => {
+      r.expansion_end = 7.5;
+    },
+    field: "expansion_end",
+    value: "7.5",
+    expected: /integer in \[0, 104\]/,
+  },
+  {
+    name: "index as string",
+    mutate: (r) => {
+      r.expansion_start = "3";
+    },
+    field: "expansion_start",
+    value: '"3"',
+    expected: /integer in \[0, 104\]/,
+  },
+  {
+    name: "unknown label",
+    mutate: (r) => {
+      r.label = "breakout";
+    },
+    field: "label",
+    value: '"breakout"',
+    expected: /"consolidation", "retracement"/,
+  },
+  {
+    name: "missing label",
+    mutate: (r) => {
+      delete r.label;
+    },
+    field: "label",
+    value: "(missing)",
+    expected: /"consolidation"/,
+  },
+  {
+    name: "missing features",
+    mutate: (r) => {
+      delete r.features;
+    },
+    field: "features",
+    value: "(missing)",
+    expected: /list of 105 bars/,
+  },
+  {
+    name: "window_id not a string",
+    mutate: (r) => {
+      r.window_id = 7;
+    },
+    field: "window_id",
+    value: "7",
+    expected: /non-empty string/,
+  },
+  {
+    name: "empty base_window_id",
+    mutate: (r) => {
+      r.base_window_id = "";
+    },
+    field: "base_window_id",
+    value: '""',
+    expected: /non-empty string/,
+  },
+  {
+    name: "volume too short",
+    mutate: (r) => {
+      r.volume = [1, 2, 3];
+    },
+    field: "volume",
+    value: "[1, 2, 3]",
+    expected: /exactly 105 volumes/,
+  },
+  {
+    name: "negative volume",
+    mutate: (r) => {
+      r.volume = Array(105).fill(1);
+      r.volume[9] = -4;
+    },
+    field: "volume[9]",
+    value: "-4",
+    expected: /volume ≥ 0/,
+  },
 ];
 
 describe("validateWindows: one defect per row", () => {
@@ -85,7 +195,10 @@ describe("validateWindows", () => {
   });
 
   it("does not compare start with an out-of-range end", () => {
-    const rows = withCorruptRow((r) => { r.expansion_start = 50; r.expansion_end = 300; });
+    const rows = withCorruptRow((r) => {
+      r.expansion_start = 50;
+      r.expansion_end = 300;
+    });
     expect(validateWindows(rows).problems.map((p) => p.field)).toEqual(["expansion_end"]);
   });
 

@@ -70,9 +70,7 @@ export function formatValue(value: unknown): string {
     const items = Array.from(value as ArrayLike<unknown>);
     if (items.length <= 6 && items.every((v) => !Array.isArray(v))) return `[${items.map(formatValue).join(", ")}]`;
     const nested = items.length > 0 && items.every((v) => Array.isArray(v));
-    return nested
-      ? `a list of ${items.length} lists (first has ${(items[0] as unknown[]).length} values)`
-      : `a list of ${items.length} values`;
+    return nested ? `a list of ${items.length} lists (first has ${(items[0] as unknown[]).length} values)` : `a list of ${items.length} values`;
   }
   if (typeof value === "object") return "an object";
   return String(value);

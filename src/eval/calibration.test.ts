@@ -12,7 +12,17 @@ function previousDouble(x: number): number {
 
 describe("spanTargetsMask", () => {
   it("sets 1 on start…end of each window (inclusive)", () => {
-    expect(Array.from(spanTargetsMask([{ start: 1, end: 2 }, { start: 0, end: 0 }], 4))).toEqual([0, 1, 1, 0, 1, 0, 0, 0]);
+    expect(
+      Array.from(
+        spanTargetsMask(
+          [
+            { start: 1, end: 2 },
+            { start: 0, end: 0 },
+          ],
+          4,
+        ),
+      ),
+    ).toEqual([0, 1, 1, 0, 1, 0, 0, 0]);
     expect(Array.from(spanTargetsMask([{ start: 0, end: 2 }], 3))).toEqual([1, 1, 1]);
     expect(() => spanTargetsMask([{ start: 0, end: 3 }], 3)).toThrow(/span/);
   });

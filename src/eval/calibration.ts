@@ -16,7 +16,9 @@ import { checkProbabilities, checkSpans, type Span } from "./metrics.js";
 export function spanTargetsMask(spans: readonly Span[], bars: number): Uint8Array {
   checkSpans("spanTargetsMask", spans, bars);
   const mask = new Uint8Array(spans.length * bars);
-  spans.forEach(({ start, end }, w) => mask.fill(1, w * bars + start, w * bars + end + 1));
+  spans.forEach(({ start, end }, w) => {
+    mask.fill(1, w * bars + start, w * bars + end + 1);
+  });
   return mask;
 }
 

@@ -106,7 +106,14 @@ describe("pooledSpanScores", () => {
     const none = pooledSpanScores(new Uint8Array(12), SPANS2, BARS6);
     expect(none).toMatchObject({ precision: 0, recall: 0, f1: 0, nPredicted: 0, nTrue: 7, falseNegatives: 7 });
     expect(pooledSpanScores(new Uint8Array(0), [], 4)).toEqual({
-      precision: 0, recall: 0, f1: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, nTrue: 0, nPredicted: 0,
+      precision: 0,
+      recall: 0,
+      f1: 0,
+      truePositives: 0,
+      falsePositives: 0,
+      falseNegatives: 0,
+      nTrue: 0,
+      nPredicted: 0,
     });
   });
 
@@ -187,7 +194,14 @@ describe("probabilitySeparation", () => {
 
   it("pools bars across windows", () => {
     // w0 span [0,0] p = 1, 0 ; w1 span [1,1] p = .5, .5 → in {1, .5} mean .75; out {0, .5} mean .25
-    const s = probabilitySeparation(new Float64Array([1, 0, 0.5, 0.5]), [{ start: 0, end: 0 }, { start: 1, end: 1 }], 2);
+    const s = probabilitySeparation(
+      new Float64Array([1, 0, 0.5, 0.5]),
+      [
+        { start: 0, end: 0 },
+        { start: 1, end: 1 },
+      ],
+      2,
+    );
     expect(s.inSpan.mean).toBe(0.75);
     expect(s.outOfSpan.mean).toBe(0.25);
     expect(s.separation).toBe(0.5);
@@ -238,13 +252,22 @@ describe("spanLevelScores", () => {
     // strict: correct 2, P 2/3, R 2/4, F1 2·(1/3)/(7/6) = 4/7
     const s = spanLevelScores(
       [{ start: 10, end: 14 }, { start: 8, end: 15 }, { start: 20, end: 21 }, null],
-      [{ start: 10, end: 14 }, { start: 10, end: 14 }, { start: 22, end: 30 }, { start: 5, end: 5 }],
+      [
+        { start: 10, end: 14 },
+        { start: 10, end: 14 },
+        { start: 22, end: 30 },
+        { start: 5, end: 5 },
+      ],
       [1, 3, 10],
     );
     expect(s.windows).toBe(4);
     expect(s.predictedWindows).toBe(3);
     expect(s.meanIoU).toBe(0.40625);
-    expect(s.hitAt).toEqual([{ k: 1, rate: 0.25 }, { k: 3, rate: 0.5 }, { k: 10, rate: 0.75 }]);
+    expect(s.hitAt).toEqual([
+      { k: 1, rate: 0.25 },
+      { k: 3, rate: 0.5 },
+      { k: 10, rate: 0.75 },
+    ]);
     expect(s.meanStartError).toBeCloseTo(4 / 3, 15);
     expect(s.meanEndError).toBeCloseTo(10 / 3, 15);
     expect(s.correct).toBe(2);
@@ -267,7 +290,13 @@ describe("spanLevelScores", () => {
   });
 
   it("zero-division: no predictions → P = R = F1 = 0, errors NaN; no windows → mean IoU and hit@k NaN", () => {
-    const none = spanLevelScores([null, null], [{ start: 0, end: 1 }, { start: 2, end: 2 }]);
+    const none = spanLevelScores(
+      [null, null],
+      [
+        { start: 0, end: 1 },
+        { start: 2, end: 2 },
+      ],
+    );
     expect(none).toMatchObject({ predictedWindows: 0, meanIoU: 0, precision: 0, recall: 0, f1: 0, correct: 0 });
     expect(none.meanStartError).toBeNaN();
     expect(none.meanEndError).toBeNaN();
@@ -293,7 +322,10 @@ describe("predictedSpanFromMask", () => {
   });
 
   it("decodes every row of a (W, T) mask", () => {
-    expect(predictedSpansFromMask(MASK2, 2, BARS6)).toEqual([{ start: 1, end: 2 }, { start: 0, end: 1 }]);
+    expect(predictedSpansFromMask(MASK2, 2, BARS6)).toEqual([
+      { start: 1, end: 2 },
+      { start: 0, end: 1 },
+    ]);
   });
 });
 
@@ -302,7 +334,10 @@ describe("pointerErrors", () => {
     // bars 105. w0 span [10,20]: center 15, length 10; pointer (16/105, 12/105) → errors 1, 2
     //           w1 span [0,0]:   center 0, length 0;   pointer (0, 0.1)      → errors 0, 10.5
     // center MAE (1 + 0)/2 = .5, length MAE (2 + 10.5)/2 = 6.25
-    const e = pointerErrors(new Float64Array([16 / 105, 12 / 105, 0, 0.1]), [{ start: 10, end: 20 }, { start: 0, end: 0 }]);
+    const e = pointerErrors(new Float64Array([16 / 105, 12 / 105, 0, 0.1]), [
+      { start: 10, end: 20 },
+      { start: 0, end: 0 },
+    ]);
     expect(e.centerMae).toBeCloseTo(0.5, 12);
     expect(e.lengthMae).toBeCloseTo(6.25, 12);
   });

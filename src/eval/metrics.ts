@@ -103,12 +103,7 @@ function inSpan(span: Span, t: number): boolean {
  * @param bars T
  * @param threshold decision threshold; default 0.5
  */
-export function macroSpanScores(
-  probabilities: ArrayLike<number>,
-  spans: readonly Span[],
-  bars: number,
-  threshold = 0.5,
-): PrfScores {
+export function macroSpanScores(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number, threshold = 0.5): PrfScores {
   checkSpans("macroSpanScores", spans, bars);
   checkShape("macroSpanScores", "probabilities", probabilities.length, spans.length, bars);
   const mask = new Uint8Array(probabilities.length);
@@ -241,11 +236,7 @@ export interface ProbabilitySeparation {
  *
  * @param probabilities (W, T) per-bar p(in span)
  */
-export function probabilitySeparation(
-  probabilities: ArrayLike<number>,
-  spans: readonly Span[],
-  bars: number,
-): ProbabilitySeparation {
+export function probabilitySeparation(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number): ProbabilitySeparation {
   checkSpans("probabilitySeparation", spans, bars);
   checkShape("probabilitySeparation", "probabilities", probabilities.length, spans.length, bars);
   const inside: number[] = [];
@@ -313,11 +304,7 @@ export interface SpanLevelScores extends PrfScores {
  * @param truth the true span per window (same length)
  * @param ks the tolerances k (bars, non-negative integers) of hit@k; default [1, 3, 5]
  */
-export function spanLevelScores(
-  predicted: readonly (Span | null)[],
-  truth: readonly Span[],
-  ks: readonly number[] = [1, 3, 5],
-): SpanLevelScores {
+export function spanLevelScores(predicted: readonly (Span | null)[], truth: readonly Span[], ks: readonly number[] = [1, 3, 5]): SpanLevelScores {
   if (predicted.length !== truth.length) {
     throw new Error(`spanLevelScores: ${predicted.length} predictions for ${truth.length} true spans`);
   }

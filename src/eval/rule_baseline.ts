@@ -100,10 +100,7 @@ export function predictTwo(rule: TwoFeatureRule): (bar: RuleBar) => boolean {
 }
 
 /** Best `range_z > a` on `bars` by F1; ties go to the smallest a (first on the grid). */
-export function tuneSingleFeatureRule(
-  bars: readonly RuleBar[],
-  grid: readonly number[] = RANGE_Z_GRID,
-): { rule: SingleFeatureRule; score: RuleScore } {
+export function tuneSingleFeatureRule(bars: readonly RuleBar[], grid: readonly number[] = RANGE_Z_GRID): { rule: SingleFeatureRule; score: RuleScore } {
   let best: { rule: SingleFeatureRule; score: RuleScore } | undefined;
   for (const a of grid) {
     const rule = { rangeZThreshold: a };

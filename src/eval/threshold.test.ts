@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  allPositiveScores,
-  bestThreshold,
-  inSpanRate,
-  priorRateScores,
-  thresholdGrid,
-  thresholdSweep,
-  type ThresholdRow,
-} from "./threshold.js";
+import { allPositiveScores, bestThreshold, inSpanRate, priorRateScores, thresholdGrid, thresholdSweep, type ThresholdRow } from "./threshold.js";
 import type { Span } from "./metrics.js";
 import { Rng } from "../util/rng.js";
 
@@ -50,7 +42,9 @@ describe("thresholdGrid", () => {
       fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), (s, a, b) => {
         const [from, to] = [Math.min(a, b), Math.max(a, b)];
         const grid = thresholdGrid(s / 1000, from / 1000, to / 1000);
-        grid.forEach((t, i) => expect(t).toBe(Number(((from + i * s) / 1000).toFixed(3))));
+        grid.forEach((t, i) => {
+          expect(t).toBe(Number(((from + i * s) / 1000).toFixed(3)));
+        });
         expect(grid.length).toBe(Math.floor((to - from) / s) + 1);
       }),
       { numRuns: 200 },

@@ -79,12 +79,7 @@ export interface ThresholdSweepOptions {
  *
  * @param probabilities (W, T) per-bar p(in span), row-major; W = spans.length
  */
-export function thresholdSweep(
-  probabilities: ArrayLike<number>,
-  spans: readonly Span[],
-  bars: number,
-  options: ThresholdSweepOptions = {},
-): ThresholdRow[] {
+export function thresholdSweep(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number, options: ThresholdSweepOptions = {}): ThresholdRow[] {
   checkSpans("thresholdSweep", spans, bars);
   if (probabilities.length !== spans.length * bars) {
     throw new Error(`thresholdSweep: probabilities length ${probabilities.length} ≠ W ${spans.length} × T ${bars}`);

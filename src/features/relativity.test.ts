@@ -1,14 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WINDOW_BARS, type Bar, type Window } from "../data/window.js";
-import {
-  BASE_FEATURE_COUNT,
-  FEATURE_NAMES,
-  FEATURE_RANGES,
-  computeRelativityFeatures,
-  computeWindowFeatures,
-  featureCount,
-} from "./relativity.js";
+import { BASE_FEATURE_COUNT, FEATURE_NAMES, FEATURE_RANGES, computeRelativityFeatures, computeWindowFeatures, featureCount } from "./relativity.js";
 
 const flat = (price: number): Bar => [price, price, price, price];
 const F = 12;

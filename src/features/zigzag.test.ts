@@ -1,15 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Bar } from "../data/window.js";
-import {
-  CONFIRM_HYBRID,
-  CONFIRM_NONE,
-  CONFIRM_PRIMARY,
-  DEFAULT_ZIGZAG_OPTIONS,
-  causalZigzag,
-  pairwiseSum,
-  type ZigzagTrace,
-} from "./zigzag.js";
+import { CONFIRM_HYBRID, CONFIRM_NONE, CONFIRM_PRIMARY, DEFAULT_ZIGZAG_OPTIONS, causalZigzag, pairwiseSum, type ZigzagTrace } from "./zigzag.js";
 
 const flat = (price: number): Bar => [price, price, price, price];
 
@@ -88,7 +80,9 @@ describe("causalZigzag: swing confirmation", () => {
     // bar 8: 3.1/8 = 0.3875; bar 9: (3.1 + 1.5)/9 = 0.51111; bar 10: (4.6 + 0.15)/10 = 0.475;
     // bar 11: the window keeps 10 values, bar 1's TR drops: (4.75 − 1 + 8.45)/10 = 1.22.
     const expectedAtr = [0, 1, 1, 1, 0.775, 0.62, 3.1 / 6, 3.1 / 7, 0.3875, 4.6 / 9, 0.475, 1.22];
-    expectedAtr.forEach((atr, i) => expect(zz.atr[i]).toBeCloseTo(atr, 12));
+    expectedAtr.forEach((atr, i) => {
+      expect(zz.atr[i]).toBeCloseTo(atr, 12);
+    });
 
     // Bars 4–8: primary needs 103 − 102.9 = 0.1 ≥ 1.2·ATR (≥ 0.465): no. Hybrid needs 0.1 ≥ 0.5·ATR
     // (≥ 0.19375 at bar 8): no. Bar 9 is 6 bars after the candidate (103@3), so the hybrid rule is out;
@@ -237,12 +231,7 @@ describe("causalZigzag: options and shape", () => {
 
 describe("causalZigzag: causality", () => {
   const barArb = fc
-    .tuple(
-      fc.integer({ min: -40, max: 40 }),
-      fc.integer({ min: -40, max: 40 }),
-      fc.integer({ min: 0, max: 20 }),
-      fc.integer({ min: 0, max: 20 }),
-    )
+    .tuple(fc.integer({ min: -40, max: 40 }), fc.integer({ min: -40, max: 40 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }))
     .map(([gap, body, up, down]) => ({ gap, body, up, down }));
 
   // Bars as a quarter-point random walk (with gaps and flat bars), always valid OHLC.
@@ -258,30 +247,16 @@ describe("causalZigzag: causality", () => {
 
   it("state at bar t does not depend on bars after t", () => {
     fc.assert(
-      fc.property(
-        fc.array(barArb, { minLength: 2, maxLength: 40 }),
-        fc.array(barArb, { minLength: 1, maxLength: 40 }),
-        fc.nat(),
-        (steps, replacement, cut) => {
-          const t = cut % (steps.length - 1);
-          const original = toBars(steps);
-          const altered = original.slice(0, t + 1).concat(toBars(replacement).map((b) => b.map((p) => p * 1.5) as Bar));
-          const a = causalZigzag(original);
-          const b = causalZigzag(altered);
-          for (const key of [
-            "atr",
-            "legDirection",
-            "swingHighPrice",
-            "swingHighIndex",
-            "swingLowPrice",
-            "swingLowIndex",
-            "confirmed",
-            "confirmRule",
-          ] as const) {
-            expect(Array.from(b[key].slice(0, t + 1))).toEqual(Array.from(a[key].slice(0, t + 1)));
-          }
-        },
-      ),
+      fc.property(fc.array(barArb, { minLength: 2, maxLength: 40 }), fc.array(barArb, { minLength: 1, maxLength: 40 }), fc.nat(), (steps, replacement, cut) => {
+        const t = cut % (steps.length - 1);
+        const original = toBars(steps);
+        const altered = original.slice(0, t + 1).concat(toBars(replacement).map((b) => b.map((p) => p * 1.5) as Bar));
+        const a = causalZigzag(original);
+        const b = causalZigzag(altered);
+        for (const key of ["atr", "legDirection", "swingHighPrice", "swingHighIndex", "swingLowPrice", "swingLowIndex", "confirmed", "confirmRule"] as const) {
+          expect(Array.from(b[key].slice(0, t + 1))).toEqual(Array.from(a[key].slice(0, t + 1)));
+        }
+      }),
       { numRuns: 300 },
     );
   });

@@ -89,7 +89,7 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, count = values
     for (; i < blocked; i += 8) {
       for (let j = 0; j < 8; j++) r[j]! += values[start + i + j]!;
     }
-    let sum = (r[0]! + r[1]! + (r[2]! + r[3]!)) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+    let sum = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
     for (; i < count; i++) sum += values[start + i]!;
     return sum;
   }

@@ -36,7 +36,12 @@ function temporaryFolder(): string {
 function seededModel(loss: string, seed = FIXTURE_SEED, maxBatch = 4): JadeCompact {
   const model = new JadeCompact({ head: spanHead(loss), maxBatch });
   model.initialise(new Rng(seed));
-  const logSigmas: [string, number][] = [["log_sigma_ptr", -0.25], ["log_sigma_type", 0.125], ["log_sigma_span", 0.375], ["log_sigma_countdown", -0.5]];
+  const logSigmas: [string, number][] = [
+    ["log_sigma_ptr", -0.25],
+    ["log_sigma_type", 0.125],
+    ["log_sigma_span", 0.375],
+    ["log_sigma_countdown", -0.5],
+  ];
   for (const [name, value] of logSigmas) model.parameters.value(name)[0] = value;
   return model;
 }
@@ -71,7 +76,10 @@ function namedOutputs(model: JadeCompact, features: Float32Array, batch: number)
     tensors.set("output.emissions", { shape: [batch, bars, 2], data: outputs.spanScores.slice() });
     tensors.set("output.marginals", { shape: [batch, bars], data: probabilities });
     tensors.set("output.emission_softmax", { shape: [batch, bars], data: emissionSoftmax(outputs.spanScores, batch, bars) });
-    tensors.set("output.viterbi", { shape: [batch, bars], data: Int32Array.from(crfViterbi(outputs.spanScores, batch, bars, crfParameters(model.parameters)).tags) });
+    tensors.set("output.viterbi", {
+      shape: [batch, bars],
+      data: Int32Array.from(crfViterbi(outputs.spanScores, batch, bars, crfParameters(model.parameters)).tags),
+    });
   } else {
     tensors.set("output.span_logit", { shape: [batch, bars], data: outputs.spanScores.slice() });
     tensors.set("output.span_probability", { shape: [batch, bars], data: probabilities });
@@ -269,7 +277,9 @@ describe("checkpoint errors name the file and the problem", () => {
     const tensors = new Map(soft.tensors);
     tensors.set("crf.transitions", { dtype: "F32", shape: [2, 2], data: new Float32Array(4) });
     const path = writeTemporary(tensors);
-    expect(() => loadCheckpoint(path)).toThrow(`${path}: the tensors contradict each other: crf.transitions is present but expansion_span_emission.1.weight has 1 output(s)`);
+    expect(() => loadCheckpoint(path)).toThrow(
+      `${path}: the tensors contradict each other: crf.transitions is present but expansion_span_emission.1.weight has 1 output(s)`,
+    );
   });
 
   it("a missing tensor", () => {
@@ -340,12 +350,15 @@ describe.each(LOSSES)("committed spanlab fixture for PyTorch (%s head)", (loss) 
     const outputs = namedOutputs(model, parityInputs(loss), 4);
     if (process.env.SPANLAB_WRITE_CHECKPOINT_FIXTURES === "1") {
       saveCheckpoint(checkpoint, model, info);
-      writeFileSync(outputsPath, writeSafetensors(outputs, {
-        generator: "src/model/checkpoint.test.ts (SPANLAB_WRITE_CHECKPOINT_FIXTURES=1)",
-        checkpoint: `test/fixtures/checkpoints/spanlab_${loss}.safetensors`,
-        inputs: `test/fixtures/parity/${loss}.safetensors`,
-        loss_type: loss,
-      }));
+      writeFileSync(
+        outputsPath,
+        writeSafetensors(outputs, {
+          generator: "src/model/checkpoint.test.ts (SPANLAB_WRITE_CHECKPOINT_FIXTURES=1)",
+          checkpoint: `test/fixtures/checkpoints/spanlab_${loss}.safetensors`,
+          inputs: `test/fixtures/parity/${loss}.safetensors`,
+          loss_type: loss,
+        }),
+      );
     }
     // Same tensors and metadata (the version may have moved on since the fixture was written).
     const committed = readSafetensorsFile(checkpoint);

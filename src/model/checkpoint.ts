@@ -252,7 +252,10 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
   const fromTensors = lossFromTensors(file);
   const declared = raw.loss_type;
   if (declared !== undefined && !SPAN_OBJECTIVES.includes(declared)) {
-    throw new CheckpointError(file.source, `metadata loss_type must be ${SPAN_OBJECTIVES.map((name) => `"${name}"`).join(" or ")}, got ${JSON.stringify(declared)}`);
+    throw new CheckpointError(
+      file.source,
+      `metadata loss_type must be ${SPAN_OBJECTIVES.map((name) => `"${name}"`).join(" or ")}, got ${JSON.stringify(declared)}`,
+    );
   }
   if (declared !== undefined && fromTensors !== undefined && declared !== fromTensors.loss) {
     throw new CheckpointError(
@@ -323,4 +326,3 @@ export function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}
   }
   return { model, metadata };
 }
-

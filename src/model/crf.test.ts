@@ -8,15 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expectGradient } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
-import {
-  crfLogPartition,
-  crfNegativeLogLikelihood,
-  crfPathScore,
-  crfPosteriorMarginals,
-  crfViterbi,
-  emissionSoftmax,
-  type CrfParams,
-} from "./crf.js";
+import { crfLogPartition, crfNegativeLogLikelihood, crfPathScore, crfPosteriorMarginals, crfViterbi, emissionSoftmax, type CrfParams } from "./crf.js";
 
 function randomArray(rng: Rng, n: number, scale = 1): Float64Array {
   return Float64Array.from({ length: n }, () => rng.uniform(-scale, scale));
@@ -390,11 +382,18 @@ describe("crfNegativeLogLikelihood", () => {
     const tags = randomTags(rng, batch * bars, 2);
     const once = { emissions: new Float64Array(emissions.length), start: new Float64Array(2), end: new Float64Array(2), transitions: new Float64Array(4) };
     crfNegativeLogLikelihood(emissions, tags, batch, bars, params, once);
-    const twice = { emissions: new Float64Array(emissions.length).fill(1), start: new Float64Array(2).fill(1), end: new Float64Array(2).fill(1), transitions: new Float64Array(4).fill(1) };
+    const twice = {
+      emissions: new Float64Array(emissions.length).fill(1),
+      start: new Float64Array(2).fill(1),
+      end: new Float64Array(2).fill(1),
+      transitions: new Float64Array(4).fill(1),
+    };
     crfNegativeLogLikelihood(emissions, tags, batch, bars, params, twice);
     crfNegativeLogLikelihood(emissions, tags, batch, bars, params, twice);
     for (const key of ["emissions", "start", "end", "transitions"] as const) {
-      once[key].forEach((g, i) => expect(twice[key][i]).toBeCloseTo(1 + 2 * g, 12));
+      once[key].forEach((g, i) => {
+        expect(twice[key][i]).toBeCloseTo(1 + 2 * g, 12);
+      });
     }
   });
 
@@ -422,8 +421,8 @@ describe("crfNegativeLogLikelihood", () => {
     expect(() => crfNegativeLogLikelihood(new Float64Array(8), new Uint8Array(3), 1, 4, params)).toThrow(/tags length/);
     expect(() => crfNegativeLogLikelihood(new Float64Array(8), new Uint8Array([0, 1, 2, 0]), 1, 4, params)).toThrow(/tag 2/);
     expect(() => crfLogPartition(new Float64Array(8), 1, 4, { ...params, transitions: new Float64Array(3) })).toThrow(/transitions/);
-    expect(() =>
-      crfNegativeLogLikelihood(new Float64Array(8), new Uint8Array(4), 1, 4, params, { emissions: new Float64Array(7) }),
-    ).toThrow(/gradient buffer emissions/);
+    expect(() => crfNegativeLogLikelihood(new Float64Array(8), new Uint8Array(4), 1, 4, params, { emissions: new Float64Array(7) })).toThrow(
+      /gradient buffer emissions/,
+    );
   });
 });

@@ -196,14 +196,7 @@ export function crfLogPartition(emissions: FloatArray, batch: number, bars: numb
  * @param tags      (B, T) gold tags (1 = in span for spanlab).
  * @returns the batch-mean negative log-likelihood.
  */
-export function crfNegativeLogLikelihood(
-  emissions: FloatArray,
-  tags: IdArray,
-  batch: number,
-  bars: number,
-  params: CrfParams,
-  grads: CrfGrads = {},
-): number {
+export function crfNegativeLogLikelihood(emissions: FloatArray, tags: IdArray, batch: number, bars: number, params: CrfParams, grads: CrfGrads = {}): number {
   const k = checkShapes(emissions, batch, bars, params);
   checkTags(tags, batch, bars, k);
   checkGrad("emissions", grads.emissions, emissions.length);
@@ -279,7 +272,8 @@ export function crfViterbi(emissions: FloatArray, batch: number, bars: number, p
         let arg = 0;
         for (let i = 0; i < k; i++) {
           const s = delta[(t - 1) * k + i]! + transitions[i * k + j]!;
-          if (s > best) { // strict: the first (lowest) i keeps a tie
+          if (s > best) {
+            // strict: the first (lowest) i keeps a tie
             best = s;
             arg = i;
           }

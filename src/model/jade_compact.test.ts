@@ -71,8 +71,14 @@ describe.each(SPAN_OBJECTIVES)("JadeCompact (%s head)", (loss) => {
     expect(losses.unweighted).toBeCloseTo(losses.type + losses.pointer + losses.span + losses.countdown, 10);
     const [p, t, s, c] = model.logSigmas();
     const expected =
-      losses.pointer / (2 * Math.exp(2 * p!)) + p! + losses.type / (2 * Math.exp(2 * t!)) + t! +
-      losses.span / (2 * Math.exp(2 * s!)) + s! + losses.countdown / (2 * Math.exp(2 * c!)) + c!;
+      losses.pointer / (2 * Math.exp(2 * p!)) +
+      p! +
+      losses.type / (2 * Math.exp(2 * t!)) +
+      t! +
+      losses.span / (2 * Math.exp(2 * s!)) +
+      s! +
+      losses.countdown / (2 * Math.exp(2 * c!)) +
+      c!;
     expect(losses.weighted).toBeCloseTo(expected, 5);
     const weights = model.taskWeights();
     expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);

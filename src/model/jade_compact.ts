@@ -12,13 +12,7 @@ import { linearBackward, linearForward } from "../nn/linear.js";
 import { reluBackward, reluForward, sigmoidBackward, sigmoidForward } from "../nn/activations.js";
 import { meanPoolBackward, meanPoolForward } from "../nn/pool.js";
 import { drawDropoutMask, dropoutBackward, dropoutForward } from "../nn/dropout.js";
-import {
-  crossEntropy,
-  huberLoss,
-  kendallTaskWeights,
-  kendallWeightedLoss,
-  spanTargetsBatch,
-} from "../nn/losses.js";
+import { crossEntropy, huberLoss, kendallTaskWeights, kendallWeightedLoss, spanTargetsBatch } from "../nn/losses.js";
 import { Arena } from "../nn/wasm.js";
 import { WINDOW_BARS } from "../data/window.js";
 import type { Rng } from "../util/rng.js";
@@ -206,9 +200,7 @@ export class JadeCompact {
       biLstmCacheFloats(this.maxBatch, this.bars, this.dims.features, this.dims.hidden);
     this.arena = new Arena(capacity);
     this.parameters = new ParameterSet(specs, (n) => this.arena.alloc(n));
-    this.buffers = Object.fromEntries(
-      Object.entries(sizes).map(([name, n]) => [name, this.arena.alloc(n)]),
-    ) as unknown as Buffers;
+    this.buffers = Object.fromEntries(Object.entries(sizes).map(([name, n]) => [name, this.arena.alloc(n)])) as unknown as Buffers;
     this.lstmCache = createBiLstmCache(this.arena, this.maxBatch, this.bars, this.dims.features, this.dims.hidden);
     const direction = (set: (name: string) => Float32Array, suffix: string) => ({
       weightIh: set(`lstm.weight_ih_l0${suffix}`),
@@ -291,9 +283,25 @@ export class JadeCompact {
 
     // Per-bar branch on the LSTM output: span head and countdown head.
     const spanIn = dropout(buf.spanMask, buf.spanIn, buf.lstm, rows * sequence, DROPOUT.head);
-    linearForward(buf.spanScores, spanIn, this.value("expansion_span_emission.1.weight"), this.value("expansion_span_emission.1.bias"), rows, sequence, this.spanWidth);
+    linearForward(
+      buf.spanScores,
+      spanIn,
+      this.value("expansion_span_emission.1.weight"),
+      this.value("expansion_span_emission.1.bias"),
+      rows,
+      sequence,
+      this.spanWidth,
+    );
     const countdownIn = dropout(buf.countdownMask, buf.countdownIn, buf.lstm, rows * sequence, DROPOUT.head);
-    linearForward(buf.countdown, countdownIn, this.value("expansion_countdown_head.1.weight"), this.value("expansion_countdown_head.1.bias"), rows, sequence, 1);
+    linearForward(
+      buf.countdown,
+      countdownIn,
+      this.value("expansion_countdown_head.1.weight"),
+      this.value("expansion_countdown_head.1.bias"),
+      rows,
+      sequence,
+      1,
+    );
 
     this.state = { batch, training: mode.training, lstmInput, classIn, pointerIn, spanIn, countdownIn };
     this.gradientsReady = false;
@@ -395,13 +403,33 @@ export class JadeCompact {
     const dPooledHeadIn = buf.dPooledHeadIn.subarray(0, width);
     dProjection.fill(0);
     dPooledHeadIn.fill(0);
-    linearBackward(dPooledHeadIn, grad("classifier.1.weight"), grad("classifier.1.bias"), buf.dClassLogits.subarray(0, batch * dims.classes), state.classIn, this.value("classifier.1.weight"), batch, dims.projection, dims.classes);
+    linearBackward(
+      dPooledHeadIn,
+      grad("classifier.1.weight"),
+      grad("classifier.1.bias"),
+      buf.dClassLogits.subarray(0, batch * dims.classes),
+      state.classIn,
+      this.value("classifier.1.weight"),
+      batch,
+      dims.projection,
+      dims.classes,
+    );
     this.dropoutInto(dProjection, dPooledHeadIn, buf.classMask, width, state.training);
     const dPointerLogits = buf.dPointerLogits.subarray(0, batch * 2);
     dPointerLogits.fill(0);
     sigmoidBackward(dPointerLogits, buf.dPointers, buf.pointers, batch * 2);
     dPooledHeadIn.fill(0);
-    linearBackward(dPooledHeadIn, grad("pointer_head.1.weight"), grad("pointer_head.1.bias"), dPointerLogits, state.pointerIn, this.value("pointer_head.1.weight"), batch, dims.projection, 2);
+    linearBackward(
+      dPooledHeadIn,
+      grad("pointer_head.1.weight"),
+      grad("pointer_head.1.bias"),
+      dPointerLogits,
+      state.pointerIn,
+      this.value("pointer_head.1.weight"),
+      batch,
+      dims.projection,
+      2,
+    );
     this.dropoutInto(dProjection, dPooledHeadIn, buf.pointerMask, width, state.training);
 
     const dProjectionPre = buf.dProjectionPre.subarray(0, width);
@@ -409,7 +437,17 @@ export class JadeCompact {
     reluBackward(dProjectionPre, dProjection, buf.projection, width);
     const dPooled = buf.dPooled.subarray(0, batch * sequence);
     dPooled.fill(0);
-    linearBackward(dPooled, grad("projection.0.weight"), grad("projection.0.bias"), dProjectionPre, buf.pooled, this.value("projection.0.weight"), batch, sequence, dims.projection);
+    linearBackward(
+      dPooled,
+      grad("projection.0.weight"),
+      grad("projection.0.bias"),
+      dProjectionPre,
+      buf.pooled,
+      this.value("projection.0.weight"),
+      batch,
+      sequence,
+      dims.projection,
+    );
     meanPoolBackward(dLstm, dPooled, batch, bars, sequence);
 
     // The input features need no gradient.

@@ -20,9 +20,7 @@ export interface ModelDimensions {
 export const DEFAULT_DIMENSIONS: ModelDimensions = { features: 12, hidden: 96, projection: 64, classes: 3 };
 
 /** How a tensor is initialised, mirroring PyTorch's defaults for its module. */
-export type Initialiser =
-  | { kind: "uniform"; bound: number }
-  | { kind: "constant"; value: number };
+export type Initialiser = { kind: "uniform"; bound: number } | { kind: "constant"; value: number };
 
 export interface ParameterSpec {
   name: string;

@@ -2,15 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  readSafetensors,
-  readSafetensorsFile,
-  requireTensor,
-  SafetensorsError,
-  writeSafetensors,
-  writeSafetensorsFile,
-  type Tensor,
-} from "./safetensors.js";
+import { readSafetensors, readSafetensorsFile, requireTensor, SafetensorsError, writeSafetensors, writeSafetensorsFile, type Tensor } from "./safetensors.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "test", "fixtures", "parity");
 
@@ -44,7 +36,7 @@ describe("writeSafetensors / readSafetensors", () => {
       scalar: { dtype: "F32", shape: [], data: new Float32Array([-0.3]) },
       empty: { dtype: "F32", shape: [0, 4], data: new Float32Array(0) },
     };
-    const metadata = { generator: "test", "ünïcode": "välue \"quoted\"\n" };
+    const metadata = { generator: "test", ünïcode: 'välue "quoted"\n' };
     const bytes = writeSafetensors(tensors, metadata);
     const back = readSafetensors(bytes, "roundtrip");
     expect(back.metadata).toEqual(metadata);
@@ -63,30 +55,37 @@ describe("writeSafetensors / readSafetensors", () => {
   it("is deterministic: sorted layout, 8-byte padded header, independent of insertion order", () => {
     const a = new Float32Array([1, 2]);
     const b = new Int32Array([3]);
-    const one = writeSafetensors(new Map<string, Tensor>([["z", { dtype: "F32", shape: [2], data: a }], ["a", { dtype: "I32", shape: [1], data: b }]]), { y: "1", x: "2" });
+    const one = writeSafetensors(
+      new Map<string, Tensor>([
+        ["z", { dtype: "F32", shape: [2], data: a }],
+        ["a", { dtype: "I32", shape: [1], data: b }],
+      ]),
+      { y: "1", x: "2" },
+    );
     const two = writeSafetensors({ a: { shape: [1], data: b }, z: { shape: [2], data: a } }, { x: "2", y: "1" });
     expect(two).toEqual(one);
     const { length, text } = header(one);
     expect(length % 8).toBe(0);
     // metadata first, then by descending dtype alignment (F32 before I32, as safetensors' writer), then name
     expect(text.trimEnd()).toBe(
-      '{"__metadata__":{"x":"2","y":"1"},"z":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' +
-        '"a":{"dtype":"I32","shape":[1],"data_offsets":[8,12]}}',
+      '{"__metadata__":{"x":"2","y":"1"},"z":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' + '"a":{"dtype":"I32","shape":[1],"data_offsets":[8,12]}}',
     );
     expect(text.slice(text.trimEnd().length)).toMatch(/^ *$/);
   });
 
   it("orders one dtype by name and wider dtypes first, like the reference writer", () => {
     const bytes = writeSafetensors({
-      "b": { shape: [1], data: new Float32Array([1]) },
-      "a": { shape: [1], data: new Float32Array([2]) },
-      "c8": { shape: [1], data: new Uint8Array([3]) },
-      "d64": { shape: [1], data: new Float64Array([4]) },
-      "e64": { shape: [1], data: new BigInt64Array([5n]) },
+      b: { shape: [1], data: new Float32Array([1]) },
+      a: { shape: [1], data: new Float32Array([2]) },
+      c8: { shape: [1], data: new Uint8Array([3]) },
+      d64: { shape: [1], data: new Float64Array([4]) },
+      e64: { shape: [1], data: new BigInt64Array([5n]) },
       "0": { shape: [1], data: new Float32Array([6]) },
     });
     const parsed = JSON.parse(header(bytes).text) as Record<string, { data_offsets: [number, number] }>;
-    const order = Object.entries(parsed).sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0]).map(([n]) => n);
+    const order = Object.entries(parsed)
+      .sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0])
+      .map(([n]) => n);
     expect(order).toEqual(["e64", "d64", "0", "a", "b", "c8"]);
     // and the header text itself lists them in layout order (no JS integer-key reordering of "0")
     expect(header(bytes).text.indexOf('"e64"')).toBeLessThan(header(bytes).text.indexOf('"0"'));
@@ -96,10 +95,9 @@ describe("writeSafetensors / readSafetensors", () => {
     const data = new Float32Array([0, 1, 2, 3, 4, 5]);
     const attn = writeSafetensors({ "attn.0": { dtype: "F32", shape: [1, 2, 3], data } });
     expect(Array.from(attn)).toEqual([
-      64, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 46, 48, 34, 58, 123, 34, 100, 116, 121, 112, 101, 34, 58,
-      34, 70, 51, 50, 34, 44, 34, 115, 104, 97, 112, 101, 34, 58, 91, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116,
-      97, 95, 111, 102, 102, 115, 101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 0, 0, 0, 0, 0, 0, 128, 63,
-      0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
+      64, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 46, 48, 34, 58, 123, 34, 100, 116, 121, 112, 101, 34, 58, 34, 70, 51, 50, 34, 44, 34, 115, 104, 97,
+      112, 101, 34, 58, 91, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116, 97, 95, 111, 102, 102, 115, 101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125,
+      0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
     ]);
     const aligned = writeSafetensors({ attn0: { dtype: "F32", shape: [1, 1, 2, 3], data } });
     expect(Array.from(aligned.subarray(0, 8))).toEqual([72, 0, 0, 0, 0, 0, 0, 0]);
@@ -153,16 +151,24 @@ describe("readSafetensors rejects malformed files, naming the file and the probl
   const data = f32Bytes([1, 2]);
   const cases: [string, Uint8Array, RegExp][] = [
     ["shorter than the length field", new Uint8Array(5), /file truncated: 5 bytes, shorter than the 8-byte header length field/],
-    ["header length beyond the file", (() => {
-      const b = rawFile(good, data);
-      new DataView(b.buffer).setBigUint64(0, 1000n, true);
-      return b;
-    })(), /header length 1000 runs beyond the end of the file/],
-    ["a huge header length", (() => {
-      const b = rawFile(good, data);
-      new DataView(b.buffer).setBigUint64(0, 2n ** 64n - 1n, true);
-      return b;
-    })(), /header length 18446744073709551615 runs beyond the end of the file/],
+    [
+      "header length beyond the file",
+      (() => {
+        const b = rawFile(good, data);
+        new DataView(b.buffer).setBigUint64(0, 1000n, true);
+        return b;
+      })(),
+      /header length 1000 runs beyond the end of the file/,
+    ],
+    [
+      "a huge header length",
+      (() => {
+        const b = rawFile(good, data);
+        new DataView(b.buffer).setBigUint64(0, 2n ** 64n - 1n, true);
+        return b;
+      })(),
+      /header length 18446744073709551615 runs beyond the end of the file/,
+    ],
     ["malformed JSON", rawFile(null, data, '{"x": {"dtype": "F32",'), /malformed JSON header/],
     ["a header that is not an object", rawFile([1, 2]), /header is not a JSON object/],
     ["invalid UTF-8", rawFile(null, [], "{}").map((v, i) => (i === 9 ? 0xff : v)), /header is not valid UTF-8/],
@@ -172,13 +178,28 @@ describe("readSafetensors rejects malformed files, naming the file and the probl
     ["a bad shape", rawFile({ x: { dtype: "F32", shape: [2.5], data_offsets: [0, 8] } }, data), /shape must be an array of non-negative integers/],
     ["bad data_offsets", rawFile({ x: { dtype: "F32", shape: [2], data_offsets: [0] } }, data), /data_offsets must be \[begin, end\]/],
     ["data_offsets end before begin", rawFile({ x: { dtype: "F32", shape: [0], data_offsets: [8, 0] } }, data), /end before begin/],
-    ["shape × dtype ≠ byte length", rawFile({ x: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, data), /shape \[3\] × F32 \(4 bytes\) = 12 bytes but data_offsets \[0, 8\] span 8 bytes/],
+    [
+      "shape × dtype ≠ byte length",
+      rawFile({ x: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, data),
+      /shape \[3\] × F32 \(4 bytes\) = 12 bytes but data_offsets \[0, 8\] span 8 bytes/,
+    ],
     ["data_offsets out of range", rawFile({ x: { dtype: "F32", shape: [4], data_offsets: [0, 16] } }, data), /run past the end of the data buffer \(8 bytes\)/],
-    ["a truncated file", rawFile(good, data).subarray(0, rawFile(good, data).length - 1), /tensor "x": data_offsets \[0, 8\] run past the end of the data buffer \(7 bytes\): offsets out of range or file truncated/],
-    ["overlapping offsets", rawFile({
-      x: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
-      y: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
-    }, data), /tensor "y": data_offsets \[4, 8\] overlap tensor "x"/],
+    [
+      "a truncated file",
+      rawFile(good, data).subarray(0, rawFile(good, data).length - 1),
+      /tensor "x": data_offsets \[0, 8\] run past the end of the data buffer \(7 bytes\): offsets out of range or file truncated/,
+    ],
+    [
+      "overlapping offsets",
+      rawFile(
+        {
+          x: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+          y: { dtype: "F32", shape: [1], data_offsets: [4, 8] },
+        },
+        data,
+      ),
+      /tensor "y": data_offsets \[4, 8\] overlap tensor "x"/,
+    ],
     ["a gap in the buffer", rawFile({ x: { dtype: "F32", shape: [1], data_offsets: [4, 8] } }, data), /bytes \[0, 4\) before tensor "x" belong to no tensor/],
     ["trailing bytes", rawFile(good, [...data, 0, 0, 0, 0]), /tensors end at byte 8 but the buffer holds 12 bytes \(4 trailing bytes\)/],
     ["non-string metadata", rawFile({ __metadata__: { seed: 42 }, ...good }, data), /__metadata__ value for "seed" is not a string/],
@@ -208,45 +229,48 @@ describe("the PyTorch parity fixtures (bench/reference/make_fixtures.py)", () =>
     { kind: "crf", parameters: 97_748, total: 43.394555, tensors: 75 },
   ] as const;
 
-  it.each(cases.map((c) => [c.kind, c] as const))("%s.safetensors reads, has every parameter and gradient, and re-serializes byte for byte", (_name, { kind, parameters, total, tensors }) => {
-    const path = join(FIXTURES, `${kind}.safetensors`);
-    const bytes = new Uint8Array(readFileSync(path));
-    const file = readSafetensors(bytes, path);
-    expect(file.tensors.size).toBe(tensors);
-    expect(file.metadata.loss_type).toBe(kind);
-    expect(file.metadata.generator).toBe("bench/reference/make_fixtures.py");
-    expect(file.metadata.parameter_count).toBe(String(parameters));
+  it.each(cases.map((c) => [c.kind, c] as const))(
+    "%s.safetensors reads, has every parameter and gradient, and re-serializes byte for byte",
+    (_name, { kind, parameters, total, tensors }) => {
+      const path = join(FIXTURES, `${kind}.safetensors`);
+      const bytes = new Uint8Array(readFileSync(path));
+      const file = readSafetensors(bytes, path);
+      expect(file.tensors.size).toBe(tensors);
+      expect(file.metadata.loss_type).toBe(kind);
+      expect(file.metadata.generator).toBe("bench/reference/make_fixtures.py");
+      expect(file.metadata.parameter_count).toBe(String(parameters));
 
-    const names = [...file.tensors.keys()].filter((n) => !DERIVED.test(n));
-    const count = names.reduce((sum, n) => sum + file.tensors.get(n)!.data.length, 0);
-    expect(count).toBe(parameters);
-    for (const n of names) {
-      expect(file.tensors.get(n)!.dtype).toBe("F32");
-      expect(requireTensor(file, `grad.${n}`, "F32").shape).toEqual(file.tensors.get(n)!.shape);
-    }
-    expect(requireTensor(file, "lstm.weight_ih_l0", "F32", [384, 12])).toBeDefined();
-    expect(requireTensor(file, "lstm.weight_hh_l0_reverse", "F32", [384, 96])).toBeDefined();
-    expect(requireTensor(file, "log_sigma_ptr", "F32", []).data[0]).toBeCloseTo(-0.3, 7);
+      const names = [...file.tensors.keys()].filter((n) => !DERIVED.test(n));
+      const count = names.reduce((sum, n) => sum + file.tensors.get(n)!.data.length, 0);
+      expect(count).toBe(parameters);
+      for (const n of names) {
+        expect(file.tensors.get(n)!.dtype).toBe("F32");
+        expect(requireTensor(file, `grad.${n}`, "F32").shape).toEqual(file.tensors.get(n)!.shape);
+      }
+      expect(requireTensor(file, "lstm.weight_ih_l0", "F32", [384, 12])).toBeDefined();
+      expect(requireTensor(file, "lstm.weight_hh_l0_reverse", "F32", [384, 96])).toBeDefined();
+      expect(requireTensor(file, "log_sigma_ptr", "F32", []).data[0]).toBeCloseTo(-0.3, 7);
 
-    expect(requireTensor(file, "input.features", "F32", [4, 105, 12]).data.every(Number.isFinite)).toBe(true);
-    expect(Array.from(requireTensor(file, "input.span_start", "I32", [4]).data)).toEqual([0, 26, 57, 97]);
-    expect(Array.from(requireTensor(file, "input.span_end", "I32", [4]).data)).toEqual([3, 78, 57, 104]);
-    expect(Array.from(requireTensor(file, "input.label", "I32", [4]).data)).toEqual([0, 1, 1, 0]);
-    const lossTotal = requireTensor(file, "loss.total", "F32", [1]).data[0];
-    expect(Number.isFinite(lossTotal)).toBe(true);
-    expect(lossTotal).toBeCloseTo(total, 4);
-    expect(requireTensor(file, "output.lstm", "F32", [4, 105, 192])).toBeDefined();
-    if (kind === "crf") {
-      const viterbi = requireTensor(file, "output.viterbi", "I32", [4, 105]).data;
-      expect(viterbi.every((v) => v === 0 || v === 1)).toBe(true);
-      const marginals = requireTensor(file, "output.marginals", "F32", [4, 105]).data;
-      expect(marginals.every((p) => p > 0 && p < 1)).toBe(true);
-    } else {
-      const p = requireTensor(file, "output.span_probability", "F32", [4, 105]).data;
-      expect(p.every((v) => v > 0 && v < 1)).toBe(true);
-    }
+      expect(requireTensor(file, "input.features", "F32", [4, 105, 12]).data.every(Number.isFinite)).toBe(true);
+      expect(Array.from(requireTensor(file, "input.span_start", "I32", [4]).data)).toEqual([0, 26, 57, 97]);
+      expect(Array.from(requireTensor(file, "input.span_end", "I32", [4]).data)).toEqual([3, 78, 57, 104]);
+      expect(Array.from(requireTensor(file, "input.label", "I32", [4]).data)).toEqual([0, 1, 1, 0]);
+      const lossTotal = requireTensor(file, "loss.total", "F32", [1]).data[0];
+      expect(Number.isFinite(lossTotal)).toBe(true);
+      expect(lossTotal).toBeCloseTo(total, 4);
+      expect(requireTensor(file, "output.lstm", "F32", [4, 105, 192])).toBeDefined();
+      if (kind === "crf") {
+        const viterbi = requireTensor(file, "output.viterbi", "I32", [4, 105]).data;
+        expect(viterbi.every((v) => v === 0 || v === 1)).toBe(true);
+        const marginals = requireTensor(file, "output.marginals", "F32", [4, 105]).data;
+        expect(marginals.every((p) => p > 0 && p < 1)).toBe(true);
+      } else {
+        const p = requireTensor(file, "output.span_probability", "F32", [4, 105]).data;
+        expect(p.every((v) => v > 0 && v < 1)).toBe(true);
+      }
 
-    // Python's writer and ours follow the same layout rules: the file re-serializes to identical bytes.
-    expect(Buffer.compare(writeSafetensors(file.tensors, file.metadata), bytes)).toBe(0);
-  });
+      // Python's writer and ours follow the same layout rules: the file re-serializes to identical bytes.
+      expect(Buffer.compare(writeSafetensors(file.tensors, file.metadata), bytes)).toBe(0);
+    },
+  );
 });

@@ -49,9 +49,7 @@ export interface SafetensorsFile {
 }
 
 /** A tensor given to the writer; `dtype` may be left out and is then taken from the typed array. */
-export type TensorInput =
-  | Tensor
-  | { dtype?: undefined; shape: number[]; data: TensorDataByDtype[SafetensorsDtype] };
+export type TensorInput = Tensor | { dtype?: undefined; shape: number[]; data: TensorDataByDtype[SafetensorsDtype] };
 
 /** Any format error, naming the file (or buffer) it came from. */
 export class SafetensorsError extends Error {
@@ -71,8 +69,21 @@ const DTYPE_RANK: Record<SafetensorsDtype, number> = { U8: 1, I32: 9, F32: 11, F
 
 /** dtypes the format defines that spanlab does not read. */
 const OTHER_FORMAT_DTYPES = new Set([
-  "BOOL", "I8", "I16", "U16", "U32", "U64", "F16", "BF16", "C64",
-  "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4",
+  "BOOL",
+  "I8",
+  "I16",
+  "U16",
+  "U32",
+  "U64",
+  "F16",
+  "BF16",
+  "C64",
+  "F8_E5M2",
+  "F8_E4M3",
+  "F8_E8M0",
+  "F6_E2M3",
+  "F6_E3M2",
+  "F4",
 ]);
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
@@ -281,10 +292,7 @@ export function readSafetensorsFile(path: string): SafetensorsFile {
  * Serialize tensors (a Map or a plain object of name → tensor) and string metadata. The output depends only
  * on the contents, never on insertion order.
  */
-export function writeSafetensors(
-  tensors: Map<string, TensorInput> | Record<string, TensorInput>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function writeSafetensors(tensors: Map<string, TensorInput> | Record<string, TensorInput>, metadata: Record<string, string> = {}): Uint8Array {
   const fail = (problem: string): never => {
     throw new Error(`writeSafetensors: ${problem}`);
   };
@@ -353,12 +361,7 @@ export function writeSafetensorsFile(
  * The tensor `name` of `file`, checked to have `dtype` (and `shape` when given); throws naming the file and
  * the tensor otherwise.
  */
-export function requireTensor<D extends SafetensorsDtype>(
-  file: SafetensorsFile,
-  name: string,
-  dtype: D,
-  shape?: readonly number[],
-): TypedTensor<D> {
+export function requireTensor<D extends SafetensorsDtype>(file: SafetensorsFile, name: string, dtype: D, shape?: readonly number[]): TypedTensor<D> {
   const tensor = file.tensors.get(name);
   if (tensor === undefined) throw new Error(`${file.source}: no tensor named "${name}"`);
   if (tensor.dtype !== dtype) throw new Error(`${file.source}: tensor "${name}" is ${tensor.dtype}, expected ${dtype}`);

@@ -36,9 +36,7 @@ function bruteBest(bars: number, score: (s: number, e: number) => number): Candi
     for (let s = e; s >= 0; s--) {
       const c = { start: s, end: e, score: score(s, e) };
       const better =
-        best === undefined ||
-        c.score > best.score ||
-        (c.score === best.score && (c.end < best.end || (c.end === best.end && c.start > best.start)));
+        best === undefined || c.score > best.score || (c.score === best.score && (c.end < best.end || (c.end === best.end && c.start > best.start)));
       if (better) best = c;
     }
   }
@@ -136,7 +134,10 @@ describe("decodeSoftSpan", () => {
 
   it("decodes a (B, T) batch window by window", () => {
     const p = new Float32Array([0.1, 0.9, 0.1, 0.8, 0.1, 0.1]);
-    expect(decodeSoftSpans(p, 2, 3).map((s) => [s.start, s.end])).toEqual([[1, 1], [0, 0]]);
+    expect(decodeSoftSpans(p, 2, 3).map((s) => [s.start, s.end])).toEqual([
+      [1, 1],
+      [0, 0],
+    ]);
     expect(() => decodeSoftSpans(p, 2, 4)).toThrow(/length/);
   });
 });
@@ -224,7 +225,11 @@ describe("decodeCrfSpans", () => {
 
 describe("runs", () => {
   it("extracts maximal runs, including at both edges", () => {
-    expect(runsFromMask([1, 1, 0, 0, 1, 0, 1, 1, 1])).toEqual([[0, 1], [4, 4], [6, 8]]);
+    expect(runsFromMask([1, 1, 0, 0, 1, 0, 1, 1, 1])).toEqual([
+      [0, 1],
+      [4, 4],
+      [6, 8],
+    ]);
     expect(runsFromMask([0, 0, 0])).toEqual([]);
     expect(runsFromMask([true, true])).toEqual([[0, 1]]);
     expect(runsFromMask([])).toEqual([]);
@@ -245,7 +250,10 @@ describe("runs", () => {
 
   it("filters runs by minimum length", () => {
     const runs = runsFromMask([1, 0, 1, 1, 0, 1, 1, 1]);
-    expect(filterRunsByLength(runs, 2)).toEqual([[2, 3], [5, 7]]);
+    expect(filterRunsByLength(runs, 2)).toEqual([
+      [2, 3],
+      [5, 7],
+    ]);
     expect(filterRunsByLength(runs, 3)).toEqual([[5, 7]]);
     expect(filterRunsByLength(runs, 1)).toEqual(runs);
   });

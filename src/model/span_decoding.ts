@@ -127,7 +127,8 @@ function decodeCrfSequence(emissions: FloatArray, base: number, bars: number, pa
     }
     const after = t === bars - 1 ? params.end[1]! : tr[2]! + zeroSuffix[t + 1]!;
     const total = inside + after;
-    if (total > best) { // strict: the earliest end among ties
+    if (total > best) {
+      // strict: the earliest end among ties
       best = total;
       bestStart = insideStart;
       bestEnd = t;

@@ -25,7 +25,12 @@ function gradientCheck(
   const dx = Float64Array.from(prior);
   backward(dx, w, y, n);
   // Backward accumulates onto the prior gradient.
-  expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]!), loss, { digits: 7, h: 1e-6, what: "dx" });
+  expectGradient(
+    x,
+    Float64Array.from(dx, (g, i) => g - prior[i]!),
+    loss,
+    { digits: 7, h: 1e-6, what: "dx" },
+  );
 }
 
 describe("ReLU", () => {

@@ -32,7 +32,9 @@ export function createAdamWState(size: number): AdamWState {
 export function adamWStep(values: Float32Array, gradients: Float32Array, state: AdamWState, options: AdamWOptions = DEFAULT_ADAMW): void {
   const n = values.length;
   if (gradients.length !== n || state.firstMoment.length !== n || state.secondMoment.length !== n) {
-    throw new Error(`adamWStep: parameters (${n}), gradients (${gradients.length}) and moments (${state.firstMoment.length}, ${state.secondMoment.length}) differ in length`);
+    throw new Error(
+      `adamWStep: parameters (${n}), gradients (${gradients.length}) and moments (${state.firstMoment.length}, ${state.secondMoment.length}) differ in length`,
+    );
   }
   const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = options;
   state.step += 1;

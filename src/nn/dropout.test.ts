@@ -62,7 +62,12 @@ describe("dropout", () => {
     const prior = Float64Array.from({ length: n }, () => rng.uniform(-1, 1));
     const dx = Float64Array.from(prior);
     dropoutBackward(dx, w, mask, n);
-    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]!), loss, { digits: 8, h: 1e-6, what: "dx" });
+    expectGradient(
+      x,
+      Float64Array.from(dx, (g, i) => g - prior[i]!),
+      loss,
+      { digits: 8, h: 1e-6, what: "dx" },
+    );
   });
 
   it("wasm forward and backward equal the reference on arena views (odd length, null mask too)", () => {

@@ -16,7 +16,16 @@ function randomArray(rng: Rng, n: number, bound = 1): Float64Array {
 
 // [rows, in, out]: model heads (B·T = 3360 rows cut to 105 to stay quick) and odd edges.
 const SHAPES: [number, number, number][] = [
-  [105, 192, 1], [105, 192, 2], [32, 192, 64], [32, 64, 3], [32, 64, 2], [1, 1, 1], [5, 3, 7], [9, 13, 5], [4, 8, 8], [7, 17, 33],
+  [105, 192, 1],
+  [105, 192, 2],
+  [32, 192, 64],
+  [32, 64, 3],
+  [32, 64, 2],
+  [1, 1, 1],
+  [5, 3, 7],
+  [9, 13, 5],
+  [4, 8, 8],
+  [7, 17, 33],
 ];
 
 describe("linear wasm kernels", () => {
@@ -88,7 +97,11 @@ describe("linear reference gradients (float64 central differences, L = Σ w ⊙ 
     const dWeight = new Float64Array(outF * inF);
     const dBias = new Float64Array(outF);
     linearBackwardReference(dx, dWeight, dBias, w, x, weight, rows, inF, outF);
-    for (const [param, analytic, what] of [[x, dx, "dx"], [weight, dWeight, "dWeight"], [bias, dBias, "dBias"]] as const) {
+    for (const [param, analytic, what] of [
+      [x, dx, "dx"],
+      [weight, dWeight, "dWeight"],
+      [bias, dBias, "dBias"],
+    ] as const) {
       // L is linear in each parameter: the difference quotient is exact up to rounding (~1e-10).
       expectGradient(param, analytic, loss, { digits: 8, h: 1e-6, what });
     }

@@ -12,7 +12,11 @@ import { type FloatArray, requireLength } from "./matmul.js";
 import { kernelsFor } from "./wasm.js";
 
 function checkLinear(kind: string, rows: number, inFeatures: number, outFeatures: number, tensors: [FloatArray | null, number, string][]): void {
-  for (const [name, value] of [["rows", rows], ["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+  for (const [name, value] of [
+    ["rows", rows],
+    ["inFeatures", inFeatures],
+    ["outFeatures", outFeatures],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${kind}: ${name} must be a non-negative integer, got ${value}`);
   }
   for (const [array, needed, what] of tensors) if (array !== null) requireLength(array, needed, `${kind} ${what}`);
@@ -22,22 +26,46 @@ function checkLinear(kind: string, rows: number, inFeatures: number, outFeatures
  * out[rows×outF] = x[rows×inF] · weight[outF×inF]ᵀ + bias[outF] (overwrites `out`; `bias` may be null).
  */
 export function linearForward(
-  out: FloatArray, x: FloatArray, weight: FloatArray, bias: FloatArray | null,
-  rows: number, inFeatures: number, outFeatures: number,
+  out: FloatArray,
+  x: FloatArray,
+  weight: FloatArray,
+  bias: FloatArray | null,
+  rows: number,
+  inFeatures: number,
+  outFeatures: number,
 ): void {
   checkLinear("linearForward", rows, inFeatures, outFeatures, [
-    [out, rows * outFeatures, "out"], [x, rows * inFeatures, "x"], [weight, outFeatures * inFeatures, "weight"], [bias, outFeatures, "bias"],
+    [out, rows * outFeatures, "out"],
+    [x, rows * inFeatures, "x"],
+    [weight, outFeatures * inFeatures, "weight"],
+    [bias, outFeatures, "bias"],
   ]);
   const wasm = bias === null ? kernelsFor(out, x, weight) : kernelsFor(out, x, weight, bias);
   if (wasm === undefined) return linearForwardReference(out, x, weight, bias, rows, inFeatures, outFeatures);
-  wasm.gemmNT(out.byteOffset, x.byteOffset, weight.byteOffset, bias === null ? 0 : bias.byteOffset,
-    rows, outFeatures, inFeatures, inFeatures, inFeatures, outFeatures, 0);
+  wasm.gemmNT(
+    out.byteOffset,
+    x.byteOffset,
+    weight.byteOffset,
+    bias === null ? 0 : bias.byteOffset,
+    rows,
+    outFeatures,
+    inFeatures,
+    inFeatures,
+    inFeatures,
+    outFeatures,
+    0,
+  );
 }
 
 /** TypeScript twin of {@link linearForward}. */
 export function linearForwardReference(
-  out: FloatArray, x: FloatArray, weight: FloatArray, bias: FloatArray | null,
-  rows: number, inFeatures: number, outFeatures: number,
+  out: FloatArray,
+  x: FloatArray,
+  weight: FloatArray,
+  bias: FloatArray | null,
+  rows: number,
+  inFeatures: number,
+  outFeatures: number,
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outFeatures; o++) {
@@ -54,13 +82,23 @@ export function linearForwardReference(
  * `dx` may be null when the input needs no gradient; `dBias` may be null for a bias-free layer.
  */
 export function linearBackward(
-  dx: FloatArray | null, dWeight: FloatArray, dBias: FloatArray | null,
-  dout: FloatArray, x: FloatArray, weight: FloatArray,
-  rows: number, inFeatures: number, outFeatures: number,
+  dx: FloatArray | null,
+  dWeight: FloatArray,
+  dBias: FloatArray | null,
+  dout: FloatArray,
+  x: FloatArray,
+  weight: FloatArray,
+  rows: number,
+  inFeatures: number,
+  outFeatures: number,
 ): void {
   checkLinear("linearBackward", rows, inFeatures, outFeatures, [
-    [dx, rows * inFeatures, "dx"], [dWeight, outFeatures * inFeatures, "dWeight"], [dBias, outFeatures, "dBias"],
-    [dout, rows * outFeatures, "dout"], [x, rows * inFeatures, "x"], [weight, outFeatures * inFeatures, "weight"],
+    [dx, rows * inFeatures, "dx"],
+    [dWeight, outFeatures * inFeatures, "dWeight"],
+    [dBias, outFeatures, "dBias"],
+    [dout, rows * outFeatures, "dout"],
+    [x, rows * inFeatures, "x"],
+    [weight, outFeatures * inFeatures, "weight"],
   ]);
   const views: FloatArray[] = [dWeight, dout, x, weight];
   if (dx !== null) views.push(dx);
@@ -78,9 +116,15 @@ export function linearBackward(
 
 /** TypeScript twin of {@link linearBackward}. */
 export function linearBackwardReference(
-  dx: FloatArray | null, dWeight: FloatArray, dBias: FloatArray | null,
-  dout: FloatArray, x: FloatArray, weight: FloatArray,
-  rows: number, inFeatures: number, outFeatures: number,
+  dx: FloatArray | null,
+  dWeight: FloatArray,
+  dBias: FloatArray | null,
+  dout: FloatArray,
+  x: FloatArray,
+  weight: FloatArray,
+  rows: number,
+  inFeatures: number,
+  outFeatures: number,
 ): void {
   for (let r = 0; r < rows; r++) {
     for (let o = 0; o < outFeatures; o++) {

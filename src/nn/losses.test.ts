@@ -37,7 +37,9 @@ describe("crossEntropy", () => {
     // Gradient = (softmax − one-hot)/B. Row 0: (1/3 − 1, 1/3, 1/3)/2. Row 1: softmax (1,2,3) =
     // (0.0900306, 0.2447285, 0.6652410) → (0.0900306, 0.2447285, −0.3347590)/2.
     const expected = [-1 / 3, 1 / 6, 1 / 6, 0.0450153, 0.1223642, -0.1673795];
-    expected.forEach((g, i) => expect(grad[i]).toBeCloseTo(g, 6));
+    expected.forEach((g, i) => {
+      expect(grad[i]).toBeCloseTo(g, 6);
+    });
   });
 
   it("does not overflow on huge logits", () => {
@@ -242,7 +244,12 @@ describe("Kendall uncertainty weighting", () => {
     const gradLosses = [1, 1, 1, 1];
     const gradLogSigmas = new Float64Array(4);
     kendallWeightedLoss(losses, logSigmas, { losses: gradLosses, logSigmas: gradLogSigmas });
-    expectGradient(losses, gradLosses.map((g) => g - 1), () => kendallWeightedLoss(losses, logSigmas), { digits: 7, h: 1e-6 });
+    expectGradient(
+      losses,
+      gradLosses.map((g) => g - 1),
+      () => kendallWeightedLoss(losses, logSigmas),
+      { digits: 7, h: 1e-6 },
+    );
     expectGradient(logSigmas, gradLogSigmas, () => kendallWeightedLoss(losses, logSigmas), { digits: 6, h: 1e-6 });
   });
 
@@ -272,15 +279,24 @@ describe("gradient buffers", () => {
       ["huberLoss", x, (g) => huberLoss(x, target, 0.5, g)],
       ["softSpanBce", probs, (g) => softSpanBce(probs, target, g, 13.1)],
       ["softSpanBceWithLogits", x, (g) => softSpanBceWithLogits(x, target, g, 13.1)],
-      ["kendallWeightedLoss", x, (g) => kendallWeightedLoss(x.subarray(0, 3).map(Math.abs), x.subarray(3), { losses: g.subarray(0, 3), logSigmas: g.subarray(3) })],
+      [
+        "kendallWeightedLoss",
+        x,
+        (g) => kendallWeightedLoss(x.subarray(0, 3).map(Math.abs), x.subarray(3), { losses: g.subarray(0, 3), logSigmas: g.subarray(3) }),
+      ],
     ];
     for (const [name, input, run] of cases) {
       const fresh = new Float64Array(input.length);
       run(fresh);
-      expect(fresh.some((g) => g !== 0), name).toBe(true);
+      expect(
+        fresh.some((g) => g !== 0),
+        name,
+      ).toBe(true);
       const prefilled = new Float64Array(input.length).fill(0.5);
       run(prefilled);
-      fresh.forEach((g, i) => expect(prefilled[i], name).toBeCloseTo(0.5 + g, 14));
+      fresh.forEach((g, i) => {
+        expect(prefilled[i], name).toBeCloseTo(0.5 + g, 14);
+      });
     }
   });
 

@@ -53,13 +53,7 @@ function assertGradShape(name: string, grad: { length: number } | undefined, exp
  * @param gradLogits optional (batch, classes) buffer the gradient is added into.
  * @returns the mean loss.
  */
-export function crossEntropy(
-  logits: FloatArray,
-  targets: IdArray | ArrayLike<number>,
-  batch: number,
-  classes: number,
-  gradLogits?: FloatArray,
-): number {
+export function crossEntropy(logits: FloatArray, targets: IdArray | ArrayLike<number>, batch: number, classes: number, gradLogits?: FloatArray): number {
   if (!(batch >= 1 && classes >= 1) || !Number.isInteger(batch) || !Number.isInteger(classes)) {
     throw new Error(`crossEntropy: batch and classes must be positive integers, got ${batch}, ${classes}`);
   }
@@ -181,7 +175,7 @@ export function softSpanBce(p: FloatArray, mask: FloatArray | ArrayLike<number>,
     const m = mask[i]!;
     total -= posWeight * m * Math.log(q) + (1 - m) * Math.log(1 - q);
     if (gradP && raw >= SPAN_PROB_MIN && raw <= SPAN_PROB_MAX) {
-      gradP[i]! += -(posWeight * m / q - (1 - m) / (1 - q)) / n;
+      gradP[i]! += -((posWeight * m) / q - (1 - m) / (1 - q)) / n;
     }
   }
   return total / n;
@@ -214,12 +208,7 @@ export function sigmoid(z: number): number {
  * @param posWeight w, as in {@link softSpanBce}.
  * @returns the mean loss.
  */
-export function softSpanBceWithLogits(
-  logits: FloatArray,
-  mask: FloatArray | ArrayLike<number>,
-  gradLogits?: FloatArray,
-  posWeight = 1.0,
-): number {
+export function softSpanBceWithLogits(logits: FloatArray, mask: FloatArray | ArrayLike<number>, gradLogits?: FloatArray, posWeight = 1.0): number {
   checkSoftSpanInputs("softSpanBceWithLogits", logits, mask, gradLogits, posWeight);
   const n = logits.length;
   let total = 0;

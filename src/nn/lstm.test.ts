@@ -10,8 +10,14 @@ import { expectGradientWithin, weightedSum } from "../../test/helpers/gradients.
 import { expectClose } from "../../test/helpers/tensors.js";
 import { Rng } from "../util/rng.js";
 import {
-  type BiLstmWeights, type LstmWeights,
-  bilstmBackward, bilstmBackwardReference, bilstmForward, bilstmForwardReference, biLstmCacheFloats, createBiLstmCache,
+  type BiLstmWeights,
+  type LstmWeights,
+  bilstmBackward,
+  bilstmBackwardReference,
+  bilstmForward,
+  bilstmForwardReference,
+  biLstmCacheFloats,
+  createBiLstmCache,
 } from "./lstm.js";
 import { Arena } from "./wasm.js";
 
@@ -31,8 +37,10 @@ function randomWeights(rng: Rng, f: number, h: number, bound: number): BiLstmWei
 
 function zeroWeights(f: number, h: number): BiLstmWeights<Float64Array> {
   const direction = (): LstmWeights<Float64Array> => ({
-    weightIh: new Float64Array(4 * h * f), weightHh: new Float64Array(4 * h * h),
-    biasIh: new Float64Array(4 * h), biasHh: new Float64Array(4 * h),
+    weightIh: new Float64Array(4 * h * f),
+    weightHh: new Float64Array(4 * h * h),
+    biasIh: new Float64Array(4 * h),
+    biasHh: new Float64Array(4 * h),
   });
   return { forward: direction(), reverse: direction() };
 }
@@ -49,7 +57,10 @@ function toArena(arena: Arena, w: BiLstmWeights<Float64Array>): BiLstmWeights<Fl
     return view;
   };
   const direction = (d: LstmWeights<Float64Array>): LstmWeights<Float32Array> => ({
-    weightIh: copy(d.weightIh), weightHh: copy(d.weightHh), biasIh: copy(d.biasIh), biasHh: copy(d.biasHh),
+    weightIh: copy(d.weightIh),
+    weightHh: copy(d.weightHh),
+    biasIh: copy(d.biasIh),
+    biasHh: copy(d.biasHh),
   });
   return { forward: direction(w.forward), reverse: direction(w.reverse) };
 }
@@ -63,8 +74,10 @@ function arenaCopy(arena: Arena, src: Float64Array): Float32Array {
 /** Float64 copy of a (float32) array, to feed the reference exactly what the kernel saw. */
 function widen(w: BiLstmWeights<Float32Array>): BiLstmWeights<Float64Array> {
   const direction = (d: LstmWeights<Float32Array>): LstmWeights<Float64Array> => ({
-    weightIh: Float64Array.from(d.weightIh), weightHh: Float64Array.from(d.weightHh),
-    biasIh: Float64Array.from(d.biasIh), biasHh: Float64Array.from(d.biasHh),
+    weightIh: Float64Array.from(d.weightIh),
+    weightHh: Float64Array.from(d.weightHh),
+    biasIh: Float64Array.from(d.biasIh),
+    biasHh: Float64Array.from(d.biasHh),
   });
   return { forward: direction(w.forward), reverse: direction(w.reverse) };
 }
@@ -114,7 +127,16 @@ describe("BiLSTM semantics", () => {
     const w = randomWeights(rng, f, h, 0.7);
     const x = randomArray(rng, b * t * f);
     const out = new Float64Array(b * t * 2 * h);
-    bilstmForwardReference(out, x, b, t, f, h, w, createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
+    bilstmForwardReference(
+      out,
+      x,
+      b,
+      t,
+      f,
+      h,
+      w,
+      createBiLstmCache((n) => new Float64Array(n), b, t, f, h),
+    );
     expectClose(out, textbookBiLstm(x, b, t, f, h, w), { rel: 1e-14, abs: 1e-15, what: "out" });
   });
 });
@@ -148,7 +170,13 @@ describe("BiLSTM reference gradients (float64 central differences)", () => {
 describe("BiLSTM wasm kernels", () => {
   // Odd sizes hit every tail: B not a multiple of 4 (gemm row tail), H not a multiple of 4 (scalar lanes of
   // the cell kernels), F not a multiple of 4 or 8; the last case is the model's width.
-  const CASES: [number, number, number, number][] = [[3, 5, 7, 5], [5, 4, 12, 8], [1, 3, 2, 1], [2, 1, 3, 4], [4, 7, 12, 96]];
+  const CASES: [number, number, number, number][] = [
+    [3, 5, 7, 5],
+    [5, 4, 12, 8],
+    [1, 3, 2, 1],
+    [2, 1, 3, 4],
+    [4, 7, 12, 96],
+  ];
 
   for (const [b, t, f, h] of CASES) {
     it(`equal the float64 reference: out, cache, dx and accumulated grads (B=${b} T=${t} F=${f} H=${h})`, () => {
@@ -200,7 +228,16 @@ describe("BiLSTM wasm kernels", () => {
     const out = arena.alloc(b * t * 2 * h);
     bilstmForward(out, x, b, t, f, h, w, cache);
     const out64 = new Float64Array(b * t * 2 * h);
-    bilstmForwardReference(out64, Float64Array.from(x), b, t, f, h, widen(w), createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
+    bilstmForwardReference(
+      out64,
+      Float64Array.from(x),
+      b,
+      t,
+      f,
+      h,
+      widen(w),
+      createBiLstmCache((n) => new Float64Array(n), b, t, f, h),
+    );
     expectClose(out, out64, { rel: 2e-6, abs: 1e-7, what: "out" });
     const grads = toArena(arena, zeroWeights(f, h));
     expect(() => bilstmBackward(null, grads, arena.alloc(maxB * maxT * 2 * h), maxB, maxT, f, h, w, cache)).toThrow(/forward of B=3, T=5/);
@@ -216,7 +253,16 @@ describe("BiLSTM wasm kernels", () => {
     const out = arena.alloc(b * t * 2 * h);
     bilstmForward(out, x, b, t, f, h, w, createBiLstmCache(arena, b, t, f, h));
     const out64 = new Float64Array(b * t * 2 * h);
-    bilstmForwardReference(out64, Float64Array.from(x), b, t, f, h, widen(w), createBiLstmCache((n) => new Float64Array(n), b, t, f, h));
+    bilstmForwardReference(
+      out64,
+      Float64Array.from(x),
+      b,
+      t,
+      f,
+      h,
+      widen(w),
+      createBiLstmCache((n) => new Float64Array(n), b, t, f, h),
+    );
     expect(out.every(Number.isFinite)).toBe(true);
     expectClose(out, out64, { rel: 1e-6, abs: 1e-6, what: "out" });
   });

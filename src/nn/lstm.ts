@@ -101,8 +101,8 @@ export function biLstmCacheFloats(maxBatch: number, maxSteps: number, features: 
   const pad = (n: number) => Math.ceil(n / 4) * 4;
   const g = 4 * hidden;
   const bh = maxBatch * hidden;
-  const direction = pad(features * g) + pad(hidden * g) + pad(g) + 2 * pad(maxSteps * maxBatch * g)
-    + 2 * pad((maxSteps + 1) * bh) + pad(maxSteps * bh) + 2 * pad(bh) + pad(g);
+  const direction =
+    pad(features * g) + pad(hidden * g) + pad(g) + 2 * pad(maxSteps * maxBatch * g) + 2 * pad((maxSteps + 1) * bh) + pad(maxSteps * bh) + 2 * pad(bh) + pad(g);
   return 2 * pad(maxSteps * maxBatch * features) + 2 * direction;
 }
 
@@ -112,11 +112,26 @@ export function biLstmCacheFloats(maxBatch: number, maxSteps: number, features: 
  * `(n) => new Float64Array(n)` for float64 gradient checks with the reference).
  */
 export function createBiLstmCache(arena: Arena, maxBatch: number, maxSteps: number, features: number, hidden: number): BiLstmCache<Float32Array>;
-export function createBiLstmCache<A extends FloatArray>(allocate: (length: number) => A, maxBatch: number, maxSteps: number, features: number, hidden: number): BiLstmCache<A>;
 export function createBiLstmCache<A extends FloatArray>(
-  source: Arena | ((length: number) => A), maxBatch: number, maxSteps: number, features: number, hidden: number,
+  allocate: (length: number) => A,
+  maxBatch: number,
+  maxSteps: number,
+  features: number,
+  hidden: number,
+): BiLstmCache<A>;
+export function createBiLstmCache<A extends FloatArray>(
+  source: Arena | ((length: number) => A),
+  maxBatch: number,
+  maxSteps: number,
+  features: number,
+  hidden: number,
 ): BiLstmCache<A> {
-  for (const [name, value] of [["maxBatch", maxBatch], ["maxSteps", maxSteps], ["features", features], ["hidden", hidden]] as const) {
+  for (const [name, value] of [
+    ["maxBatch", maxBatch],
+    ["maxSteps", maxSteps],
+    ["features", features],
+    ["hidden", hidden],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`createBiLstmCache: ${name} must be a positive integer, got ${value}`);
   }
   const allocate = typeof source === "function" ? source : (length: number) => source.alloc(length) as A;
@@ -136,7 +151,10 @@ export function createBiLstmCache<A extends FloatArray>(
     dBias: allocate(g),
   });
   return {
-    maxBatch, maxSteps, features, hidden,
+    maxBatch,
+    maxSteps,
+    features,
+    hidden,
     xSteps: allocate(maxSteps * maxBatch * features),
     dxSteps: allocate(maxSteps * maxBatch * features),
     forward: direction(),
@@ -160,7 +178,10 @@ function checkWeights<A extends FloatArray>(kind: string, weights: BiLstmWeights
 }
 
 function checkCall<A extends FloatArray>(kind: string, cache: BiLstmCache<A>, b: number, t: number, f: number, h: number): void {
-  for (const [name, value] of [["B", b], ["T", t]] as const) {
+  for (const [name, value] of [
+    ["B", b],
+    ["T", t],
+  ] as const) {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${kind}: ${name} must be a positive integer, got ${value}`);
   }
   if (f !== cache.features || h !== cache.hidden) {
@@ -222,8 +243,14 @@ function packWeights<A extends FloatArray>(cache: LstmDirectionCache<A>, w: Lstm
  * B ≤ cache.maxBatch and T ≤ cache.maxSteps; F and H must match the cache.
  */
 export function bilstmForward(
-  out: Float32Array, x: Float32Array, b: number, t: number, f: number, h: number,
-  weights: BiLstmWeights<Float32Array>, cache: BiLstmCache<Float32Array>,
+  out: Float32Array,
+  x: Float32Array,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
+  weights: BiLstmWeights<Float32Array>,
+  cache: BiLstmCache<Float32Array>,
 ): void {
   checkCall("bilstmForward", cache, b, t, f, h);
   checkWeights("bilstmForward", weights, f, h);
@@ -239,8 +266,16 @@ export function bilstmForward(
 }
 
 function directionForwardWasm(
-  wasm: KernelExports, c: LstmDirectionCache<Float32Array>, w: LstmWeights<Float32Array>, reverse: boolean,
-  out: Float32Array, xSteps: Float32Array, b: number, t: number, f: number, h: number,
+  wasm: KernelExports,
+  c: LstmDirectionCache<Float32Array>,
+  w: LstmWeights<Float32Array>,
+  reverse: boolean,
+  out: Float32Array,
+  xSteps: Float32Array,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
 ): void {
   const g = 4 * h;
   const bh = b * h;
@@ -259,16 +294,29 @@ function directionForwardWasm(
     // h_prev is zero on the first step: skip its product.
     if (s > 0) wasm.gemm(gates, c.hidden.byteOffset + prev, c.weightHhT.byteOffset, 0, b, g, h, h, 1, g, g, 1);
     wasm.lstmCellForward(
-      gates, c.cell.byteOffset + prev, c.cell.byteOffset + own, c.tanhCell.byteOffset + time * bh * 4,
-      c.hidden.byteOffset + own, out.byteOffset + (time * 2 * h + (reverse ? h : 0)) * 4, outStride, b, h,
+      gates,
+      c.cell.byteOffset + prev,
+      c.cell.byteOffset + own,
+      c.tanhCell.byteOffset + time * bh * 4,
+      c.hidden.byteOffset + own,
+      out.byteOffset + (time * 2 * h + (reverse ? h : 0)) * 4,
+      outStride,
+      b,
+      h,
     );
   }
 }
 
 /** TypeScript twin of {@link bilstmForward} (same cache contents); generic so it also runs in float64. */
 export function bilstmForwardReference<A extends FloatArray>(
-  out: FloatArray, x: FloatArray, b: number, t: number, f: number, h: number,
-  weights: BiLstmWeights<FloatArray>, cache: BiLstmCache<A>,
+  out: FloatArray,
+  x: FloatArray,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
+  weights: BiLstmWeights<FloatArray>,
+  cache: BiLstmCache<A>,
 ): void {
   checkCall("bilstmForwardReference", cache, b, t, f, h);
   checkWeights("bilstmForwardReference", weights, f, h);
@@ -284,8 +332,15 @@ function sigmoid(v: number): number {
 }
 
 function directionForwardReference<A extends FloatArray>(
-  c: LstmDirectionCache<A>, w: LstmWeights<FloatArray>, reverse: boolean,
-  out: FloatArray, xSteps: FloatArray, b: number, t: number, f: number, h: number,
+  c: LstmDirectionCache<A>,
+  w: LstmWeights<FloatArray>,
+  reverse: boolean,
+  out: FloatArray,
+  xSteps: FloatArray,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
 ): void {
   const g = 4 * h;
   const bh = b * h;
@@ -339,9 +394,15 @@ function directionForwardReference<A extends FloatArray>(
  * backward only writes its scratch), so the backward may be repeated.
  */
 export function bilstmBackward(
-  dx: Float32Array | null, grads: BiLstmWeights<Float32Array>, dout: Float32Array,
-  b: number, t: number, f: number, h: number,
-  weights: BiLstmWeights<Float32Array>, cache: BiLstmCache<Float32Array>,
+  dx: Float32Array | null,
+  grads: BiLstmWeights<Float32Array>,
+  dout: Float32Array,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
+  weights: BiLstmWeights<Float32Array>,
+  cache: BiLstmCache<Float32Array>,
 ): void {
   checkBackward("bilstmBackward", dx, grads, dout, b, t, f, h, weights, cache);
   const views = [dout, ...weightViews(grads), ...weightViews(weights), ...cacheViews(cache)];
@@ -354,8 +415,16 @@ export function bilstmBackward(
 }
 
 function checkBackward<A extends FloatArray>(
-  kind: string, dx: FloatArray | null, grads: BiLstmWeights<FloatArray>, dout: FloatArray,
-  b: number, t: number, f: number, h: number, weights: BiLstmWeights<FloatArray>, cache: BiLstmCache<A>,
+  kind: string,
+  dx: FloatArray | null,
+  grads: BiLstmWeights<FloatArray>,
+  dout: FloatArray,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
+  weights: BiLstmWeights<FloatArray>,
+  cache: BiLstmCache<A>,
 ): void {
   checkCall(kind, cache, b, t, f, h);
   if (cache.batch !== b || cache.steps !== t) {
@@ -368,9 +437,18 @@ function checkBackward<A extends FloatArray>(
 }
 
 function directionBackwardWasm(
-  wasm: KernelExports, cache: BiLstmCache<Float32Array>, c: LstmDirectionCache<Float32Array>,
-  grad: LstmWeights<Float32Array>, w: LstmWeights<Float32Array>, reverse: boolean, wantDx: boolean,
-  dout: Float32Array, b: number, t: number, f: number, h: number,
+  wasm: KernelExports,
+  cache: BiLstmCache<Float32Array>,
+  c: LstmDirectionCache<Float32Array>,
+  grad: LstmWeights<Float32Array>,
+  w: LstmWeights<Float32Array>,
+  reverse: boolean,
+  wantDx: boolean,
+  dout: Float32Array,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
 ): void {
   const g = 4 * h;
   const bh = b * h;
@@ -386,16 +464,21 @@ function directionBackwardWasm(
       wasm.gemm(c.dHidden.byteOffset, c.dGates.byteOffset + next * b * g * 4, w.weightHh.byteOffset, 0, b, h, g, g, 1, h, h, 0);
     }
     wasm.lstmCellBackward(
-      c.dGates.byteOffset + time * b * g * 4, c.dHidden.byteOffset, c.dCell.byteOffset,
-      dout.byteOffset + (time * 2 * h + (reverse ? h : 0)) * 4, doutStride,
-      c.gates.byteOffset + time * b * g * 4, c.cell.byteOffset + previousSlot(reverse, time) * bh * 4,
-      c.tanhCell.byteOffset + time * bh * 4, b, h,
+      c.dGates.byteOffset + time * b * g * 4,
+      c.dHidden.byteOffset,
+      c.dCell.byteOffset,
+      dout.byteOffset + (time * 2 * h + (reverse ? h : 0)) * 4,
+      doutStride,
+      c.gates.byteOffset + time * b * g * 4,
+      c.cell.byteOffset + previousSlot(reverse, time) * bh * 4,
+      c.tanhCell.byteOffset + time * bh * 4,
+      b,
+      h,
     );
   }
   const rows = t * b;
   // dW_hh += Σ_t dGates_tᵀ·h_prev(t): the h_prev slots of t = 0…T−1 are contiguous (module comment).
-  wasm.gemm(grad.weightHh.byteOffset, c.dGates.byteOffset, c.hidden.byteOffset + previousSlot(reverse, 0) * bh * 4, 0,
-    g, h, rows, 1, g, h, h, 1);
+  wasm.gemm(grad.weightHh.byteOffset, c.dGates.byteOffset, c.hidden.byteOffset + previousSlot(reverse, 0) * bh * 4, 0, g, h, rows, 1, g, h, h, 1);
   wasm.gemm(grad.weightIh.byteOffset, c.dGates.byteOffset, cache.xSteps.byteOffset, 0, g, f, rows, 1, g, f, f, 1);
   c.dBias.fill(0, 0, g);
   wasm.addColumnSums(c.dBias.byteOffset, c.dGates.byteOffset, rows, g, g);
@@ -409,9 +492,15 @@ function directionBackwardWasm(
 
 /** TypeScript twin of {@link bilstmBackward}; generic so it also runs in float64. */
 export function bilstmBackwardReference<A extends FloatArray>(
-  dx: FloatArray | null, grads: BiLstmWeights<FloatArray>, dout: FloatArray,
-  b: number, t: number, f: number, h: number,
-  weights: BiLstmWeights<FloatArray>, cache: BiLstmCache<A>,
+  dx: FloatArray | null,
+  grads: BiLstmWeights<FloatArray>,
+  dout: FloatArray,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
+  weights: BiLstmWeights<FloatArray>,
+  cache: BiLstmCache<A>,
 ): void {
   checkBackward("bilstmBackwardReference", dx, grads, dout, b, t, f, h, weights, cache);
   cache.dxSteps.fill(0, 0, t * b * f);
@@ -421,8 +510,16 @@ export function bilstmBackwardReference<A extends FloatArray>(
 }
 
 function directionBackwardReference<A extends FloatArray>(
-  cache: BiLstmCache<A>, c: LstmDirectionCache<A>, grad: LstmWeights<FloatArray>, w: LstmWeights<FloatArray>,
-  reverse: boolean, dout: FloatArray, b: number, t: number, f: number, h: number,
+  cache: BiLstmCache<A>,
+  c: LstmDirectionCache<A>,
+  grad: LstmWeights<FloatArray>,
+  w: LstmWeights<FloatArray>,
+  reverse: boolean,
+  dout: FloatArray,
+  b: number,
+  t: number,
+  f: number,
+  h: number,
 ): void {
   const g = 4 * h;
   const bh = b * h;

@@ -7,9 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { expectGradient, weightedSum } from "../../test/helpers/gradients.js";
 import { Rng } from "../util/rng.js";
-import {
-  matmul, matmulReference, matmulTransA, matmulTransAReference, matmulTransB, matmulTransBReference,
-} from "./matmul.js";
+import { matmul, matmulReference, matmulTransA, matmulTransAReference, matmulTransB, matmulTransBReference } from "./matmul.js";
 import { Arena, inKernelMemory, kernelsFor } from "./wasm.js";
 
 type Form = "NN" | "NT" | "TN";
@@ -22,9 +20,26 @@ function random(rng: Rng, n: number): Float64Array {
 
 // Model shapes (input projection, recurrent step, heads, backward) and odd sizes for every tile edge.
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 5, 3], [3, 1, 7], [4, 4, 4], [4, 8, 8], [5, 9, 13], [7, 3, 17], [9, 17, 5],
-  [13, 2, 1], [2, 31, 2], [8, 16, 33], [37, 12, 384], [32, 96, 384], [32, 384, 96], [6, 192, 3], [67, 192, 1],
-  [384, 67, 12], [12, 5, 0], [0, 3, 4], [3, 0, 5],
+  [1, 1, 1],
+  [1, 5, 3],
+  [3, 1, 7],
+  [4, 4, 4],
+  [4, 8, 8],
+  [5, 9, 13],
+  [7, 3, 17],
+  [9, 17, 5],
+  [13, 2, 1],
+  [2, 31, 2],
+  [8, 16, 33],
+  [37, 12, 384],
+  [32, 96, 384],
+  [32, 384, 96],
+  [6, 192, 3],
+  [67, 192, 1],
+  [384, 67, 12],
+  [12, 5, 0],
+  [0, 3, 4],
+  [3, 0, 5],
 ];
 
 describe("matmul kernels", () => {
@@ -93,7 +108,11 @@ describe("matmul gradients (L = Σ W ⊙ (A·B))", () => {
   it("dA = W·Bᵀ and dB = Aᵀ·W, by the kernels, match central differences", () => {
     const rng = new Rng(5);
     const arena = new Arena(1 << 16);
-    for (const [m, k, n] of [[3, 5, 7], [6, 9, 4], [1, 4, 10]] as const) {
+    for (const [m, k, n] of [
+      [3, 5, 7],
+      [6, 9, 4],
+      [1, 4, 10],
+    ] as const) {
       const a = random(rng, m * k);
       const b = random(rng, k * n);
       const w = random(rng, m * n);

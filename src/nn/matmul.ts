@@ -24,7 +24,11 @@ export function requireLength(array: ArrayLike<number>, needed: number, what: st
 }
 
 function checkShape(kind: string, out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number): void {
-  for (const [name, value] of [["M", m], ["K", k], ["N", n]] as const) {
+  for (const [name, value] of [
+    ["M", m],
+    ["K", k],
+    ["N", n],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`${kind}: ${name} must be a non-negative integer, got ${value}`);
   }
   requireLength(out, m * n, `${kind} out`);

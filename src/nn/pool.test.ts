@@ -33,12 +33,22 @@ describe("mean pool over time", () => {
     const prior = Float64Array.from({ length: b * t * c }, () => rng.uniform(-1, 1));
     const dx = Float64Array.from(prior);
     meanPoolBackward(dx, w, b, t, c);
-    expectGradient(x, Float64Array.from(dx, (g, i) => g - prior[i]!), loss, { digits: 8, h: 1e-6, what: "dx" });
+    expectGradient(
+      x,
+      Float64Array.from(dx, (g, i) => g - prior[i]!),
+      loss,
+      { digits: 8, h: 1e-6, what: "dx" },
+    );
   });
 
   it("wasm kernels equal the reference (odd channel counts, the model's 105×192)", () => {
     const rng = new Rng(6);
-    for (const [b, t, c] of [[2, 3, 5], [3, 105, 192], [1, 1, 1], [4, 7, 9]] as const) {
+    for (const [b, t, c] of [
+      [2, 3, 5],
+      [3, 105, 192],
+      [1, 1, 1],
+      [4, 7, 9],
+    ] as const) {
       const arena = new Arena(4 * b * t * c + 4 * b * c + 64);
       const x = arena.alloc(b * t * c);
       for (let i = 0; i < x.length; i++) x[i] = rng.uniform(-1, 1);

@@ -27,27 +27,37 @@ export interface KernelExports {
    * C(i,j) = c[i·ldc + j]; strides in floats. NN is aRow = lda, aCol = 1; TN (Aᵀ·B) is aRow = 1, aCol = lda.
    */
   gemm(
-    c: number, a: number, b: number, bias: number,
-    m: number, n: number, k: number,
-    aRow: number, aCol: number, ldb: number, ldc: number, accumulate: number,
+    c: number,
+    a: number,
+    b: number,
+    bias: number,
+    m: number,
+    n: number,
+    k: number,
+    aRow: number,
+    aCol: number,
+    ldb: number,
+    ldc: number,
+    accumulate: number,
   ): void;
   /** C(i,j) (+)= Σ_k a[i·lda + k]·b[j·ldb + k] [+ bias(j)]: the A·Bᵀ form, as dot products along k. */
-  gemmNT(
-    c: number, a: number, b: number, bias: number,
-    m: number, n: number, k: number,
-    lda: number, ldb: number, ldc: number, accumulate: number,
-  ): void;
+  gemmNT(c: number, a: number, b: number, bias: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
   /** dst[j] += Σ_i src[i·ld + j] for i < rows, j < cols (bias gradients). */
   addColumnSums(dst: number, src: number, rows: number, cols: number, ld: number): void;
   /** One LSTM step's gate nonlinearities and cell update, in place on the gates (see lstm.ts). */
-  lstmCellForward(
-    gates: number, cPrev: number, c: number, tanhC: number, h: number,
-    out: number, outStride: number, batch: number, hidden: number,
-  ): void;
+  lstmCellForward(gates: number, cPrev: number, c: number, tanhC: number, h: number, out: number, outStride: number, batch: number, hidden: number): void;
   /** Backward of lstmCellForward for one step (see lstm.ts). */
   lstmCellBackward(
-    dGates: number, dH: number, dC: number, dOut: number, dOutStride: number,
-    gates: number, cPrev: number, tanhC: number, batch: number, hidden: number,
+    dGates: number,
+    dH: number,
+    dC: number,
+    dOut: number,
+    dOutStride: number,
+    gates: number,
+    cPrev: number,
+    tanhC: number,
+    batch: number,
+    hidden: number,
   ): void;
   /** y = e^x elementwise, the kernel's f32 exp (exported so tests can check its accuracy). */
   expArray(y: number, x: number, n: number): void;
@@ -63,9 +73,26 @@ export interface KernelExports {
   meanPoolBackward(dx: number, dout: number, batch: number, steps: number, channels: number): void;
   /** Dropout mask from four xoshiro128** streams seeded with 16 words (see dropout.ts). */
   dropoutMask(
-    mask: number, n: number, threshold: number, scale: number,
-    a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number,
-    c0: number, c1: number, c2: number, c3: number, d0: number, d1: number, d2: number, d3: number,
+    mask: number,
+    n: number,
+    threshold: number,
+    scale: number,
+    a0: number,
+    a1: number,
+    a2: number,
+    a3: number,
+    b0: number,
+    b1: number,
+    b2: number,
+    b3: number,
+    c0: number,
+    c1: number,
+    c2: number,
+    c3: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
   ): void;
 }
 

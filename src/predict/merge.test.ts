@@ -80,7 +80,15 @@ describe("mergeWindowRuns", () => {
     // Two runs of one window joined through another window's run count that window once.
     const bridged = mergeWindowRuns(
       [
-        { start: 0, probabilities: p, runs: [[0, 1], [3, 4]], classProbabilities: [1, 0] },
+        {
+          start: 0,
+          probabilities: p,
+          runs: [
+            [0, 1],
+            [3, 4],
+          ],
+          classProbabilities: [1, 0],
+        },
         { start: 1, probabilities: p, runs: [[1, 2]], classProbabilities: [0, 1] }, // bars 2–3
       ],
       { barCount: 6, windowLength: 5, decoder: "threshold" },
@@ -138,7 +146,13 @@ describe("mergeWindowRuns", () => {
     const windows: WindowRuns[] = [0, 2, 4, 6, 8].map((start, k) => ({
       start,
       probabilities: [0.1 * k, 0.5, 0.9, 0.3, 0.2 + 0.1 * k],
-      runs: k % 2 === 0 ? [[1, 2]] : [[0, 0], [2, 4]],
+      runs:
+        k % 2 === 0
+          ? [[1, 2]]
+          : [
+              [0, 0],
+              [2, 4],
+            ],
       classProbabilities: [0.1 * k, 1 - 0.1 * k],
     }));
     const options = { barCount: 13, windowLength: 5, decoder: "threshold" };

@@ -137,9 +137,10 @@ export class DetectionMerger {
       throw new Error(`window start ${start} puts the window outside bars [0, ${this.barCount - 1}]`);
     }
     if (probabilities.length < length) throw new Error(`window at ${start}: ${probabilities.length} probabilities for ${length} bars`);
-    if (this.breaks.size > 0) for (let t = 1; t < length; t++) {
-      if (this.breaks.has(start + t)) throw new Error(`window at ${start} crosses the segment break at bar ${start + t}`);
-    }
+    if (this.breaks.size > 0)
+      for (let t = 1; t < length; t++) {
+        if (this.breaks.has(start + t)) throw new Error(`window at ${start} crosses the segment break at bar ${start + t}`);
+      }
     const window = this.windowStarts.length;
     this.windowStarts.push(start);
     this.classSums.push(classProbabilities[0], classProbabilities[1]);
@@ -188,7 +189,12 @@ export class DetectionMerger {
     const order = Array.from({ length: runCount }, (_, i) => i);
     // Sort by global start, then end, then window: a total order, so the result is independent of
     // the order the windows were added in.
-    order.sort((a, b) => this.runStarts[a]! - this.runStarts[b]! || this.runEnds[a]! - this.runEnds[b]! || this.windowStarts[this.runWindows[a]!]! - this.windowStarts[this.runWindows[b]!]!);
+    order.sort(
+      (a, b) =>
+        this.runStarts[a]! - this.runStarts[b]! ||
+        this.runEnds[a]! - this.runEnds[b]! ||
+        this.windowStarts[this.runWindows[a]!]! - this.windowStarts[this.runWindows[b]!]!,
+    );
     const sortedStarts = Float64Array.from(this.windowStarts).sort();
     const lastGroup = new Int32Array(this.windowStarts.length).fill(-1);
     const detections: Detection[] = [];

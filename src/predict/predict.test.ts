@@ -72,13 +72,17 @@ describe.each(["soft", "crf"] as const)("predictWindows (%s head)", (loss) => {
         expect(p.span).toEqual(decodeCrfSpans(ref.spanScores, 1, BARS, crf)[0]);
       } else {
         expect(p.probabilities).toEqual(Array.from(ref.probabilities));
-        p.probabilities.forEach((value, t) => expect(value).toBeCloseTo(sigmoid(ref.spanScores[t]!), 6));
+        p.probabilities.forEach((value, t) => {
+          expect(value).toBeCloseTo(sigmoid(ref.spanScores[t]!), 6);
+        });
         expect(p.span).toEqual(decodeSoftSpans(ref.probabilities, 1, BARS)[0]);
       }
       expect(p.threshold_path).toEqual(p.probabilities.map((value) => (value > 0.5 ? 1 : 0)));
       const logits = Array.from(ref.classLogits);
       const z = logits.reduce((sum, x) => sum + Math.exp(x), 0);
-      CLASS_NAMES.forEach((name, j) => expect(p.class_probabilities[name]).toBeCloseTo(Math.exp(logits[j]!) / z, 12));
+      CLASS_NAMES.forEach((name, j) => {
+        expect(p.class_probabilities[name]).toBeCloseTo(Math.exp(logits[j]!) / z, 12);
+      });
       expect(p.predicted_class).toBe(CLASS_NAMES[logits.indexOf(Math.max(...logits))]);
       expect(p.pointers).toEqual({ center: ref.pointers[0], length: ref.pointers[1] });
       expect(p.pointer_bars.center).toBeCloseTo(ref.pointers[0]! * 105, 10);

@@ -143,7 +143,7 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
   }
   if (windows.length === 0) return [];
   const { tensor, shape } = computeWindowFeatures([...windows], { position: usesPositionFeature(model) });
-  const [, bars, width] = shape;
+  const [, bars] = shape;
   if (bars !== model.bars) throw new Error(`the windows have ${bars} bars but the model was built for ${model.bars}`);
 
   const inference = inferWindows(model, tensor, windows.length, { batchSize });
@@ -152,35 +152,35 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
   const predictions: WindowPrediction[] = [];
   for (let w = 0; w < windows.length; w++) {
     const window = windows[w]!;
-      const p = Array.from(windowRow(inference.probabilities, w, bars));
-      const thresholdPath = p.map((value) => (value > threshold ? 1 : 0));
-      const classProbabilities = softmax(inference.classLogits, w * model.dims.classes, model.dims.classes);
-      const best = classProbabilities.indexOf(Math.max(...classProbabilities));
-      const center = inference.pointers[2 * w]!;
-      const length = inference.pointers[2 * w + 1]!;
-      // Pointers are fractions of the window (docs/spec.md §4 divides by 105 = bars).
-      const centerBars = center * bars;
-      const lengthBars = length * bars;
-      const impliedStart = Math.min(bars - 1, Math.max(0, Math.round(centerBars - lengthBars / 2)));
-      const impliedEnd = Math.min(bars - 1, Math.max(impliedStart, Math.round(centerBars + lengthBars / 2)));
-      const truth = { start: window.expansion_start, end: window.expansion_end };
-      const span = inference.singleSpans[w]!;
-      predictions.push({
-        window_id: window.window_id,
-        label: window.label,
-        true_span: truth,
-        probabilities: p,
-        ...Object.fromEntries(readingKeys.map((key) => [key, Array.from(windowRow(inference.readings[key]!, w, bars))])),
-        threshold_path: thresholdPath,
-        threshold_runs: runsFromMask(thresholdPath),
-        ...Object.fromEntries(pathKeys.map((key) => [`${key}_path`, Array.from(windowRow(inference.paths[key]!, w, bars))])),
-        span: { start: span.start, end: span.end, score: span.score },
-        span_iou: spanIoU(span, truth),
-        class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
-        predicted_class: className(best),
-        pointers: { center, length },
-        pointer_bars: { center: centerBars, length: lengthBars, start: impliedStart, end: impliedEnd },
-      });
+    const p = Array.from(windowRow(inference.probabilities, w, bars));
+    const thresholdPath = p.map((value) => (value > threshold ? 1 : 0));
+    const classProbabilities = softmax(inference.classLogits, w * model.dims.classes, model.dims.classes);
+    const best = classProbabilities.indexOf(Math.max(...classProbabilities));
+    const center = inference.pointers[2 * w]!;
+    const length = inference.pointers[2 * w + 1]!;
+    // Pointers are fractions of the window (docs/spec.md §4 divides by 105 = bars).
+    const centerBars = center * bars;
+    const lengthBars = length * bars;
+    const impliedStart = Math.min(bars - 1, Math.max(0, Math.round(centerBars - lengthBars / 2)));
+    const impliedEnd = Math.min(bars - 1, Math.max(impliedStart, Math.round(centerBars + lengthBars / 2)));
+    const truth = { start: window.expansion_start, end: window.expansion_end };
+    const span = inference.singleSpans[w]!;
+    predictions.push({
+      window_id: window.window_id,
+      label: window.label,
+      true_span: truth,
+      probabilities: p,
+      ...Object.fromEntries(readingKeys.map((key) => [key, Array.from(windowRow(inference.readings[key]!, w, bars))])),
+      threshold_path: thresholdPath,
+      threshold_runs: runsFromMask(thresholdPath),
+      ...Object.fromEntries(pathKeys.map((key) => [`${key}_path`, Array.from(windowRow(inference.paths[key]!, w, bars))])),
+      span: { start: span.start, end: span.end, score: span.score },
+      span_iou: spanIoU(span, truth),
+      class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
+      predicted_class: className(best),
+      pointers: { center, length },
+      pointer_bars: { center: centerBars, length: lengthBars, start: impliedStart, end: impliedEnd },
+    });
   }
   return predictions;
 }

@@ -31,8 +31,8 @@ describe("training on worker threads", () => {
   });
 
   it("reports a failing run with its reason", async () => {
-    await expect(
-      runJobs([{ kind: "train", config: { loss: "soft", data: "/nonexistent.parquet" }, options: {} }], 1),
-    ).rejects.toThrow(/1 of 1 training runs failed[\s\S]*no such file/);
+    await expect(runJobs([{ kind: "train", config: { loss: "soft", data: "/nonexistent.parquet" }, options: {} }], 1)).rejects.toThrow(
+      /1 of 1 training runs failed[\s\S]*no such file/,
+    );
   });
 });

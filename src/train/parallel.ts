@@ -14,10 +14,7 @@ export type WorkerJob =
   | { kind: "train"; config: TrainConfigInput; options: Omit<TrainOptions, "onEvent"> }
   | { kind: "resume"; runDirectory: string; stopAfterEpochs?: number };
 
-export type WorkerMessage =
-  | { type: "event"; event: TrainEvent }
-  | { type: "done"; result: TrainResult }
-  | { type: "error"; message: string };
+export type WorkerMessage = { type: "event"; event: TrainEvent } | { type: "done"; result: TrainResult } | { type: "error"; message: string };
 
 /**
  * The compiled worker script. Worker threads run JavaScript only, so when this module runs from the

@@ -85,7 +85,7 @@ export function formatEpochLog(record: EpochRecord): string[] {
 
 /** The whole log: header lines, then every epoch's lines. */
 export function formatLog(header: readonly string[], records: readonly EpochRecord[]): string {
-  return [...header, ...records.flatMap(formatEpochLog)].join("\n") + "\n";
+  return `${[...header, ...records.flatMap(formatEpochLog)].join("\n")}\n`;
 }
 
 /** metrics.jsonl: one record per line. */

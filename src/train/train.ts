@@ -252,7 +252,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   if (options.runDirectory !== undefined && existsSync(runDirectory) && readdirSync(runDirectory).length > 0) {
     throw new Error(`${runDirectory} already holds files; a run folder is never reused (use --resume to continue a run)`);
   }
-  writeFileAtomic(join(runDirectory, RUN_FILES.config), JSON.stringify(session.manifest, null, 2) + "\n");
+  writeFileAtomic(join(runDirectory, RUN_FILES.config), `${JSON.stringify(session.manifest, null, 2)}\n`);
   return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
 }
 
@@ -263,7 +263,9 @@ export async function resume(runDirectory: string, options: Omit<TrainOptions, "
   const manifest = JSON.parse(readFileSync(configPath, "utf8")) as RunManifest;
   const session = await openSession(resolveTrainConfig(manifest.config));
   if (session.manifest.data.sha256 !== manifest.data.sha256) {
-    throw new Error(`${manifest.config.data} changed since the run started (sha256 ${manifest.data.sha256.slice(0, 16)}… then, ${session.manifest.data.sha256.slice(0, 16)}… now)`);
+    throw new Error(
+      `${manifest.config.data} changed since the run started (sha256 ${manifest.data.sha256.slice(0, 16)}… then, ${session.manifest.data.sha256.slice(0, 16)}… now)`,
+    );
   }
   const statePath = join(runDirectory, RUN_FILES.state);
   if (!existsSync(statePath)) {
@@ -278,7 +280,8 @@ export async function resume(runDirectory: string, options: Omit<TrainOptions, "
   session.trainRng.setState(JSON.parse(state.metadata.rng_state ?? "null") as RngState);
   loadStateDict(session.model.parameters, readSafetensorsFile(join(runDirectory, RUN_FILES.last)));
   const records = parseMetrics(readFileSync(join(runDirectory, RUN_FILES.metrics), "utf8"), join(runDirectory, RUN_FILES.metrics)).slice(0, epoch);
-  if (records.length !== epoch) throw new Error(`${runDirectory}: ${RUN_FILES.metrics} holds ${records.length} epochs but the saved state is at epoch ${epoch}`);
+  if (records.length !== epoch)
+    throw new Error(`${runDirectory}: ${RUN_FILES.metrics} holds ${records.length} epochs but the saved state is at epoch ${epoch}`);
   const best = { epoch: Number(state.metadata.best_epoch), loss: Number(state.metadata.best_validation_loss) };
   return runEpochs(session, runDirectory, records, best, options);
 }

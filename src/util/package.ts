@@ -19,7 +19,7 @@ export function packageRoot(): string {
       return folder;
     }
     const parent = dirname(folder);
-    if (parent === folder) throw new Error("cannot find spanlab's package.json above " + fileURLToPath(import.meta.url));
+    if (parent === folder) throw new Error(`cannot find spanlab's package.json above ${fileURLToPath(import.meta.url)}`);
     folder = parent;
   }
 }

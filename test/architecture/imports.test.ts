@@ -12,7 +12,23 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const source = join(root, "src");
 
 /** Layers in the order data flows; `util` is below everything, the entry point above everything. */
-export const LAYERS = ["util", "data", "features", "nn", "model", "eval", "train", "predict", "compare", "report", "app", "view", "queue", "cli", "index.ts"] as const;
+export const LAYERS = [
+  "util",
+  "data",
+  "features",
+  "nn",
+  "model",
+  "eval",
+  "train",
+  "predict",
+  "compare",
+  "report",
+  "app",
+  "view",
+  "queue",
+  "cli",
+  "index.ts",
+] as const;
 
 function layerOf(file: string): string {
   const first = relative(source, file).split(/[\\/]/)[0]!;
@@ -56,7 +72,8 @@ describe("the import graph", () => {
   });
 
   it("reads imports the way the rule needs", () => {
-    const text = 'import { a } from "../compare/x.js";\nimport type { B } from "./y.js";\nexport { c } from "../report/z.js";\nconst m = await import("../cli/w.js");';
+    const text =
+      'import { a } from "../compare/x.js";\nimport type { B } from "./y.js";\nexport { c } from "../report/z.js";\nconst m = await import("../cli/w.js");';
     expect(importsOf(text)).toEqual(["../compare/x.js", "./y.js", "../report/z.js", "../cli/w.js"]);
   });
 });

@@ -58,7 +58,9 @@ describe.each(SPAN_OBJECTIVES)("span head %s", (name) => {
     const once = Float32Array.from(parameters.gradients);
     parameters.zeroGradients();
     head.loss(scores, targets, context, new Float32Array(scores.length)).addParameterGradients?.(3);
-    parameters.gradients.forEach((g, i) => expect(g).toBeCloseTo(3 * once[i]!, 5));
+    parameters.gradients.forEach((g, i) => {
+      expect(g).toBeCloseTo(3 * once[i]!, 5);
+    });
   });
 
   it("gives probabilities in [0, 1], one span per window inside it, 0/1 paths and readings in [0, 1]", () => {
