@@ -16,6 +16,7 @@
  */
 import { statSync } from "node:fs";
 import { WINDOW_BARS } from "../data/window.js";
+import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
 import { packageVersion } from "../util/package.js";
 import { JadeCompact } from "./jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "./parameters.js";
@@ -276,7 +277,7 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
     if (epoch !== undefined && (!Number.isSafeInteger(epoch) || epoch < 0)) {
       throw new CheckpointError(file.source, `metadata "epoch" must be a non-negative integer, got ${JSON.stringify(raw.epoch)}`);
     }
-    const posWeight = metadataNumber(file, "pos_weight") ?? 1.0;
+    const posWeight = metadataNumber(file, "pos_weight") ?? REFERENCE_POS_WEIGHT;
     const validationLoss = metadataNumber(file, "validation_loss");
     return {
       origin: "spanlab",
@@ -298,7 +299,7 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
   }
   // A plain state dict (PyTorch's, or any writer's "format": "pt"): everything from the shapes.
   // Its metadata, if any, is a foreign writer's notes: all of it is "extra".
-  return { origin: "state-dict", loss, dims: dimensionsFromTensors(file), bars: WINDOW_BARS, posWeight: 1.0, extra: { ...raw }, raw };
+  return { origin: "state-dict", loss, dims: dimensionsFromTensors(file), bars: WINDOW_BARS, posWeight: REFERENCE_POS_WEIGHT, extra: { ...raw }, raw };
 }
 
 /**

@@ -12,7 +12,7 @@ import { linearBackward, linearForward } from "../nn/linear.js";
 import { reluBackward, reluForward, sigmoidBackward, sigmoidForward } from "../nn/activations.js";
 import { meanPoolBackward, meanPoolForward } from "../nn/pool.js";
 import { drawDropoutMask, dropoutBackward, dropoutForward } from "../nn/dropout.js";
-import { crossEntropy, huberLoss, kendallTaskWeights, kendallWeightedLoss, spanTargetsBatch } from "../nn/losses.js";
+import { checkPosWeight, crossEntropy, huberLoss, kendallTaskWeights, kendallWeightedLoss, REFERENCE_POS_WEIGHT, spanTargetsBatch } from "../nn/losses.js";
 import { Arena } from "../nn/wasm.js";
 import { WINDOW_BARS } from "../data/window.js";
 import type { Rng } from "../util/rng.js";
@@ -187,9 +187,9 @@ export class JadeCompact {
     this.dims = options.dims ?? DEFAULT_DIMENSIONS;
     this.bars = options.bars ?? WINDOW_BARS;
     this.maxBatch = options.maxBatch ?? 32;
-    this.posWeight = options.posWeight ?? 1.0;
+    this.posWeight = options.posWeight ?? REFERENCE_POS_WEIGHT;
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
-    if (!(this.posWeight >= 0) || !Number.isFinite(this.posWeight)) throw new Error(`posWeight must be finite and ≥ 0, got ${this.posWeight}`);
+    checkPosWeight("JadeCompact", this.posWeight);
 
     const specs = parameterSpecs(this.head, this.dims);
     const sizes = bufferSizes(this.maxBatch, this.bars, this.dims, this.spanWidth);

@@ -141,10 +141,18 @@ export function clampSpanProbability(p: number): number {
   return p < SPAN_PROB_MIN ? SPAN_PROB_MIN : p > SPAN_PROB_MAX ? SPAN_PROB_MAX : p;
 }
 
+/** The weight of in-span bars in the soft span loss when none is given: the reference comparison's 1.0 (docs/spec.md §4). */
+export const REFERENCE_POS_WEIGHT = 1.0;
+
+/** Refuses a pos_weight that is not a finite number ≥ 0, naming `name`. */
+export function checkPosWeight(name: string, posWeight: number): void {
+  if (!Number.isFinite(posWeight) || posWeight < 0) throw new Error(`${name}: posWeight must be finite and ≥ 0, got ${posWeight}`);
+}
+
 function checkSoftSpanInputs(name: string, input: FloatArray, mask: FloatArray | ArrayLike<number>, grad: FloatArray | undefined, posWeight: number): void {
   if (input.length === 0) throw new Error(`${name}: empty input (the mean is undefined)`);
   if (mask.length !== input.length) throw new Error(`${name}: mask length ${mask.length} ≠ input length ${input.length}`);
-  if (!Number.isFinite(posWeight) || posWeight < 0) throw new Error(`${name}: posWeight must be finite and ≥ 0, got ${posWeight}`);
+  checkPosWeight(name, posWeight);
   assertGradShape(name, grad, input.length);
 }
 
@@ -165,7 +173,7 @@ function checkSoftSpanInputs(name: string, input: FloatArray, mask: FloatArray |
  * @param posWeight w, the weight of in-span bars: 1.0 in the reference comparison, 13.1 in later runs.
  * @returns the mean loss.
  */
-export function softSpanBce(p: FloatArray, mask: FloatArray | ArrayLike<number>, gradP?: FloatArray, posWeight = 1.0): number {
+export function softSpanBce(p: FloatArray, mask: FloatArray | ArrayLike<number>, gradP?: FloatArray, posWeight = REFERENCE_POS_WEIGHT): number {
   checkSoftSpanInputs("softSpanBce", p, mask, gradP, posWeight);
   const n = p.length;
   let total = 0;
@@ -208,7 +216,7 @@ export function sigmoid(z: number): number {
  * @param posWeight w, as in {@link softSpanBce}.
  * @returns the mean loss.
  */
-export function softSpanBceWithLogits(logits: FloatArray, mask: FloatArray | ArrayLike<number>, gradLogits?: FloatArray, posWeight = 1.0): number {
+export function softSpanBceWithLogits(logits: FloatArray, mask: FloatArray | ArrayLike<number>, gradLogits?: FloatArray, posWeight = REFERENCE_POS_WEIGHT): number {
   checkSoftSpanInputs("softSpanBceWithLogits", logits, mask, gradLogits, posWeight);
   const n = logits.length;
   let total = 0;

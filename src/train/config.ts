@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
+import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
 
 export const trainConfigSchema = z
   .object({
@@ -28,7 +29,7 @@ export const trainConfigSchema = z
     clipGradNorm: z.number().positive().nullable().default(null),
     seed: z.number().int().default(42),
     /** Weight of in-span bars in the soft span loss: 1.0 in the reference comparison, 13.1 in later runs. */
-    posWeight: z.number().min(0).default(1.0),
+    posWeight: z.number().min(0).default(REFERENCE_POS_WEIGHT),
     /** `group`: split by base_window_id (no leakage between overlapping windows); `reference`: the reference's row split. */
     split: z.enum(["group", "reference"]).default("group"),
     validationFraction: z.number().gt(0).lt(1).default(0.2),
