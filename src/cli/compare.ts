@@ -4,7 +4,9 @@
  */
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { compare, DEFAULT_SEEDS, resumeComparison, type CompareOutcome } from "../compare/compare.js";
+import { compareAndWriteBundle, resumeAndWriteBundle, type BundleOutcome } from "../app/compare.js";
+import { DEFAULT_SEEDS } from "../compare/compare.js";
+import type { ObjectiveStatistics } from "../compare/types.js";
 import type { TrainEvent } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
@@ -29,14 +31,16 @@ interface CompareFlags {
 
 /** Per-run progress: bars on a terminal, a line per run every 10 epochs (and at its end) otherwise. */
 function runProgress(quiet: boolean): { onRunEvent: (label: string, event: TrainEvent) => void; onMessage: (m: string) => void; stop: () => void } {
-  const write = (line: string) => (quiet ? process.stderr : process.stdout).write(line + "\n");
+  const write = (line: string) => (quiet ? process.stderr : process.stdout).write(`${line}\n`);
   if (!process.stderr.isTTY) {
     return {
       onRunEvent(label, event) {
         if (event.kind !== "epoch") return;
         const r = event.record;
         if (r.epoch % 10 === 0 || r.epoch === r.epochs || r.epoch === 1) {
-          write(`[${label}] epoch ${r.epoch}/${r.epochs}: train_loss=${r.train.weighted.toFixed(4)} val_loss=${r.validation.unweighted.toFixed(4)} span_F1=${r.span.f1.toFixed(3)}`);
+          write(
+            `[${label}] epoch ${r.epoch}/${r.epochs}: train_loss=${r.train.weighted.toFixed(4)} val_loss=${r.validation.unweighted.toFixed(4)} span_F1=${r.span.f1.toFixed(3)}`,
+          );
         }
       },
       onMessage: write,
@@ -53,7 +57,12 @@ function runProgress(quiet: boolean): { onRunEvent: (label: string, event: Train
       let bar = bars.get(label);
       if (event.kind === "start") {
         bar = multibar.create(event.epochs * event.stepsPerEpoch, (event.startEpoch - 1) * event.stepsPerEpoch, {
-          label: label.padEnd(14), epoch: event.startEpoch, epochs: event.epochs, loss: "—", val: "—", f1: "—",
+          label: label.padEnd(14),
+          epoch: event.startEpoch,
+          epochs: event.epochs,
+          loss: "—",
+          val: "—",
+          f1: "—",
         });
         bars.set(label, bar);
       } else if (bar && event.kind === "step") {
@@ -62,14 +71,15 @@ function runProgress(quiet: boolean): { onRunEvent: (label: string, event: Train
         bar.update({ val: event.record.validation.unweighted.toFixed(4), f1: event.record.span.f1.toFixed(3) });
       }
     },
-    onMessage: (m) => multibar.log(m + "\n"),
+    onMessage: (m) => multibar.log(`${m}\n`),
     stop: () => multibar.stop(),
   };
 }
 
-/** The machine-readable summary `--json` prints. */
-export function jsonSummary(outcome: CompareOutcome): object {
+/** The machine-readable summary `--json` prints: per metric, each objective's statistics under its name. */
+export function jsonSummary(outcome: BundleOutcome): object {
   const { result } = outcome;
+  const interval = (s: ObjectiveStatistics | null | undefined) => s && { mean: s.mean, low: s.low, high: s.high };
   return {
     bundle: outcome.bundleDirectory,
     recommendation: result.recommendation,
@@ -79,8 +89,7 @@ export function jsonSummary(outcome: CompareOutcome): object {
       key: m.key,
       label: m.label,
       unit: m.unit,
-      soft: m.soft && { mean: m.soft.mean, low: m.soft.low, high: m.soft.high },
-      crf: m.crf && { mean: m.crf.mean, low: m.crf.low, high: m.crf.high },
+      ...Object.fromEntries(result.protocol.objectives.map((objective) => [objective, interval(m.byObjective[objective])])),
       difference: m.difference,
       winner: m.winner,
     })),
@@ -96,19 +105,35 @@ const RULE_COLUMN: Record<string, "f1" | "iou" | "strictF1" | "hit3"> = {
   hit3_single_span: "hit3",
 };
 
-function headline(outcome: CompareOutcome): string {
+/** The table printed at the end of a compare: one column per objective (by name), the rule detector, the winner. */
+export function headline(outcome: BundleOutcome): string {
   const { result } = outcome;
   const lines = [`bundle: ${outcome.bundleDirectory}`, result.recommendation.headline];
   const width = 58;
   const show = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d));
   const cell = (s: { mean: number; low: number; high: number } | null | undefined) =>
     !s ? "—" : result.protocol.seeds.length > 1 ? `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]` : show(s.mean);
-  lines.push(`${"metric".padEnd(width)}  ${"soft".padEnd(22)}  ${"crf".padEnd(22)}  ${"rule baseline".padEnd(22)}  winner`);
-  for (const key of ["f1_native", "f1_threshold", "f1_single_span", "iou_native", "iou_single_span", "strict_f1_single_span", "hit3_single_span", "separation", "ece", "brier", "classification_accuracy", "classification_majority_baseline"]) {
+  const objectives = result.protocol.objectives;
+  lines.push(`${"metric".padEnd(width)}  ${objectives.map((o) => o.padEnd(22)).join("  ")}  ${"rule baseline".padEnd(22)}  winner`);
+  for (const key of [
+    "f1_native",
+    "f1_threshold",
+    "f1_single_span",
+    "iou_native",
+    "iou_single_span",
+    "strict_f1_single_span",
+    "hit3_single_span",
+    "separation",
+    "ece",
+    "brier",
+    "classification_accuracy",
+    "classification_majority_baseline",
+  ]) {
     const m = result.metrics.find((x) => x.key === key);
     if (!m) continue;
     const rule = RULE_COLUMN[key] ? result.ruleBaseline.metrics[RULE_COLUMN[key]] : null;
-    lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cell(m.soft).padEnd(22)}  ${cell(m.crf).padEnd(22)}  ${cell(rule).padEnd(22)}  ${m.winner}`);
+    const cells = objectives.map((o) => cell(m.byObjective[o]).padEnd(22)).join("  ");
+    lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cells}  ${cell(rule).padEnd(22)}  ${m.winner}`);
   }
   return lines.join("\n");
 }
@@ -135,20 +160,22 @@ export function registerCompareCommand(program: Command): void {
     .action(async (flags: CompareFlags, command: Command) => {
       if (flags.referenceProtocol) {
         // The reference protocol fixes these; a value given beside it would be silently ignored.
-        const fixed = ["seeds", "epochs", "batchSize", "lr", "posWeight", "clipGradNorm", "split"].filter((name) => command.getOptionValueSource(name) === "cli");
+        const fixed = ["seeds", "epochs", "batchSize", "lr", "posWeight", "clipGradNorm", "split"].filter(
+          (name) => command.getOptionValueSource(name) === "cli",
+        );
         if (fixed.length > 0) {
-          const flagNames = fixed.map((name) => "--" + name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+          const flagNames = fixed.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
           throw new Error(`--reference-protocol fixes ${flagNames.join(", ")}; drop ${fixed.length > 1 ? "them" : "it"} or drop --reference-protocol`);
         }
       }
       const progress = runProgress(flags.json);
-      let outcome: CompareOutcome;
+      let outcome: BundleOutcome;
       try {
         const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
         if (flags.resume !== undefined) {
-          outcome = await resumeComparison(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
+          outcome = await resumeAndWriteBundle(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
         } else {
-          outcome = await compare({
+          outcome = await compareAndWriteBundle({
             data: flags.data ?? defaultDataPath(),
             seeds: integerFlag("seeds", flags.seeds),
             firstSeed: integerFlag("first-seed", flags.firstSeed),
@@ -169,7 +196,7 @@ export function registerCompareCommand(program: Command): void {
       } finally {
         progress.stop();
       }
-      if (flags.json) process.stdout.write(JSON.stringify(jsonSummary(outcome), null, 2) + "\n");
-      else process.stdout.write(headline(outcome) + "\n");
+      if (flags.json) process.stdout.write(`${JSON.stringify(jsonSummary(outcome), null, 2)}\n`);
+      else process.stdout.write(`${headline(outcome)}\n`);
     });
 }

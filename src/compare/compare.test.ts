@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +30,9 @@ describe("spanlab compare", () => {
     expect(result.protocol.seeds).toEqual([42, 43]);
     // Every run's final validation loss in the aggregate equals the last line of its metrics.jsonl.
     const finalLoss = result.metrics.find((m) => m.key === "val_loss_final")!;
-    for (const [objective, stats] of [["soft", finalLoss.soft!], ["crf", finalLoss.crf!]] as const) {
+    expect(result.protocol.objectives).toEqual(["soft", "crf"]);
+    for (const objective of result.protocol.objectives) {
+      const stats = finalLoss.byObjective[objective]!;
       const fromFiles = [42, 43].map((seed) => {
         const records = parseMetrics(readFileSync(join(outcome.bundleDirectory, "runs", `${objective}-seed${seed}`, "metrics.jsonl"), "utf8"), "m");
         return records.at(-1)!.validation.unweighted;
@@ -39,8 +41,10 @@ describe("spanlab compare", () => {
     }
     for (const m of result.metrics) expect(["soft", "crf", "not established", "n/a"]).toContain(m.winner);
     expect(["soft", "crf", "undecided"]).toContain(result.recommendation.decision);
-    for (const file of ["ANALYSIS_INDEX.md", "SOFT_SPAN_VS_CRF_RESULTS.csv", "report.html", "training_soft_span_2.log", "training_crf_2.log"]) {
-      expect(existsSync(join(outcome.bundleDirectory, file)), file).toBe(true);
+    // The model is what compare returns and writes; the documents are the report's (src/app joins the two).
+    expect(JSON.parse(JSON.stringify(outcome.result))).toEqual(result);
+    for (const file of ["ANALYSIS_INDEX.md", "SOFT_SPAN_VS_CRF_RESULTS.csv", "report.html", "training_soft_span_2.log"]) {
+      expect(existsSync(join(outcome.bundleDirectory, file)), file).toBe(false);
     }
     // Never overwritten.
     await expect(compare({ ...tiny, data, out: outcome.bundleDirectory })).rejects.toThrow(/never overwritten/);
@@ -51,11 +55,18 @@ describe("spanlab compare", () => {
     // Simulate an interruption: drop the result and one run entirely.
     rmSync(join(first.bundleDirectory, "comparison.json"));
     rmSync(join(first.bundleDirectory, "runs", "crf-seed43"), { recursive: true });
+    // A compare_config.json from before objectives were recorded: the default pair is assumed.
+    const configPath = join(first.bundleDirectory, "compare_config.json");
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    delete config.protocol.objectives;
+    writeFileSync(configPath, JSON.stringify(config));
     const trained: string[] = [];
     const resumed = await resumeComparison(first.bundleDirectory, { onRunEvent: (label, event) => event.kind === "start" && trained.push(label) });
     expect(trained).toEqual(["crf-seed43"]);
     const a = first.result.runs.map((r) => r.headline.f1_native);
     const b = resumed.result.runs.map((r) => r.headline.f1_native);
     expect(b).toEqual(a);
+    expect(resumed.result.protocol.objectives).toEqual(["soft", "crf"]);
+    await expect(resumeComparison(first.bundleDirectory)).rejects.toThrow(/already complete/);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `spanlab compare` as a library: trains both objectives over the same seeds and splits (paired), on
  * worker threads, evaluates every run on its validation windows, aggregates across seeds with bootstrap
- * intervals, and writes the analysis bundle into a new folder. An interrupted compare resumes without
- * redoing finished runs.
+ * intervals and analyses the result into the comparison model, written as `comparison.json` beside the
+ * runs. Rendering the bundle from that model is the report's job (src/app/compare.ts joins the two). An
+ * interrupted compare resumes without redoing finished runs.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -10,7 +11,7 @@ import { join, relative } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import type { Window } from "../data/window.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
-import { writeBundle, type ExampleWindow } from "../report/bundle.js";
+import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.js";
 import { windowTensors } from "../train/dataset.js";
 import { runJobs, type WorkerJob } from "../train/parallel.js";
 import { parseMetrics, type EpochRecord } from "../train/records.js";
@@ -18,11 +19,14 @@ import { RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
 import type { TrainConfigInput } from "../train/config.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
-import { compareRuns, headlineValues, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
+import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
+import { analyseComparison } from "./analysis/index.js";
+import { withRuleBaseline } from "./analysis/baselines.js";
+import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRuleOnSplit } from "../eval/rule_split.js";
 import { Rng } from "../util/rng.js";
 import { evaluateRun, predict } from "./evaluate.js";
-import { OBJECTIVES, type ComparisonProtocol, type ComparisonResult, type Objective, type RunResult } from "./types.js";
+import type { ComparisonProtocol, ComparisonResult, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
 
 /** Seeds of a compare: `count` consecutive seeds from `first`. */
@@ -31,6 +35,8 @@ export const DEFAULT_FIRST_SEED = 42;
 
 export interface CompareOptions {
   data: string;
+  /** The two span objectives to compare, by head name (default: the reference's question, soft span loss vs CRF). */
+  objectives?: readonly [string, string];
   seeds?: number;
   firstSeed?: number;
   epochs?: number;
@@ -53,17 +59,18 @@ export interface CompareOptions {
   out?: string;
   /** Per-run progress: the run's label and its training event. */
   onRunEvent?: (label: string, event: TrainEvent) => void;
-  /** Coarse progress messages (evaluation, writing). */
+  /** Coarse progress messages (training, evaluation). */
   onMessage?: (message: string) => void;
 }
 
 export interface CompareOutcome {
   bundleDirectory: string;
   result: ComparisonResult;
-  files: string[];
 }
 
 const COMPARE_CONFIG = "compare_config.json";
+/** The model's file in a bundle folder; its presence marks a comparison as complete. */
+export const COMPARISON_FILE = "comparison.json";
 
 /** What `compare_config.json` holds: enough to resume or re-evaluate the comparison. */
 export interface StoredCompareConfig {
@@ -76,23 +83,25 @@ export interface StoredCompareConfig {
 /** The full protocol of a comparison from its options (the reference protocol overrides what it fixes). */
 export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   const reference = options.referenceProtocol ?? false;
-  const seedCount = reference ? 1 : options.seeds ?? DEFAULT_SEEDS;
+  const seedCount = reference ? 1 : (options.seeds ?? DEFAULT_SEEDS);
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--seeds must be a positive integer, got ${seedCount}`);
   const first = options.firstSeed ?? DEFAULT_FIRST_SEED;
   const workers = options.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${workers}`);
   const minRunLength = options.minRunLength ?? 1;
   if (!Number.isInteger(minRunLength) || minRunLength < 1) throw new Error(`--min-run-length must be an integer ≥ 1, got ${minRunLength}`);
+  const objectives = comparedObjectives(options.objectives);
   return {
+    objectives,
     seeds: Array.from({ length: seedCount }, (_, i) => first + i),
-    epochs: reference ? 50 : options.epochs ?? 50,
-    batchSize: reference ? 32 : options.batchSize ?? 32,
-    learningRate: reference ? 1e-3 : options.learningRate ?? 1e-3,
-    weightDecay: reference ? 0.01 : options.weightDecay ?? 0.01,
-    clipGradNorm: reference ? null : options.clipGradNorm ?? null,
-    split: reference ? "reference" : options.split ?? "group",
+    epochs: reference ? 50 : (options.epochs ?? 50),
+    batchSize: reference ? 32 : (options.batchSize ?? 32),
+    learningRate: reference ? 1e-3 : (options.learningRate ?? 1e-3),
+    weightDecay: reference ? 0.01 : (options.weightDecay ?? 0.01),
+    clipGradNorm: reference ? null : (options.clipGradNorm ?? null),
+    split: reference ? "reference" : (options.split ?? "group"),
     validationFraction: options.validationFraction ?? 0.2,
-    posWeight: reference ? 1.0 : options.posWeight ?? 1.0,
+    posWeight: reference ? 1.0 : (options.posWeight ?? 1.0),
     minRunLength,
     bootstrapResamples: options.bootstrapResamples ?? 2000,
     referenceProtocol: reference,
@@ -100,6 +109,13 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
     evaluatedCheckpoint: "last.safetensors (the final epoch; no selection on validation windows)",
     workers,
   };
+}
+
+/** Two distinct registered objectives (an unknown name fails here, naming the known ones). */
+function comparedObjectives(objectives: readonly [string, string] | undefined): [Objective, Objective] {
+  const [first, second] = objectives ?? DEFAULT_COMPARED_OBJECTIVES;
+  if (first === second) throw new Error(`a comparison needs two different objectives, got ${first} twice`);
+  return [spanHead(first).name, spanHead(second).name];
 }
 
 /** The training configuration of one run of a comparison. */
@@ -124,8 +140,13 @@ function runLabel(objective: Objective, seed: number): string {
 }
 
 /** Every run of a comparison, seed-major, with its folder under `<bundle>/runs/`. */
-export function runPlan(bundleDirectory: string, protocol: Pick<ComparisonProtocol, "seeds">): { objective: Objective; seed: number; directory: string }[] {
-  return protocol.seeds.flatMap((seed) => OBJECTIVES.map((objective) => ({ objective, seed, directory: join(bundleDirectory, "runs", runLabel(objective, seed)) })));
+export function runPlan(
+  bundleDirectory: string,
+  protocol: Pick<ComparisonProtocol, "seeds" | "objectives">,
+): { objective: Objective; seed: number; directory: string }[] {
+  return protocol.seeds.flatMap((seed) =>
+    protocol.objectives.map((objective) => ({ objective, seed, directory: join(bundleDirectory, "runs", runLabel(objective, seed)) })),
+  );
 }
 
 /** The records of a finished run, or null when the run is missing or incomplete. */
@@ -145,21 +166,26 @@ export async function compare(options: CompareOptions): Promise<CompareOutcome> 
   const protocol = resolveProtocol(options);
   const bundleDirectory = options.out ?? createFreshDirectory(options.root ?? "comparisons", "compare");
   if (options.out !== undefined) {
-    if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, "comparison.json"))) {
+    if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, COMPARISON_FILE))) {
       throw new Error(`${bundleDirectory} already holds a comparison; a bundle is never overwritten (use --resume to finish an interrupted one)`);
     }
   }
   const stored: StoredCompareConfig = { spanlab_version: packageVersion(), data: options.data, data_sha256: sha256(options.data), protocol };
-  writeFileAtomic(join(bundleDirectory, COMPARE_CONFIG), JSON.stringify(stored, null, 2) + "\n");
+  writeFileAtomic(join(bundleDirectory, COMPARE_CONFIG), `${JSON.stringify(stored, null, 2)}\n`);
   return runComparison(bundleDirectory, stored, options);
 }
 
 /** Finishes an interrupted comparison in its folder, reusing every completed run. */
-export async function resumeComparison(bundleDirectory: string, options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {}): Promise<CompareOutcome> {
+export async function resumeComparison(
+  bundleDirectory: string,
+  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+): Promise<CompareOutcome> {
   const path = join(bundleDirectory, COMPARE_CONFIG);
   if (!existsSync(path)) throw new Error(`${bundleDirectory}: no ${COMPARE_CONFIG}; not a spanlab comparison folder`);
-  if (existsSync(join(bundleDirectory, "comparison.json"))) throw new Error(`${bundleDirectory}: this comparison is already complete`);
+  if (existsSync(join(bundleDirectory, COMPARISON_FILE))) throw new Error(`${bundleDirectory}: this comparison is already complete`);
   const stored = JSON.parse(readFileSync(path, "utf8")) as StoredCompareConfig;
+  // A compare_config.json written before objectives were recorded compared the default pair.
+  stored.protocol.objectives = comparedObjectives(stored.protocol.objectives);
   if (sha256(stored.data) !== stored.data_sha256) throw new Error(`${stored.data} changed since the comparison started`);
   if (options.workers !== undefined) stored.protocol.workers = options.workers;
   return runComparison(bundleDirectory, stored, { ...options, data: stored.data });
@@ -186,22 +212,24 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
     });
   }
 
-  const { result, examples } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
-  message("writing the analysis bundle");
-  const files = await writeBundle(result, bundleDirectory, { examples });
-  return { bundleDirectory, result, files };
+  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
+  return { bundleDirectory, result };
 }
 
 /**
- * Evaluates the finished runs under `<bundle>/runs/`, aggregates them and writes `comparison.json`:
- * everything `compare` does after training, shared with anything that trains runs another way.
+ * Evaluates the finished runs under `<bundle>/runs/`, aggregates and analyses them into the comparison
+ * model and writes it as `comparison.json`: everything `compare` does after training, shared with
+ * anything that trains runs another way.
  */
 export async function assembleComparison(
   bundleDirectory: string,
   stored: StoredCompareConfig,
   options: { onMessage?: (message: string) => void; exampleCount?: number } = {},
-): Promise<{ result: ComparisonResult; examples: ExampleWindow[] }> {
-  const { protocol, data } = stored;
+): Promise<{ result: ComparisonResult }> {
+  const { data } = stored;
+  const protocol: ComparisonProtocol = { ...stored.protocol, objectives: comparedObjectives(stored.protocol.objectives) };
+  const objectives = protocol.objectives.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
+  const definitions = metricDefinitions(objectives);
   const message = options.onMessage ?? (() => {});
   const plan = runPlan(bundleDirectory, protocol);
   message("evaluating every run on its validation windows");
@@ -220,19 +248,25 @@ export async function assembleComparison(
     const validation = predict(model, tensors, split.validation);
     const evaluation = evaluateRun(training, validation, { minRunLength: protocol.minRunLength });
     const partial = { objective: run.objective, records, evaluation, training: trainingSummary(records, protocol.learningRate) };
-    runs.push({ ...partial, seed: run.seed, runDirectory: relative(bundleDirectory, run.directory), headline: headlineValues(partial) });
+    runs.push({ ...partial, seed: run.seed, runDirectory: relative(bundleDirectory, run.directory), headline: headlineValues(partial, definitions) });
     if (run.seed === protocol.seeds[0]) {
       examplePredictions.set(run.objective, validation);
       exampleIndices = split.validation;
     }
   }
 
-  const validationWindows = runSplit(windows, { seed: protocol.seeds[0]!, split: protocol.split, validationFraction: protocol.validationFraction, data }).validation;
+  const validationWindows = runSplit(windows, {
+    seed: protocol.seeds[0]!,
+    split: protocol.split,
+    validationFraction: protocol.validationFraction,
+    data,
+  }).validation;
   const inSpan = validationWindows.reduce((sum, i) => sum + windows[i]!.expansion_end - windows[i]!.expansion_start + 1, 0);
-  const metrics = compareRuns(runs, protocol.seeds, { resamples: protocol.bootstrapResamples, seed: protocol.seeds[0]! });
+  const compared = compareRuns(runs, protocol.seeds, objectives, definitions, { resamples: protocol.bootstrapResamples, seed: protocol.seeds[0]! });
   message("scoring the rule baseline on the same splits");
   const ruleBaseline = ruleBaselineAcrossSeeds(windows, protocol, data);
-  const result: ComparisonResult = {
+  const metrics = withRuleBaseline(compared, ruleBaseline);
+  const result = analyseComparison({
     spanlab_version: stored.spanlab_version,
     created: new Date().toISOString(),
     protocol,
@@ -244,14 +278,16 @@ export async function assembleComparison(
       validationWindows: validationWindows.length,
       validationInSpanRate: inSpan / (validationWindows.length * tensors.bars),
     },
+    objectives,
     runs,
     metrics,
     ruleBaseline,
-    referenceHeuristic: referenceHeuristic(runs),
-    recommendation: recommend(metrics, protocol.seeds.length),
-  };
-  writeFileAtomic(join(bundleDirectory, "comparison.json"), JSON.stringify(result, null, 1) + "\n");
-  return { result, examples: exampleWindows(windows, exampleIndices, examplePredictions, options.exampleCount ?? 6) };
+    referenceHeuristic: referenceHeuristic(runs, objectives),
+    recommendation: recommend(metrics, protocol.seeds.length, objectives),
+    examples: exampleWindows(windows, exampleIndices, protocol.objectives, examplePredictions, options.exampleCount ?? 6),
+  });
+  writeFileAtomic(join(bundleDirectory, COMPARISON_FILE), `${JSON.stringify(result, null, 1)}\n`);
+  return { result };
 }
 
 /** The rule baseline on every seed's split, with across-seed statistics. */
@@ -275,7 +311,8 @@ export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: Co
   const rng = new Rng(protocol.seeds[0]!);
   const stats = (pick: (row: (typeof perSeed)[number]) => number) => sampleStatistics(perSeed.map(pick), rng, protocol.bootstrapResamples);
   return {
-    description: "range_z > a && |expansion_proxy| > b per bar (b = 0 is the one-feature rule), a and b grid-searched for pooled F1 on each seed's training windows, scored on its validation windows",
+    description:
+      "range_z > a && |expansion_proxy| > b per bar (b = 0 is the one-feature rule), a and b grid-searched for pooled F1 on each seed's training windows, scored on its validation windows",
     perSeed,
     metrics: {
       f1: stats((r) => r.f1),
@@ -289,7 +326,13 @@ export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: Co
 }
 
 /** Up to `wanted` validation windows of the first seed, spread over the validation set, with both objectives' output. */
-function exampleWindows(windows: readonly Window[], indices: readonly number[], predictions: Map<Objective, ReturnType<typeof predict>>, wanted: number): ExampleWindow[] {
+function exampleWindows(
+  windows: readonly Window[],
+  indices: readonly number[],
+  objectives: readonly Objective[],
+  predictions: Map<Objective, ReturnType<typeof predict>>,
+  wanted: number,
+): ExampleWindow[] {
   const count = Math.min(wanted, indices.length);
   const picks = Array.from({ length: count }, (_, k) => Math.floor((k * indices.length) / count));
   return picks.map((position) => {
@@ -298,7 +341,7 @@ function exampleWindows(windows: readonly Window[], indices: readonly number[], 
       windowId: window.window_id,
       bars: window.features.map((bar) => [...bar] as [number, number, number, number]),
       trueSpan: { start: window.expansion_start, end: window.expansion_end },
-      predicted: OBJECTIVES.map((objective) => {
+      predicted: objectives.map((objective) => {
         const p = predictions.get(objective)!;
         const bars = p.bars;
         return {

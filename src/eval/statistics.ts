@@ -28,10 +28,59 @@ function checkFinite(name: string, values: ArrayLike<number>): void {
   }
 }
 
-function mean(values: ArrayLike<number>): number {
+/**
+ * The one rule for values that may be missing, shared by {@link mean}, {@link std}, {@link quantile} and
+ * {@link extent}: non-finite values (NaN, ±∞, and the `null` that JSON writes for NaN) are left out, and
+ * with nothing left the result is NaN. A seed whose run has no value for a metric therefore neither
+ * poisons the average nor counts as zero.
+ */
+function finiteValues(values: ArrayLike<number | null | undefined>): number[] {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === "number" && Number.isFinite(value)) finite.push(value);
+  }
+  return finite;
+}
+
+/** Arithmetic mean of the finite values, summed in the order given; NaN when there are none. */
+export function mean(values: ArrayLike<number | null | undefined>): number {
+  const finite = finiteValues(values);
+  if (finite.length === 0) return NaN;
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  return sum / values.length;
+  for (const value of finite) sum += value;
+  return sum / finite.length;
+}
+
+/** Sample standard deviation (n − 1 denominator) of the finite values: 0 for one value, NaN for none. */
+export function std(values: ArrayLike<number | null | undefined>): number {
+  const finite = finiteValues(values);
+  if (finite.length === 0) return NaN;
+  if (finite.length === 1) return 0;
+  const m = mean(finite);
+  let squares = 0;
+  for (const value of finite) squares += (value - m) ** 2;
+  return Math.sqrt(squares / (finite.length - 1));
+}
+
+/** Type-7 quantile ({@link quantileSorted}) of the finite values, in any order; NaN when there are none. */
+export function quantile(values: ArrayLike<number | null | undefined>, q: number): number {
+  const finite = finiteValues(values);
+  if (finite.length === 0) return NaN;
+  return quantileSorted(Float64Array.from(finite).sort(), q);
+}
+
+/** Lowest and highest finite value; NaN for both when there are none. */
+export function extent(values: ArrayLike<number | null | undefined>): { min: number; max: number } {
+  const finite = finiteValues(values);
+  if (finite.length === 0) return { min: NaN, max: NaN };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of finite) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  return { min, max };
 }
 
 /**
@@ -42,11 +91,9 @@ export function summarize(values: ArrayLike<number>): SampleSummary {
   checkFinite("summarize", values);
   const n = values.length;
   if (n === 0) return { n: 0, mean: NaN, std: NaN, min: NaN, max: NaN, median: NaN };
+  // Sorted first: the mean and std are summed in ascending order, as they always have been here.
   const sorted = Float64Array.from(values).sort();
-  const m = mean(sorted);
-  let squares = 0;
-  for (let i = 0; i < n; i++) squares += (sorted[i]! - m) ** 2;
-  return { n, mean: m, std: n > 1 ? Math.sqrt(squares / (n - 1)) : 0, min: sorted[0]!, max: sorted[n - 1]!, median: sortedMedian(sorted) };
+  return { n, mean: mean(sorted), std: std(sorted), min: sorted[0]!, max: sorted[n - 1]!, median: sortedMedian(sorted) };
 }
 
 /**
@@ -116,12 +163,7 @@ export interface PairedDifference extends BootstrapInterval {
  * a_i − b_i, their mean and the percentile bootstrap interval of that mean ({@link bootstrapInterval}),
  * and whether the interval excludes 0. An interval touching 0 (low = 0 or high = 0) is NOT established.
  */
-export function pairedDifference(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  rng: Rng,
-  options: BootstrapOptions = {},
-): PairedDifference {
+export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>, rng: Rng, options: BootstrapOptions = {}): PairedDifference {
   if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} values of a but ${b.length} of b`);
   checkFinite("pairedDifference", a);
   checkFinite("pairedDifference", b);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fixed, formatDifference, formatStatistics, formatThreshold, formatValue, kindOf, textTable, trajectoryEpochs, wrap } from "./format.js";
+import { fixed, formatDifference, formatShare, formatStatistics, formatThreshold, formatValue, textTable, wrap } from "./format.js";
 
 const stats = (mean: number, low: number, high: number) => ({ values: [mean], mean, std: 0, low, high });
 
@@ -9,7 +9,7 @@ describe("number formatting", () => {
     expect(formatValue(0.12345, "score")).toBe("0.123");
     expect(formatValue(17.68554, "loss")).toBe("17.6855");
     expect(formatValue(24.84, "percent")).toBe("24.8%");
-    expect(formatValue(3.14159, "bars")).toBe("3.14");
+    expect(formatValue(3.14259, "bars")).toBe("3.14");
     expect(formatValue(12, "epoch")).toBe("12");
     expect(formatValue(12.5, "epoch")).toBe("12.5");
     expect(formatValue(NaN, "score")).toBe("n/a");
@@ -30,14 +30,6 @@ describe("number formatting", () => {
     expect(formatDifference({ mean: 0.00001, low: 0, high: 0, established: false }, "score", 1)).toBe("0.000");
   });
 
-  it("maps metric units to kinds", () => {
-    expect(kindOf({ key: "x", unit: "loss" })).toBe("loss");
-    expect(kindOf({ key: "x", unit: "%" })).toBe("percent");
-    expect(kindOf({ key: "x", unit: "bars" })).toBe("bars");
-    expect(kindOf({ key: "x", unit: "σ" })).toBe("sigma");
-    expect(kindOf({ key: "x", unit: "F1 (0–1)" })).toBe("score");
-  });
-
   it("prints grid thresholds as their exact decimals", () => {
     expect(formatThreshold(0.29)).toBe("0.29");
     expect(formatThreshold(0.5)).toBe("0.50");
@@ -45,12 +37,9 @@ describe("number formatting", () => {
     expect(formatThreshold(NaN)).toBe("n/a");
   });
 
-  it("scales the reference's trajectory epochs (1, 10, …, 50) to the run length", () => {
-    expect(trajectoryEpochs(50)).toEqual([1, 10, 20, 30, 40, 50]);
-    expect(trajectoryEpochs(100)).toEqual([1, 20, 40, 60, 80, 100]);
-    expect(trajectoryEpochs(7)).toEqual([1, 3, 4, 6, 7]);
-    expect(trajectoryEpochs(2)).toEqual([1, 2]);
-    expect(trajectoryEpochs(1)).toEqual([1]);
+  it("prints a share as a percentage with only the decimals it has", () => {
+    expect(formatShare(0.95)).toBe("95%");
+    expect(formatShare(0.025)).toBe("2.5%");
   });
 
   it("wraps text to the width without losing words", () => {
@@ -64,6 +53,14 @@ describe("number formatting", () => {
   });
 
   it("lines up plain-text columns", () => {
-    expect(textTable([["a", "bb", "c"], ["ddd", "e", "f"]], 1)).toBe("a   bb c\nddd e  f");
+    expect(
+      textTable(
+        [
+          ["a", "bb", "c"],
+          ["ddd", "e", "f"],
+        ],
+        1,
+      ),
+    ).toBe("a   bb c\nddd e  f");
   });
 });

@@ -5,10 +5,9 @@
  * 1, bar counts with 2. Values read back from `comparison.json` may be `null` where a run produced NaN
  * (JSON has no NaN), so every formatter accepts both and prints "n/a".
  */
-import type { MetricComparison, Objective, ObjectiveStatistics } from "../compare/types.js";
+import type { ObjectiveStatistics, PairedDifferenceSummary, ValueKind } from "../compare/types.js";
 
-/** How a number is printed; decides the decimals and the suffix. */
-export type ValueKind = "score" | "loss" | "sigma" | "percent" | "bars" | "epoch" | "seconds" | "count";
+export type { ValueKind };
 
 const DECIMALS: Record<ValueKind, number> = { score: 3, loss: 4, sigma: 4, percent: 1, bars: 2, epoch: 1, seconds: 1, count: 0 };
 
@@ -49,27 +48,6 @@ export function formatThreshold(value: number | null | undefined): string {
   return decimals >= 2 || text.includes("e") ? text : value.toFixed(2);
 }
 
-/** The value kind of a compared metric, from its unit (see `METRICS` in src/compare/aggregate.ts). */
-export function kindOf(metric: Pick<MetricComparison, "unit" | "key">): ValueKind {
-  switch (metric.unit) {
-    case "loss":
-      return "loss";
-    case "σ":
-      return "sigma";
-    case "%":
-      return "percent";
-    case "bars":
-      return "bars";
-    case "epoch":
-      return "epoch";
-    case "s":
-      return "seconds";
-    default:
-      // F1 (0–1), 0–1, IoU (0–1), rate (0–1), p: all scores on [0, 1].
-      return "score";
-  }
-}
-
 /**
  * Across-seed statistics as the bundle prints them: the plain value with one seed (there is no interval
  * to show), else "mean [low, high]" with the 95% bootstrap interval.
@@ -80,30 +58,11 @@ export function formatStatistics(stats: ObjectiveStatistics | null, kind: ValueK
   return `${formatValue(stats.mean, kind)} [${formatValue(stats.low, kind)}, ${formatValue(stats.high, kind)}]`;
 }
 
-/** The paired difference soft − CRF: "+0.072 [0.065, 0.080]", or the plain signed value with one seed. */
-export function formatDifference(difference: MetricComparison["difference"], kind: ValueKind, seeds: number): string {
+/** A paired difference first − second: "+0.072 [0.065, 0.080]", or the plain signed value with one seed. */
+export function formatDifference(difference: PairedDifferenceSummary | null, kind: ValueKind, seeds: number): string {
   if (!difference) return "n/a";
   if (seeds <= 1) return formatSigned(difference.mean, kind);
   return `${formatSigned(difference.mean, kind)} [${formatValue(difference.low, kind)}, ${formatValue(difference.high, kind)}]`;
-}
-
-/** How the bundle names an objective in prose. */
-export function objectiveName(objective: Objective): string {
-  return objective === "soft" ? "soft span loss" : "CRF";
-}
-
-/** The winner as prose: an objective's name, or the verdict as is. */
-export function winnerName(winner: string): string {
-  return winner === "soft" || winner === "crf" ? objectiveName(winner) : winner;
-}
-
-/**
- * The epochs the reference's trajectory table shows (1, 10, 20, 30, 40, 50 for 50 epochs), scaled to
- * `epochs`: epoch 1 and the five fifths of the run, rounded, without repeats.
- */
-export function trajectoryEpochs(epochs: number): number[] {
-  const picks = [1, ...[1, 2, 3, 4, 5].map((k) => Math.max(1, Math.round((k * epochs) / 5)))];
-  return [...new Set(picks)].filter((e) => e <= epochs).sort((a, b) => a - b);
 }
 
 /** Word-wraps `text` to `width` columns; continuation lines start with `indent`. Words longer than a line stay whole. */
@@ -127,13 +86,25 @@ export function wrap(text: string, width = 80, indent = "", firstIndent = indent
 /** Left-aligned fixed-width columns for plain text; the last column is not padded. */
 export function textTable(rows: readonly (readonly string[])[], gap = 2): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  }
   return rows
-    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - [...cell].length + gap))).join("").trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - [...cell].length + gap)))
+        .join("")
+        .trimEnd(),
+    )
     .join("\n");
 }
 
 /** "1 seed", "5 seeds". */
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/** A share as a percentage without decimals it does not have: 0.95 → "95%", 0.025 → "2.5%". */
+export function formatShare(share: number): string {
+  return `${Number((100 * share).toFixed(6))}%`;
 }

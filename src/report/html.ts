@@ -9,12 +9,13 @@
  * relative, so the page works from a copied folder or a zip.
  */
 import type { ComparisonResult } from "../compare/types.js";
-import { OBJECTIVES } from "../compare/types.js";
 import { PNG_SCALE } from "./render.js";
-import { baselineF1, budgetSummary, budgetText, decisionCaution, mean, readiness, resultRows, ruleBaselineText, runsOf } from "./analysis.js";
-import { formatValue, objectiveName, plural, winnerName } from "./format.js";
-import type { PlotKey } from "./layout.js";
-import { headlineTable, notEstablishedLines, type DocumentContext } from "./markdown.js";
+import { fixed, formatShare, formatStatistics, formatValue, plural } from "./format.js";
+import { histogramKey, type PlotKey } from "./layout.js";
+import { headlineRows, HEADLINE_KEYS, metricHeader, type DocumentContext } from "./markdown.js";
+import { capitalised, differenceName, requireMetric, say, winnerName } from "./model.js";
+import { plotObjectives } from "./plots/shared.js";
+import { resultTableRows } from "./results_csv.js";
 
 /** A rendered plot to embed. */
 export interface EmbeddedPlot {
@@ -42,8 +43,19 @@ function dataUri(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64")}`;
 }
 
+/** Background tints of the objectives' badges, by position (their text takes the plots' colours). */
+const BADGE_TINTS = ["#e3f0f8", "#fbeae0"] as const;
+
+/** The page's style sheet: one colour variable and one badge class per objective, named after it. */
+function styleSheet(result: ComparisonResult): string {
+  const colours = plotObjectives(result.objectives);
+  const variables = colours.map((o) => `--${o.name}: ${o.colour};`).join(" ");
+  const badges = colours.map((o, i) => `.badge.${o.name} { background: ${BADGE_TINTS[i % BADGE_TINTS.length]}; color: var(--${o.name}); }`).join("\n");
+  return CSS.replace("{{objective colours}}", variables).replace("{{objective badges}}", badges);
+}
+
 const CSS = `
-:root { --ink: #1d2127; --muted: #5b6470; --rule: #dde1e6; --soft: #0072B2; --crf: #D55E00; --bg-soft: #f6f8fa; }
+:root { --ink: #1d2127; --muted: #5b6470; --rule: #dde1e6; {{objective colours}} --bg-soft: #f6f8fa; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #ffffff; font: 15px/1.55 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "DejaVu Sans", sans-serif; }
 main { max-width: 1080px; margin: 0 auto; padding: 28px 28px 60px; }
@@ -67,8 +79,7 @@ th { background: var(--bg-soft); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .caption { color: var(--muted); font-size: 13px; margin: 2px 0 10px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12.5px; font-weight: 600; white-space: nowrap; }
-.badge.soft { background: #e3f0f8; color: var(--soft); }
-.badge.crf { background: #fbeae0; color: var(--crf); }
+{{objective badges}}
 .badge.none { background: #eceef1; color: #4a525c; }
 .badge.na { background: transparent; color: #8a929c; font-weight: 400; }
 .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 26px; }
@@ -88,9 +99,10 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 @media print { main { max-width: none; } .banner { break-inside: avoid; } figure { break-inside: avoid; } }
 `;
 
-function badge(winner: string): string {
-  const kind = winner === "soft" || winner === "crf" ? winner : winner === "n/a" ? "na" : "none";
-  return `<span class="badge ${kind}">${escapeHtml(winnerName(winner))}</span>`;
+/** A winner's badge: an objective's in its colour (as in the plots), a verdict in grey. */
+function badge(result: ComparisonResult, winner: string): string {
+  const kind = result.protocol.objectives.includes(winner) ? winner : winner === "n/a" ? "na" : "none";
+  return `<span class="badge ${kind}">${escapeHtml(winnerName(result, winner))}</span>`;
 }
 
 /** A value cell: short values ("0.087 [0.077, 0.105]") never break inside; long descriptions wrap. */
@@ -117,26 +129,30 @@ function figure(plot: EmbeddedPlot): string {
 }
 
 /** The order plots appear in: what decides first, diagnostics after. */
-const PLOT_ORDER: PlotKey[] = ["lossCurves", "thresholdCurves", "thresholdResults", "reliability", "histogramSoft", "histogramCrf", "sigma", "taskScales", "examples"];
+function plotOrder(result: ComparisonResult): PlotKey[] {
+  return ["lossCurves", "thresholdCurves", "thresholdResults", "reliability", ...result.objectives.map(histogramKey), "sigma", "taskScales", "examples"];
+}
 
 export function reportHtml(result: ComparisonResult, context: DocumentContext, plots: readonly EmbeddedPlot[]): string {
   const { layout } = context;
   const p = result.protocol;
   const seeds = p.seeds.length;
   const decided = result.recommendation.decision !== "undecided";
-  const headline = headlineTable(result);
+  const headline = { header: metricHeader(result), rows: headlineRows(result), metrics: HEADLINE_KEYS.map((k) => requireMetric(result, k)) };
+  const pair = differenceName(result);
+  const title = result.objectives.map((o) => o.label).join(" vs ");
   const out: string[] = [];
   out.push("<!DOCTYPE html>");
   out.push('<html lang="en">');
   out.push("<head>");
   out.push('<meta charset="utf-8">');
   out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
-  out.push(`<title>Soft span loss vs CRF — ${escapeHtml(String(p.epochs))} epochs, ${escapeHtml(plural(seeds, "seed"))}</title>`);
-  out.push(`<style>${CSS}</style>`);
+  out.push(`<title>${escapeHtml(capitalised(title))} — ${escapeHtml(String(p.epochs))} epochs, ${escapeHtml(plural(seeds, "seed"))}</title>`);
+  out.push(`<style>${styleSheet(result)}</style>`);
   out.push("</head>");
   out.push("<body>");
   out.push("<main>");
-  out.push("<h1>Soft span loss vs CRF</h1>");
+  out.push(`<h1>${escapeHtml(capitalised(title))}</h1>`);
   out.push(
     `<p class="meta">JadeCompact (BiLSTM) · ${p.epochs} epochs · ${escapeHtml(plural(seeds, "paired seed"))} (${escapeHtml(p.seeds.join(", "))}) · ` +
       `${escapeHtml(p.split)} split · ${result.data.windows} windows (${result.data.trainWindows} train / ${result.data.validationWindows} validation, first seed) · ` +
@@ -147,8 +163,8 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   out.push(`<section class="banner ${decided ? "decided" : "undecided"}" id="decision">`);
   out.push(`<div class="label">Decision</div>`);
   out.push(`<div class="headline">${escapeHtml(result.recommendation.headline)}</div>`);
-  const caution = decisionCaution(result);
-  if (caution) out.push(`<div class="caution">${escapeHtml(caution)}</div>`);
+  const caution = result.statements.caution;
+  if (caution) out.push(`<div class="caution">${escapeHtml(say(result, caution))}</div>`);
   out.push("<ul>");
   for (const reason of result.recommendation.reasons) out.push(`<li>${escapeHtml(reason)}</li>`);
   out.push("</ul>");
@@ -163,55 +179,63 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
     `<p class="caption">Validation windows. ${
       seeds === 1
         ? "One seed per objective: plain values — a single run cannot establish a difference."
-        : `Mean [95% bootstrap interval] over ${seeds} paired seeds; soft − CRF is the paired difference. A winner is named only when its interval excludes 0.`
+        : `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; ${pair} is the paired difference. A winner is named only when its interval excludes 0.`
     }</p>`,
   );
   out.push(
     table(
       headline.header,
-      headline.rows.map((row, i) => [...row.slice(0, -1).map((cell) => escapeHtml(cell)), badge(headline.metrics[i]!.winner)]),
+      headline.rows.map((row, i) => [...row.slice(0, -1).map((cell) => escapeHtml(cell)), badge(result, headline.metrics[i]!.winner)]),
       ["", "num", "num", "num", "num", ""],
     ),
   );
+  const decoders = result.objectives
+    .map((o) => `${o.shortLabel} = ${o.nativeDecoderRule}${o.nativeDecoder === o.thresholdDecoder.key ? " chosen on training windows" : ""}`)
+    .join(", ");
   out.push(
-    '<p class="caption">F1, own decoder: soft = p &gt; threshold chosen on training windows, CRF = Viterbi; pooled over validation bars. Single span: one decoded span per window. ' +
+    `<p class="caption">F1, own decoder: ${escapeHtml(decoders)}; pooled over validation bars. Single span: one decoded span per window. ` +
       "IoU: mean over windows. Separation: in-span − out-of-span mean p (higher is better). ECE: expected calibration error (lower is better).</p>",
   );
 
   // Not established, baselines.
   out.push('<div class="columns">');
   out.push('<section id="not-established"><h3>What is not established</h3><ul>');
-  for (const line of notEstablishedLines(result)) out.push(`<li>${escapeHtml(line)}</li>`);
+  for (const line of result.statements.notEstablished) out.push(`<li>${escapeHtml(say(result, line))}</li>`);
   out.push("</ul></section>");
   out.push('<section id="baselines"><h3>Baselines and readiness</h3><ul>');
-  const baselines = baselineF1(runsOf(result, "soft"));
-  out.push(`<li>All-positive F1 (every bar in span): ${formatValue(mean(baselines.allPositive), "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`);
-  out.push(`<li>Prior-rate F1 (random at the training in-span rate): ${formatValue(mean(baselines.priorRate), "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`);
-  const rule = ruleBaselineText(result, "f1_native");
-  if (rule && result.ruleBaseline) {
-    out.push(`<li>Rule detector F1: ${escapeHtml(rule.replace("rule baseline ", ""))} — ${escapeHtml(result.ruleBaseline.description)}.</li>`);
+  out.push(`<li>All-positive F1 (every bar in span): ${formatValue(result.baselines.allPositive.mean, "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`);
+  out.push(
+    `<li>Prior-rate F1 (random at the training in-span rate): ${formatValue(result.baselines.priorRate.mean, "score")}${seeds > 1 ? " (seed mean)" : ""}.</li>`,
+  );
+  const native = requireMetric(result, "f1_native");
+  if (native.ruleBaseline) {
+    out.push(
+      `<li>Rule detector F1: ${escapeHtml(formatStatistics(native.ruleBaseline, native.kind, seeds))} — ${escapeHtml(result.ruleBaseline.description)}.</li>`,
+    );
   }
-  for (const objective of OBJECTIVES) out.push(`<li>${escapeHtml(objectiveName(objective))}: ${escapeHtml(readiness(result, objective).text)}.</li>`);
+  for (const objective of result.objectives)
+    out.push(`<li>${escapeHtml(objective.label)}: ${escapeHtml(say(result, result.baselines.readiness[objective.name]!.text))}.</li>`);
   out.push("</ul></section>");
   out.push("</div>");
 
   // Caveats.
   const h = result.referenceHeuristic;
+  const [first, second] = result.objectives as [ComparisonResult["objectives"][0], ComparisonResult["objectives"][0]];
   out.push('<h2 id="caveats">Caveats</h2><ul>');
-  for (const objective of OBJECTIVES) out.push(`<li>${escapeHtml(budgetText(objective, budgetSummary(runsOf(result, objective))))}</li>`);
+  for (const objective of result.objectives) out.push(`<li>${escapeHtml(say(result, result.training.byObjective[objective.name]!.budget.text))}</li>`);
   out.push(
     "<li>Loss values are not comparable across objectives: the CRF's span loss is a negative log-likelihood summed over a window's bars, the soft span loss a per-bar mean. Loss reductions never decide.</li>",
   );
   out.push(
-    `<li>The reference's “normalised reduction” — soft ${formatValue(100 * h.softReduction, "percent")}, CRF ${formatValue(100 * h.crfReduction, "percent")} ÷ ${escapeHtml(h.scale.toFixed(2))} = ` +
-      `${formatValue(100 * h.crfNormalised, "percent")} — is a flagged heuristic, shown for comparison with the reference only.</li>`,
+    `<li>The reference's “normalised reduction” — ${escapeHtml(first.shortLabel)} ${formatValue(100 * h.reductions[first.name]!, "percent")}, ${escapeHtml(second.shortLabel)} ${formatValue(100 * h.reductions[second.name]!, "percent")} ÷ ${escapeHtml(fixed(h.scale, 2))} = ` +
+      `${formatValue(100 * h.normalised, "percent")} — is a flagged heuristic, shown for comparison with the reference only.</li>`,
   );
   out.push(`<li>Thresholds: ${escapeHtml(p.thresholdChosenOn)}. Evaluated checkpoint: ${escapeHtml(p.evaluatedCheckpoint)}.</li>`);
   out.push("</ul>");
 
   // Plots.
   out.push('<h2 id="plots">Plots</h2>');
-  for (const key of PLOT_ORDER) {
+  for (const key of plotOrder(result)) {
     const plot = plots.find((x) => x.key === key);
     if (plot) out.push(figure(plot));
   }
@@ -222,9 +246,9 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   out.push('<div class="scroll">');
   out.push(
     table(
-      ["Metric", "Soft span loss", "CRF", "Winner", "Rule / notes"],
-      resultRows(result).map((r) => [escapeHtml(r.metric), value(r.soft), value(r.crf), badge(r.winner), escapeHtml(r.notes)]),
-      ["", "", "", "", "notes"],
+      ["Metric", ...result.objectives.map((o) => capitalised(o.label)), "Winner", "Rule / notes"],
+      resultTableRows(result).map((r) => [escapeHtml(r.metric), ...r.cells.map(value), badge(result, r.winner), escapeHtml(r.notes)]),
+      ["", ...result.objectives.map(() => ""), "", "notes"],
       "full",
     ),
   );
@@ -250,5 +274,5 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   out.push("</main>");
   out.push("</body>");
   out.push("</html>");
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

@@ -5,8 +5,13 @@
  * ANALYSIS_INDEX.md lists them); the logs are named after the epoch count as the reference's were.
  */
 
-/** Every plot the bundle renders (each as .png, .svg and .vl.json). */
-export type PlotKey = "lossCurves" | "sigma" | "taskScales" | "reliability" | "thresholdCurves" | "thresholdResults" | "histogramSoft" | "histogramCrf" | "examples";
+import type { ObjectiveDescription } from "../compare/types.js";
+
+/**
+ * Every plot the bundle renders (each as .png, .svg and .vl.json); a probability histogram per
+ * objective is `histogram` + the objective's name capitalised ("histogramSoft").
+ */
+export type PlotKey = "lossCurves" | "sigma" | "taskScales" | "reliability" | "thresholdCurves" | "thresholdResults" | "examples" | `histogram${string}`;
 
 export interface BundleLayout {
   index: string;
@@ -16,26 +21,34 @@ export interface BundleLayout {
   thresholdAnalysis: string;
   thresholdCsv: string;
   sweepsCsv: string;
-  softLog: string;
-  crfLog: string;
+  /** The first seed's training log of each objective, by objective name. */
+  logs: Record<string, string>;
   report: string;
   comparison: string;
   /** Plot paths WITHOUT extension. */
   plots: Record<PlotKey, string>;
 }
 
-/** The bundle's layout for a comparison of `epochs` epochs. */
-export function bundleLayout(epochs: number): BundleLayout {
+/** The plot key of an objective's probability histogram. */
+export function histogramKey(objective: Pick<ObjectiveDescription, "name">): PlotKey {
+  return `histogram${objective.name.charAt(0).toUpperCase()}${objective.name.slice(1)}`;
+}
+
+/**
+ * The bundle's layout for a comparison of `objectives` over `epochs` epochs. The reference's names are
+ * built from the objectives' log stems: SOFT_SPAN_VS_CRF_RESULTS.csv, training_soft_span_50.log.
+ */
+export function bundleLayout(epochs: number, objectives: readonly ObjectiveDescription[]): BundleLayout {
+  const pair = objectives.map((o) => o.logStem.toUpperCase()).join("_VS_");
   return {
     index: "ANALYSIS_INDEX.md",
     summary: "TRAINING_ANALYSIS_SUMMARY.txt",
-    resultsCsv: "SOFT_SPAN_VS_CRF_RESULTS.csv",
-    finalComparison: "FINAL_COMPARISON_SOFT_SPAN_VS_CRF.md",
+    resultsCsv: `${pair}_RESULTS.csv`,
+    finalComparison: `FINAL_COMPARISON_${pair}.md`,
     thresholdAnalysis: "THRESHOLD_OPTIMIZATION_ANALYSIS.md",
     thresholdCsv: "threshold_optimization_results.csv",
     sweepsCsv: "threshold_sweeps.csv",
-    softLog: `training_soft_span_${epochs}.log`,
-    crfLog: `training_crf_${epochs}.log`,
+    logs: Object.fromEntries(objectives.map((o) => [o.name, `training_${o.logStem}_${epochs}.log`])),
     report: "report.html",
     comparison: "comparison.json",
     plots: {
@@ -45,8 +58,7 @@ export function bundleLayout(epochs: number): BundleLayout {
       reliability: "plots/reliability",
       thresholdCurves: "plots/threshold_f1_curves",
       thresholdResults: "threshold_optimization_results",
-      histogramSoft: "artifacts/diagnostics/span_probs_soft",
-      histogramCrf: "artifacts/diagnostics/span_probs_crf",
+      ...Object.fromEntries(objectives.map((o) => [histogramKey(o), `artifacts/diagnostics/span_probs_${o.name}`])),
       examples: "plots/example_windows",
     },
   };

@@ -1,16 +1,22 @@
 /**
  * Plot builders: each spec compiles without vega-lite warnings, renders to an SVG carrying its title and a
- * PNG of plausible size, changes when its data changes, and aggregates/validates its input as documented.
+ * PNG of plausible size, changes when its data changes, and validates its input as documented (the series
+ * are aggregated in the comparison model; src/compare/analysis/analysis.test.ts tests that).
  * Renders are the slow part (~0.1–0.4 s each), so each builder is rendered once per distinct input.
  */
 import { describe, expect, it } from "vitest";
 import type { TopLevelSpec } from "vega-lite";
-import { binIndex, reliabilityDiagram } from "../eval/calibration.js";
+import { reliabilityDiagram } from "../eval/calibration.js";
+import { DEFAULT_COMPARED_OBJECTIVES } from "../model/heads/registry.js";
+import { describeObjective } from "../compare/analysis/objectives.js";
+import { seedBand, thresholdCurves, type SweepRow } from "../compare/analysis/plot_data.js";
+import { histogramFromCounts, histogramOfProbabilities } from "../compare/analysis/probabilities.js";
+import type { ExampleWindow, PlotData, Task } from "../compare/types.js";
 import {
   candlestickPage,
-  histogramCounts,
   lossCurvesPlot,
-  OBJECTIVE_COLOUR,
+  OBJECTIVE_COLOURS,
+  plotObjectives,
   probabilityHistogramPlot,
   reliabilityPlot,
   sigmaTrajectoriesPlot,
@@ -18,16 +24,15 @@ import {
   TASK_COLOUR,
   taskScalesPlot,
   thresholdCurvePlot,
-  type CandleWindow,
-  type LossPoint,
-  type Objective,
-  type Ohlc,
-  type ReliabilityRow,
-  type SigmaPoint,
-  type TaskScaleRow,
-  type ThresholdCurveRow,
-} from "./plots.js";
+  type LossCurves,
+  type ReliabilityRows,
+  type SigmaSeries,
+  type TaskScaleSeries,
+} from "./plots/index.js";
 import { compileVegaLite, MISSING_FONT_WARNING, renderVegaLite, type RenderedPlot } from "./render.js";
+
+type Ohlc = ExampleWindow["bars"][number];
+type CandleWindow = ExampleWindow;
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures: small, deterministic, shaped like real runs
@@ -42,61 +47,58 @@ function lcg(seed: number): () => number {
   };
 }
 
-const OBJECTIVES: readonly Objective[] = ["soft", "crf"];
+/** The default pair as plots show it: soft span loss (blue), CRF (vermillion). */
+const PLOTTED = plotObjectives(DEFAULT_COMPARED_OBJECTIVES.map(describeObjective));
+const OBJECTIVES = PLOTTED.map((o) => o.name);
+const TASKS: readonly Task[] = ["pointer", "type", "span", "countdown"];
 
-function lossFixture(epochs: number, seeds: number, seed = 1): LossPoint[] {
-  const random = lcg(seed);
-  const points: LossPoint[] = [];
-  for (const objective of OBJECTIVES) {
-    for (let s = 1; s <= seeds; s++) {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const scale = objective === "soft" ? 17 : 67;
-        for (const split of ["train", "validation"] as const) {
-          const loss = scale * (0.7 + 0.3 * Math.exp(-epoch / 8)) * (split === "train" ? 0.95 : 1) * (1 + 0.04 * (random() - 0.5));
-          points.push({ objective, seed: s, epoch, split, loss });
-        }
-      }
-    }
-  }
-  return points;
+/** Per-seed values per key, reduced to the seed band the model holds. */
+function bands<K>(keys: readonly K[], seeds: number, value: (key: K, seed: number) => number): { key: K; band: ReturnType<typeof seedBand> }[] {
+  return keys.map((key) => ({ key, band: seedBand(Array.from({ length: seeds }, (_, s) => value(key, s + 1))) }));
 }
 
-function sigmaFixture(epochs: number, seeds: number): SigmaPoint[] {
+function lossFixture(epochs: number, seeds: number, seed = 1): LossCurves {
+  const random = lcg(seed);
+  const keys = OBJECTIVES.flatMap((objective) =>
+    (["train", "validation"] as const).flatMap((split) => Array.from({ length: epochs }, (_, e) => ({ objective, split, epoch: e + 1 }))),
+  );
+  const points = bands(keys, seeds, ({ objective, split, epoch }) => {
+    const scale = objective === "soft" ? 17 : 67;
+    return scale * (0.7 + 0.3 * Math.exp(-epoch / 8)) * (split === "train" ? 0.95 : 1) * (1 + 0.04 * (random() - 0.5));
+  }).map(({ key, band }) => ({ ...key, ...band }));
+  return { seeds, points };
+}
+
+function sigmaFixture(epochs: number, seeds: number): SigmaSeries {
   const random = lcg(3);
-  const rows: SigmaPoint[] = [];
-  for (const objective of OBJECTIVES) {
-    for (let seed = 1; seed <= seeds; seed++) {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const sigmas = [0.6, 0.85, objective === "soft" ? 1 - 0.005 * epoch : 1 + 0.005 * epoch, 1 + 0.006 * epoch].map((s) => s * (1 + 0.02 * random()));
-        const inverse = sigmas.map((s) => 1 / s ** 2);
-        const total = inverse.reduce((a, b) => a + b, 0);
-        (["pointer", "type", "span", "countdown"] as const).forEach((task, i) =>
-          rows.push({ objective, seed, epoch, task, sigma: sigmas[i]!, taskWeight: inverse[i]! / total }),
-        );
-      }
-    }
-  }
-  return rows;
+  const points = OBJECTIVES.flatMap((objective) =>
+    Array.from({ length: epochs }, (_, e) => {
+      const epoch = e + 1;
+      const sigmas = [0.6, 0.85, objective === "soft" ? 1 - 0.005 * epoch : 1 + 0.005 * epoch, 1 + 0.006 * epoch].map((s) => s * (1 + 0.02 * random()));
+      const inverse = sigmas.map((s) => 1 / s ** 2);
+      const total = inverse.reduce((a, b) => a + b, 0);
+      return TASKS.map((task, i) => ({ objective, task, epoch, sigma: sigmas[i]!, weight: inverse[i]! / total }));
+    }).flat(),
+  );
+  return { seeds, points };
 }
 
 /** Raw losses spanning four decades, as real runs do (pointer ≈ 0.01, CRF span NLL ≈ 50). */
-function taskScaleFixture(epochs: number, seeds: number): TaskScaleRow[] {
+function taskScaleFixture(epochs: number, seeds: number): TaskScaleSeries {
   const random = lcg(4);
-  const rows: TaskScaleRow[] = [];
   const start = { pointer: 0.025, type: 1.05, countdown: 16 };
-  for (const objective of OBJECTIVES) {
-    for (let seed = 1; seed <= seeds; seed++) {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        const decay = 0.6 + 0.4 * Math.exp(-epoch / 4);
-        const losses = { ...start, span: objective === "soft" ? 0.58 : 52 };
-        (["pointer", "type", "span", "countdown"] as const).forEach((task, i) => {
-          const sigma = [0.7, 0.95, objective === "soft" ? 1 - 0.01 * epoch : 1 + 0.01 * epoch, 1 + 0.012 * epoch][i]!;
-          rows.push({ objective, seed, epoch, task, rawLoss: losses[task] * decay * (1 + 0.03 * random()), effectiveWeight: 1 / (2 * sigma ** 2) });
-        });
-      }
-    }
-  }
-  return rows;
+  const points = OBJECTIVES.flatMap((objective) =>
+    Array.from({ length: epochs }, (_, e) => {
+      const epoch = e + 1;
+      const decay = 0.6 + 0.4 * Math.exp(-epoch / 4);
+      const losses = { ...start, span: objective === "soft" ? 0.58 : 52 };
+      return TASKS.map((task, i) => {
+        const sigma = [0.7, 0.95, objective === "soft" ? 1 - 0.01 * epoch : 1 + 0.01 * epoch, 1 + 0.012 * epoch][i]!;
+        return { objective, task, epoch, loss: losses[task] * decay * (1 + 0.03 * random()), weight: 1 / (2 * sigma ** 2) };
+      });
+    }).flat(),
+  );
+  return { seeds, points };
 }
 
 function probabilityFixture(n: number, seed: number, shift: number): { probabilities: Float64Array; targets: Uint8Array } {
@@ -111,9 +113,9 @@ function probabilityFixture(n: number, seed: number, shift: number): { probabili
   return { probabilities, targets };
 }
 
-function thresholdFixture(seeds: number): ThresholdCurveRow[] {
+function thresholdRows(seeds: number): SweepRow[] {
   const random = lcg(5);
-  const rows: ThresholdCurveRow[] = [];
+  const rows: SweepRow[] = [];
   for (const objective of OBJECTIVES) {
     for (let seed = 1; seed <= seeds; seed++) {
       for (let k = 1; k <= 99; k += 2) {
@@ -170,7 +172,11 @@ function expectCompilesCleanly(spec: TopLevelSpec): void {
   expect(compileVegaLite(spec).warnings).toEqual([]);
 }
 
-async function expectRenders(spec: TopLevelSpec, title: string, size: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number }): Promise<RenderedPlot> {
+async function expectRenders(
+  spec: TopLevelSpec,
+  title: string,
+  size: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number },
+): Promise<RenderedPlot> {
   const rendered = await renderVegaLite(spec);
   // A missing font is reported once, by render.test.ts; here only the plot's own warnings count.
   expect(rendered.warnings.filter((w) => w !== MISSING_FONT_WARNING)).toEqual([]);
@@ -196,33 +202,35 @@ function specData(spec: TopLevelSpec): Record<string, unknown>[] {
 // ---------------------------------------------------------------------------------------------------
 
 describe("lossCurvesPlot", () => {
-  it("aggregates seeds to mean/min/max per objective, split and epoch", () => {
-    const spec = lossCurvesPlot([
-      { objective: "soft", seed: 1, epoch: 1, split: "train", loss: 10 },
-      { objective: "soft", seed: 2, epoch: 1, split: "train", loss: 14 },
-      { objective: "soft", seed: 3, epoch: 1, split: "train", loss: 12 },
-      { objective: "crf", seed: 1, epoch: 1, split: "validation", loss: 60 },
-    ]);
+  it("draws the seed mean and range per objective, split and epoch under the objectives' labels", () => {
+    const spec = lossCurvesPlot(PLOTTED, {
+      seeds: 3,
+      points: [
+        { objective: "soft", split: "train", epoch: 1, mean: 12, min: 10, max: 14, seeds: 3 },
+        { objective: "crf", split: "validation", epoch: 1, mean: 60, min: 60, max: 60, seeds: 1 },
+      ],
+    });
     const rows = specData(spec);
     expect(rows).toContainEqual({ objective: "soft span loss", split: "train", epoch: 1, mean: 12, min: 10, max: 14, seeds: 3 });
     expect(rows).toContainEqual({ objective: "CRF", split: "validation", epoch: 1, mean: 60, min: 60, max: 60, seeds: 1 });
   });
 
-  it("rejects non-finite losses, unknown objectives and duplicate seeds", () => {
-    const base: LossPoint = { objective: "soft", seed: 1, epoch: 1, split: "train", loss: 1 };
-    expect(() => lossCurvesPlot([{ ...base, loss: NaN }])).toThrow(/loss must be a finite number/);
-    expect(() => lossCurvesPlot([{ ...base, objective: "mse" as Objective }])).toThrow(/unknown objective/);
-    expect(() => lossCurvesPlot([base, { ...base, loss: 2 }])).toThrow(/duplicate row/);
-    expect(() => lossCurvesPlot([])).toThrow(/no loss points/);
+  it("rejects non-finite losses, unknown objectives and duplicate points", () => {
+    const base: LossCurves["points"][number] = { objective: "soft", split: "train", epoch: 1, mean: 1, min: 1, max: 1, seeds: 1 };
+    const curves = (...points: LossCurves["points"]) => ({ seeds: 1, points });
+    expect(() => lossCurvesPlot(PLOTTED, curves({ ...base, mean: NaN }))).toThrow(/loss mean must be a finite number/);
+    expect(() => lossCurvesPlot(PLOTTED, curves({ ...base, objective: "mse" }))).toThrow(/unknown objective/);
+    expect(() => lossCurvesPlot(PLOTTED, curves(base, { ...base, mean: 2 }))).toThrow(/duplicate row/);
+    expect(() => lossCurvesPlot(PLOTTED, curves())).toThrow(/no loss points/);
   });
 
   it("takes its title and subtitle as parameters and renders them", async () => {
-    const spec = lossCurvesPlot(lossFixture(20, 3), { title: "Loss, 3 seeds", subtitle: ["Scales differ: CRF NLL is summed over bars"] });
+    const spec = lossCurvesPlot(PLOTTED, lossFixture(20, 3), { title: "Loss, 3 seeds", subtitle: ["Scales differ: CRF NLL is summed over bars"] });
     expectCompilesCleanly(spec);
     const rendered = await expectRenders(spec, "Loss, 3 seeds", { minWidth: 1200, maxWidth: 1600, minHeight: 600, maxHeight: 900 });
     expect(rendered.svg).toContain("Scales differ: CRF NLL is summed over bars");
-    expect(rendered.svg).toContain(OBJECTIVE_COLOUR.soft);
-    expect(rendered.svg).toContain(OBJECTIVE_COLOUR.crf);
+    expect(rendered.svg).toContain(OBJECTIVE_COLOURS[0]);
+    expect(rendered.svg).toContain(OBJECTIVE_COLOURS[1]);
   });
 });
 
@@ -231,21 +239,23 @@ describe("lossCurvesPlot", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("sigmaTrajectoriesPlot", () => {
-  it("averages σ and weight across seeds per objective, task and epoch", () => {
-    const rows: SigmaPoint[] = [
-      { objective: "crf", seed: 1, epoch: 2, task: "span", sigma: 1.2, taskWeight: 0.1 },
-      { objective: "crf", seed: 2, epoch: 2, task: "span", sigma: 1.4, taskWeight: 0.2 },
-    ];
-    const [row] = specData(sigmaTrajectoriesPlot(rows));
-    expect(row).toMatchObject({ objective: "CRF", task: "span", epoch: 2 });
-    expect(row!.sigma).toBeCloseTo(1.3, 12);
-    expect(row!.weight).toBeCloseTo(0.15, 12);
+  it("draws σ and weight per objective, task and epoch under the objective's label and the task's", () => {
+    const [row] = specData(sigmaTrajectoriesPlot(PLOTTED, { seeds: 2, points: [{ objective: "crf", task: "span", epoch: 2, sigma: 1.3, weight: 0.15 }] }));
+    expect(row).toEqual({ objective: "CRF", task: "span", epoch: 2, sigma: 1.3, weight: 0.15 });
+    expect(() => sigmaTrajectoriesPlot(PLOTTED, { seeds: 1, points: [{ objective: "crf", task: "shape" as Task, epoch: 1, sigma: 1, weight: 1 }] })).toThrow(
+      /unknown task/,
+    );
   });
 
   it("compiles cleanly and renders σ and weight panels", async () => {
-    const spec = sigmaTrajectoriesPlot(sigmaFixture(12, 2));
+    const spec = sigmaTrajectoriesPlot(PLOTTED, sigmaFixture(12, 2));
     expectCompilesCleanly(spec);
-    const rendered = await expectRenders(spec, "Task uncertainty σ and task weights per epoch", { minWidth: 1200, maxWidth: 1700, minHeight: 800, maxHeight: 1200 });
+    const rendered = await expectRenders(spec, "Task uncertainty σ and task weights per epoch", {
+      minWidth: 1200,
+      maxWidth: 1700,
+      minHeight: 800,
+      maxHeight: 1200,
+    });
     expect(rendered.svg).toContain("share of total weight (%)");
     expect(rendered.svg).toContain("countdown");
   });
@@ -256,33 +266,34 @@ describe("sigmaTrajectoriesPlot", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("taskScalesPlot", () => {
-  it("averages raw loss and 1/(2σ²) across seeds, and draws already-aggregated rows as given", () => {
-    const seeded: TaskScaleRow[] = [
-      { objective: "crf", seed: 1, epoch: 3, task: "span", rawLoss: 60, effectiveWeight: 0.4 },
-      { objective: "crf", seed: 2, epoch: 3, task: "span", rawLoss: 40, effectiveWeight: 0.5 },
-      { objective: "soft", seed: 1, epoch: 3, task: "span", rawLoss: 0.5, effectiveWeight: 0.6 },
-    ];
-    const rows = specData(taskScalesPlot(seeded));
+  it("draws the seed-mean raw loss and 1/(2σ²) per objective, task and epoch", () => {
+    const rows = specData(
+      taskScalesPlot(PLOTTED, {
+        seeds: 2,
+        points: [
+          { objective: "crf", task: "span", epoch: 3, loss: 50, weight: 0.45 },
+          { objective: "soft", task: "span", epoch: 3, loss: 0.5, weight: 0.6 },
+        ],
+      }),
+    );
     expect(rows).toContainEqual({ objective: "CRF", task: "span", epoch: 3, loss: 50, weight: 0.45 });
     expect(rows).toContainEqual({ objective: "soft span loss", task: "span", epoch: 3, loss: 0.5, weight: 0.6 });
-    const aggregated = seeded.slice(0, 1).map(({ seed: _, ...row }) => row);
-    expect(specData(taskScalesPlot(aggregated))).toEqual([{ objective: "CRF", task: "span", epoch: 3, loss: 60, weight: 0.4 }]);
   });
 
-  it("rejects non-finite or non-positive values, unknown tasks, mixed seeding and duplicates", () => {
-    const base: TaskScaleRow = { objective: "soft", seed: 1, epoch: 1, task: "pointer", rawLoss: 0.02, effectiveWeight: 0.9 };
-    expect(() => taskScalesPlot([{ ...base, rawLoss: NaN }])).toThrow(/rawLoss must be a finite number/);
-    expect(() => taskScalesPlot([{ ...base, effectiveWeight: Infinity }])).toThrow(/effectiveWeight must be a finite number/);
-    expect(() => taskScalesPlot([{ ...base, rawLoss: 0 }])).toThrow(/> 0 to be drawn on a log scale/);
-    expect(() => taskScalesPlot([{ ...base, effectiveWeight: -1 }])).toThrow(/effectiveWeight 1\/\(2σ²\) must be > 0/);
-    expect(() => taskScalesPlot([{ ...base, task: "shape" as TaskScaleRow["task"] }])).toThrow(/unknown task/);
-    expect(() => taskScalesPlot([base, { ...base, seed: undefined, epoch: 2 }])).toThrow(/either every row has a seed/);
-    expect(() => taskScalesPlot([base, { ...base, rawLoss: 0.03 }])).toThrow(/duplicate row/);
-    expect(() => taskScalesPlot([])).toThrow(/no task-scale rows/);
+  it("rejects non-finite or non-positive values, unknown tasks and duplicates", () => {
+    const base: TaskScaleSeries["points"][number] = { objective: "soft", task: "pointer", epoch: 1, loss: 0.02, weight: 0.9 };
+    const series = (...points: TaskScaleSeries["points"]) => ({ seeds: 1, points });
+    expect(() => taskScalesPlot(PLOTTED, series({ ...base, loss: NaN }))).toThrow(/loss must be a finite number/);
+    expect(() => taskScalesPlot(PLOTTED, series({ ...base, weight: Infinity }))).toThrow(/weight must be a finite number/);
+    expect(() => taskScalesPlot(PLOTTED, series({ ...base, loss: 0 }))).toThrow(/> 0 to be drawn on a log scale/);
+    expect(() => taskScalesPlot(PLOTTED, series({ ...base, weight: -1 }))).toThrow(/effective weight 1\/\(2σ²\) must be > 0/);
+    expect(() => taskScalesPlot(PLOTTED, series({ ...base, task: "shape" as Task }))).toThrow(/unknown task/);
+    expect(() => taskScalesPlot(PLOTTED, series(base, { ...base, loss: 0.03 }))).toThrow(/duplicate row/);
+    expect(() => taskScalesPlot(PLOTTED, series())).toThrow(/no task-scale rows/);
   });
 
   it("compiles cleanly and renders a log-scale loss row with decade ticks over an effective-weight row", async () => {
-    const spec = taskScalesPlot(taskScaleFixture(12, 2));
+    const spec = taskScalesPlot(PLOTTED, taskScaleFixture(12, 2));
     expectCompilesCleanly(spec);
     const rendered = await expectRenders(spec, "Each task's raw validation loss and effective weight 1/(2σ²) per epoch", {
       minWidth: 1200,
@@ -293,7 +304,8 @@ describe("taskScalesPlot", () => {
     expect(rendered.svg).toContain("validation loss (log scale)");
     expect(rendered.svg).toContain("effective weight 1/(2σ²)");
     // Losses from ≈ 0.015 (pointer) to ≈ 54 (CRF span): a log axis with one tick per decade, 0.01 to 100.
-    const lossY = (spec as unknown as { vconcat: { spec: { encoding: { y: { scale: { type: string }; axis: { values: number[] } } } } }[] }).vconcat[0]!.spec.encoding.y;
+    const lossY = (spec as unknown as { vconcat: { spec: { encoding: { y: { scale: { type: string }; axis: { values: number[] } } } } }[] }).vconcat[0]!.spec
+      .encoding.y;
     expect(lossY.scale.type).toBe("log");
     expect(lossY.axis.values).toEqual([0.01, 0.1, 1, 10, 100]);
     for (const tick of ["0.01", "0.1", "100"]) expect(rendered.svg).toContain(`>${tick}</text>`);
@@ -306,51 +318,41 @@ describe("taskScalesPlot", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("probabilityHistogramPlot", () => {
-  it("bins like the reliability diagram and normalises each group to sum to 1", () => {
+  it("draws each group's shares, each group summing to 1", () => {
     const { probabilities, targets } = probabilityFixture(2000, 11, 0.3);
-    const counts = histogramCounts({ probabilities, targets }, 50);
-    expect(counts.inSpan.length).toBe(50);
-    const expectedIn = new Array<number>(50).fill(0);
-    for (let i = 0; i < probabilities.length; i++) if (targets[i] === 1) expectedIn[binIndex(probabilities[i]!, 50)]!++;
-    expect(counts.inSpan).toEqual(expectedIn);
-    expect(counts.inSpan.reduce((a, b) => a + b, 0) + counts.outOfSpan.reduce((a, b) => a + b, 0)).toBe(2000);
-
-    const spec = probabilityHistogramPlot({ probabilities, targets }, { objective: "soft", title: "soft" });
+    const spec = probabilityHistogramPlot(histogramOfProbabilities(probabilities, targets, 50), { objective: PLOTTED[0]!, title: "soft" });
     const rect = (spec as unknown as { layer: { data: { values: { group: string; share: number }[] } }[] }).layer[0]!.data.values;
     const groups = new Map<string, number>();
     for (const row of rect) groups.set(row.group, (groups.get(row.group) ?? 0) + row.share);
     expect(groups.size).toBe(2);
     for (const total of groups.values()) expect(total).toBeCloseTo(1, 5);
+    // Group means (known from raw probabilities) are drawn as rules; from counts alone there are none.
+    expect((spec as unknown as { layer: unknown[] }).layer).toHaveLength(2);
+    expect(
+      (probabilityHistogramPlot(histogramFromCounts([1, 2], [3, 4]), { objective: PLOTTED[0]!, title: "x" }) as unknown as { layer: unknown[] }).layer,
+    ).toHaveLength(1);
   });
 
-  it("accepts rows and pre-binned counts, and refuses another objective's rows", () => {
-    const rows = [
-      { inSpan: true, p: 0.9 },
-      { inSpan: false, p: 0.1 },
-      { inSpan: false, p: 1 },
-    ];
-    const fromRows = histogramCounts(rows, 10);
-    expect(fromRows.inSpan[9]).toBe(1);
-    expect(fromRows.outOfSpan[1]).toBe(1);
-    expect(fromRows.outOfSpan[9]).toBe(1);
-    expect(fromRows.outOfSpanMean).toBeCloseTo(0.55, 12);
-    const fromCounts = histogramCounts({ inSpanCounts: [1, 2], outOfSpanCounts: [3, 4] });
-    expect(fromCounts).toEqual({ inSpan: [1, 2], outOfSpan: [3, 4], inSpanMean: null, outOfSpanMean: null });
-    expect(() => probabilityHistogramPlot([{ objective: "crf", inSpan: true, p: 0.5 }], { objective: "soft", title: "x" })).toThrow(/objective crf/);
-    expect(() => histogramCounts([{ inSpan: true, p: 1.5 }])).toThrow(/\[0, 1\]/);
-    expect(() => histogramCounts({ probabilities: [0.5], targets: [2] })).toThrow(/0 or 1/);
+  it("refuses counts that are not two groups of the histogram's bins, and an empty histogram", () => {
+    const histogram = histogramFromCounts([1, 2], [3, 4]);
+    expect(() => probabilityHistogramPlot({ ...histogram, inSpan: [1] }, { objective: PLOTTED[0]!, title: "x" })).toThrow(/2 bins/);
+    expect(() => probabilityHistogramPlot(histogramFromCounts([0, 0], [0, 0]), { objective: PLOTTED[0]!, title: "x" })).toThrow(/no probabilities/);
   });
 
   it("renders one objective per plot, and different data gives a different image", async () => {
-    const soft = probabilityHistogramPlot(probabilityFixture(3000, 1, 0.25), { objective: "soft", title: "Span probabilities (soft span loss)" });
-    const crf = probabilityHistogramPlot(probabilityFixture(3000, 2, 0.05), { objective: "crf", title: "Span probabilities (CRF)" });
+    const histogram = (seed: number, shift: number) => {
+      const { probabilities, targets } = probabilityFixture(3000, seed, shift);
+      return histogramOfProbabilities(probabilities, targets, 50);
+    };
+    const soft = probabilityHistogramPlot(histogram(1, 0.25), { objective: PLOTTED[0]!, title: "Span probabilities (soft span loss)" });
+    const crf = probabilityHistogramPlot(histogram(2, 0.05), { objective: PLOTTED[1]!, title: "Span probabilities (CRF)" });
     expectCompilesCleanly(soft);
     expectCompilesCleanly(crf);
     const size = { minWidth: 1200, maxWidth: 1500, minHeight: 700, maxHeight: 1000 };
     const a = await expectRenders(soft, "Span probabilities (soft span loss)", size);
     const b = await expectRenders(crf, "Span probabilities (CRF)", size);
-    expect(a.svg).toContain(OBJECTIVE_COLOUR.soft);
-    expect(b.svg).toContain(OBJECTIVE_COLOUR.crf);
+    expect(a.svg).toContain(OBJECTIVE_COLOURS[0]);
+    expect(b.svg).toContain(OBJECTIVE_COLOURS[1]);
     expect(Buffer.from(a.png).equals(Buffer.from(b.png))).toBe(false);
   });
 });
@@ -361,12 +363,12 @@ describe("probabilityHistogramPlot", () => {
 
 describe("reliabilityPlot", () => {
   it("drops empty bins (NaN means) and renders both objectives", async () => {
-    const bins: ReliabilityRow[] = OBJECTIVES.flatMap((objective, k) => {
+    const bins: ReliabilityRows = OBJECTIVES.flatMap((objective, k) => {
       const { probabilities, targets } = probabilityFixture(4000, 20 + k, 0.3);
       return reliabilityDiagram(probabilities, targets, 10).map((bin) => ({ ...bin, objective }));
     });
     expect(bins.some((b) => b.count === 0)).toBe(true);
-    const spec = reliabilityPlot(bins);
+    const spec = reliabilityPlot(PLOTTED, bins);
     expectCompilesCleanly(spec);
     const layers = (spec as unknown as { layer: { data?: { values: { p?: number; count?: number }[] } }[] }).layer;
     const points = layers[1]!.data!.values;
@@ -376,8 +378,8 @@ describe("reliabilityPlot", () => {
   });
 
   it("refuses a non-finite mean in a non-empty bin", () => {
-    const bin: ReliabilityRow = { objective: "soft", lower: 0, upper: 0.1, count: 3, meanPredicted: NaN, observedFrequency: 0 };
-    expect(() => reliabilityPlot([bin])).toThrow(/meanPredicted must be a finite number/);
+    const bin: ReliabilityRows[number] = { objective: "soft", lower: 0, upper: 0.1, count: 3, meanPredicted: NaN, observedFrequency: 0 };
+    expect(() => reliabilityPlot(PLOTTED, [bin])).toThrow(/meanPredicted must be a finite number/);
   });
 });
 
@@ -386,30 +388,25 @@ describe("reliabilityPlot", () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe("thresholdCurvePlot", () => {
-  it("places chosen-threshold markers on the mean F1 curve and labels baselines", async () => {
-    const rows = thresholdFixture(2);
-    const spec = thresholdCurvePlot(
-      rows,
+  it("draws the chosen thresholds where the model placed them on the mean F1 curve, and labels baselines", async () => {
+    const curves = thresholdCurves(
+      thresholdRows(2),
       [
-        { objective: "soft", threshold: 0.2, label: "best validation F1" },
-        { objective: "crf", threshold: 0.26, label: "best validation F1" },
+        { objective: "soft", threshold: 0.2 },
+        { objective: "crf", threshold: 0.26 },
       ],
       [
         { label: "all-positive", f1: 0.1345 },
         { label: "prior-rate", f1: 0.128 },
       ],
     );
+    const spec = thresholdCurvePlot(PLOTTED, curves, { soft: "best validation F1", crf: "best validation F1" });
     expectCompilesCleanly(spec);
-    const json = JSON.stringify(spec);
-    // Soft's mean F1 at t = 0.21 lies on the curve (0.2 is between grid points 0.19 and 0.21).
-    const soft = (t: number) => rows.filter((r) => r.objective === "soft" && r.threshold === t).map((r) => r.f1);
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-    const expected = (mean(soft(0.19)) + mean(soft(0.21))) / 2;
-    const marker = JSON.parse(json).layer.find((l: { data?: { values?: { label?: string; f1?: number; objective?: string }[] } }) =>
+    const marker = JSON.parse(JSON.stringify(spec)).layer.find((l: { data?: { values?: { label?: string }[] } }) =>
       l.data?.values?.some((v) => v.label === "best validation F1"),
     ).data.values[0];
     expect(marker.objective).toBe("soft span loss");
-    expect(marker.f1).toBeCloseTo(expected, 5);
+    expect(marker.f1).toBeCloseTo(curves.markers[0]!.f1, 5);
     const rendered = await expectRenders(spec, "Span F1, precision and recall against the decision threshold", {
       minWidth: 1100,
       maxWidth: 1500,
@@ -422,8 +419,15 @@ describe("thresholdCurvePlot", () => {
   });
 
   it("refuses a marker for an objective without a curve", () => {
-    const rows = thresholdFixture(1).filter((r) => r.objective === "soft");
-    expect(() => thresholdCurvePlot(rows, [{ objective: "crf", threshold: 0.3, label: "x" }])).toThrow(/no curve/);
+    const curves: PlotData["thresholdCurves"] = {
+      ...thresholdCurves(
+        thresholdRows(1).filter((r) => r.objective === "soft"),
+        [],
+        [],
+      ),
+      markers: [{ objective: "crf", threshold: 0.3, f1: 0.2 }],
+    };
+    expect(() => thresholdCurvePlot(PLOTTED, curves)).toThrow(/no curve/);
   });
 });
 
@@ -447,7 +451,7 @@ describe("spreadLabels", () => {
 describe("candlestickPage", () => {
   it("renders a six-window page with every window's id and span summary", async () => {
     const windows = windowFixture(6, 9);
-    const spec = candlestickPage(windows);
+    const spec = candlestickPage(PLOTTED, windows);
     expectCompilesCleanly(spec);
     const rendered = await expectRenders(spec, "Windows with true and predicted spans", { minWidth: 1200, maxWidth: 1500, minHeight: 3000, maxHeight: 4200 });
     for (const w of windows) expect(rendered.svg).toContain(`window ${w.windowId}`);
@@ -459,7 +463,7 @@ describe("candlestickPage", () => {
     const [a, b] = windowFixture(2, 5);
     const bare = { ...a!, predicted: [] };
     const none = { ...b!, predicted: b!.predicted.map((p) => ({ ...p, span: null })) };
-    const spec = candlestickPage([bare, none], { title: "Edge windows" });
+    const spec = candlestickPage(PLOTTED, [bare, none], { title: "Edge windows" });
     expectCompilesCleanly(spec);
     const rendered = await expectRenders(spec, "Edge windows", { minWidth: 1200, maxWidth: 1500, minHeight: 900, maxHeight: 1600 });
     expect(rendered.svg).toContain("soft span loss none · CRF none");
@@ -467,15 +471,15 @@ describe("candlestickPage", () => {
 
   it("refuses probabilities of the wrong length and spans outside the window", () => {
     const [w] = windowFixture(1, 4);
-    const short = { ...w!, predicted: [{ objective: "soft" as const, span: null, probabilities: [0.5] }] };
-    expect(() => candlestickPage([short])).toThrow(/1 probabilities for 105 bars/);
-    expect(() => candlestickPage([{ ...w!, trueSpan: { start: 100, end: 105 } }])).toThrow(/not a span of a 105-bar window/);
-    expect(() => candlestickPage([])).toThrow(/no windows/);
+    const short = { ...w!, predicted: [{ objective: "soft", span: null, probabilities: [0.5] }] };
+    expect(() => candlestickPage(PLOTTED, [short])).toThrow(/1 probabilities for 105 bars/);
+    expect(() => candlestickPage(PLOTTED, [{ ...w!, trueSpan: { start: 100, end: 105 } }])).toThrow(/not a span of a 105-bar window/);
+    expect(() => candlestickPage(PLOTTED, [])).toThrow(/no windows/);
   });
 
   it("is a pure function of its input", () => {
     const windows = windowFixture(2, 7);
-    expect(JSON.stringify(candlestickPage(windows))).toBe(JSON.stringify(candlestickPage(windows)));
-    expect(JSON.stringify(candlestickPage(windows))).not.toBe(JSON.stringify(candlestickPage(windowFixture(2, 8))));
+    expect(JSON.stringify(candlestickPage(PLOTTED, windows))).toBe(JSON.stringify(candlestickPage(PLOTTED, windows)));
+    expect(JSON.stringify(candlestickPage(PLOTTED, windows))).not.toBe(JSON.stringify(candlestickPage(PLOTTED, windowFixture(2, 8))));
   });
 });

@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TopLevelSpec } from "vega-lite";
-import { compileVegaLite, FONT_PACKAGE, FontMetrics, MISSING_FONT_WARNING, PNG_SCALE, renderVegaLite, reportFontFiles, withReportFont, writePlot } from "./render.js";
+import {
+  compileVegaLite,
+  FONT_PACKAGE,
+  FontMetrics,
+  MISSING_FONT_WARNING,
+  PNG_SCALE,
+  renderVegaLite,
+  reportFontFiles,
+  withReportFont,
+  writePlot,
+} from "./render.js";
 
 const fonts = reportFontFiles();
 const haveFontFile = fonts.regular !== null;

@@ -1,0 +1,223 @@
+/**
+ * A page of example windows, one row each: candlesticks (wick + body, up/down colours) with the true span
+ * shaded, each objective's predicted span as a coloured bar above the candles, and under the chart the
+ * per-bar p(in span) of each objective on [0, 1].
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { Span } from "../../eval/metrics.js";
+import {
+  checkFinite,
+  checkObjective,
+  DOWN_COLOUR,
+  PLOT_WIDTH,
+  round,
+  titleBlock,
+  topLevel,
+  TRUE_SPAN_COLOUR,
+  UP_COLOUR,
+  type Json,
+  type PlotObjective,
+  type PlotText,
+} from "./shared.js";
+
+/** Open, high, low, close of one bar. */
+export type Ohlc = readonly [open: number, high: number, low: number, close: number];
+
+export interface WindowPrediction {
+  objective: string;
+  /** The decoded span, or null when the objective predicted none. */
+  span: Span | null;
+  /** p(in span) per bar, one per bar of the window. */
+  probabilities: ArrayLike<number>;
+}
+
+export interface CandleWindow {
+  windowId: string;
+  bars: readonly Ohlc[];
+  trueSpan: Span;
+  predicted: readonly WindowPrediction[];
+}
+
+const TRUE_SPAN_LABEL = "true span";
+
+function spanText(span: Span | null): string {
+  return span === null ? "none" : `${span.start}–${span.end}`;
+}
+
+function checkSpan(plot: string, what: string, span: Span, bars: number): void {
+  const ok = Number.isInteger(span.start) && Number.isInteger(span.end) && span.start >= 0 && span.start <= span.end && span.end < bars;
+  if (!ok) throw new Error(`${plot}: ${what} [${span.start}, ${span.end}] is not a span of a ${bars}-bar window`);
+}
+
+/**
+ * A page of windows, one row each: candlesticks (wick + body, up/down colours) with the true span
+ * shaded, each objective's predicted span as a coloured bar above the candles, and under the chart the
+ * per-bar p(in span) of each objective on [0, 1]. Bars are on a 0-based index axis.
+ */
+export function candlestickPage(compared: readonly PlotObjective[], windows: readonly CandleWindow[], text: PlotText = {}): TopLevelSpec {
+  const plot = "candlestickPage";
+  if (windows.length === 0) throw new Error(`${plot}: no windows`);
+  const present = new Set<string>();
+  for (const w of windows) for (const p of w.predicted) present.add(checkObjective(plot, compared, p.objective).name);
+  const objectives = compared.filter((o) => present.has(o.name));
+  // One colour scale for spans and probability lines, shared by every row (and so one legend).
+  const colourScale = {
+    domain: [TRUE_SPAN_LABEL, ...objectives.map((o) => o.label)],
+    range: [TRUE_SPAN_COLOUR, ...objectives.map((o) => o.colour)],
+  };
+  const colour = (field: string): Json => ({
+    field,
+    type: "nominal",
+    title: null,
+    scale: colourScale,
+    legend: { orient: "top", direction: "horizontal", symbolType: "square", symbolOpacity: 0.8 },
+  });
+  const width = PLOT_WIDTH - 60;
+  const datasets: Record<string, Json[]> = {};
+  const rows = windows.map((w, index) => {
+    const bars = w.bars.length;
+    if (bars === 0) throw new Error(`${plot}: window ${w.windowId} has no bars`);
+    checkSpan(plot, `true span of window ${w.windowId}`, w.trueSpan, bars);
+    const x = { type: "quantitative", scale: { domain: [-0.5, bars - 0.5], nice: false, zero: false } };
+    let low = Infinity;
+    let high = -Infinity;
+    const candles = w.bars.map(([open, hi, lo, close], i) => {
+      for (const v of [open, hi, lo, close]) checkFinite(plot, `OHLC of window ${w.windowId} bar ${i}`, v);
+      low = Math.min(low, lo, open, close);
+      high = Math.max(high, hi, open, close);
+      return { bar: i, left: i - 0.35, right: i + 0.35, open, high: hi, low: lo, close };
+    });
+    const spans: Json[] = [];
+    const probabilities: Json[] = [];
+    w.predicted.forEach((p) => {
+      const label = checkObjective(plot, compared, p.objective).label;
+      if (p.probabilities.length !== bars) {
+        throw new Error(`${plot}: window ${w.windowId} ${p.objective} has ${p.probabilities.length} probabilities for ${bars} bars`);
+      }
+      if (p.span !== null) {
+        checkSpan(plot, `${p.objective} span of window ${w.windowId}`, p.span, bars);
+        // Stacked just under the top edge, one row per objective, in the reserved headroom.
+        const row = objectives.findIndex((o) => o.name === p.objective);
+        spans.push({ objective: label, from: p.span.start - 0.5, to: p.span.end + 0.5, top: 4 + 8 * row, bottom: 10 + 8 * row });
+      }
+      for (let i = 0; i < bars; i++) {
+        const value = checkFinite(plot, `probability of window ${w.windowId} bar ${i}`, p.probabilities[i]!);
+        probabilities.push({ objective: label, bar: i, p: round(value) });
+      }
+    });
+    const name = `window_${index}`;
+    datasets[`${name}_bars`] = candles;
+    datasets[`${name}_spans`] = spans;
+    datasets[`${name}_probabilities`] = probabilities;
+    const truth = { values: [{ kind: TRUE_SPAN_LABEL, from: w.trueSpan.start - 0.5, to: w.trueSpan.end + 0.5 }] };
+    // Headroom above the highest high for the predicted-span bars (about 18% of the chart height).
+    const range = high - low || Math.abs(high) || 1;
+    const priceDomain = [round(low - 0.04 * range), round(high + 0.24 * range)];
+    const priceHeight = 150;
+    const trueSpanLayer = {
+      data: truth,
+      mark: { type: "rect", opacity: 0.28 },
+      encoding: { x: { field: "from", ...x }, x2: { field: "to" }, color: colour("kind") },
+    };
+    const upDown = { condition: { test: "datum.close >= datum.open", value: UP_COLOUR }, value: DOWN_COLOUR };
+    const price = {
+      height: priceHeight,
+      width,
+      layer: [
+        trueSpanLayer,
+        {
+          data: { name: `${name}_bars` },
+          layer: [
+            {
+              mark: { type: "rule", strokeWidth: 1 },
+              encoding: {
+                x: { field: "bar", ...x, axis: { labels: false, title: null, grid: false, ticks: false } },
+                y: { field: "low", type: "quantitative", title: "price", scale: { domain: priceDomain, nice: false, zero: false } },
+                y2: { field: "high" },
+                color: upDown,
+              },
+            },
+            {
+              // Stroke as well as fill, so a doji (open = close) still shows as a line.
+              mark: { type: "rect", strokeWidth: 1 },
+              encoding: {
+                x: { field: "left", ...x },
+                x2: { field: "right" },
+                y: { field: "open", type: "quantitative" },
+                y2: { field: "close" },
+                color: upDown,
+                stroke: upDown,
+              },
+            },
+          ],
+        },
+        {
+          data: { name: `${name}_spans` },
+          mark: { type: "rect", opacity: 0.95 },
+          // Pixel positions (scale: null) rather than prices: the bars sit in the headroom whatever the price level.
+          encoding: {
+            x: { field: "from", ...x },
+            x2: { field: "to" },
+            y: { field: "top", type: "quantitative", scale: null },
+            y2: { field: "bottom" },
+            color: colour("objective"),
+          },
+        },
+      ],
+    };
+    const probability = {
+      height: 60,
+      width,
+      layer: [
+        trueSpanLayer,
+        {
+          data: { values: [{ p: 0.5 }] },
+          mark: { type: "rule", color: "#bbbbbb", strokeDash: [2, 2] },
+          encoding: { y: { field: "p", type: "quantitative" } },
+        },
+        {
+          data: { name: `${name}_probabilities` },
+          mark: { type: "line", strokeWidth: 1.4, interpolate: "step" },
+          encoding: {
+            x: { field: "bar", ...x, title: index === windows.length - 1 ? "bar index in window" : null, axis: { values: tickValues(bars), grid: false } },
+            y: { field: "p", type: "quantitative", title: "p(in span)", scale: { domain: [0, 1] }, axis: { values: [0, 0.5, 1], format: ".1f" } },
+            color: colour("objective"),
+          },
+        },
+      ],
+    };
+    const predictedText = w.predicted.map((p) => `${checkObjective(plot, compared, p.objective).label} ${spanText(p.span)}`).join(" · ");
+    return {
+      title: {
+        text: `window ${w.windowId}`,
+        subtitle: `true span ${spanText(w.trueSpan)}${predictedText ? ` · ${predictedText}` : ""}`,
+        fontSize: 12.5,
+        subtitleFontSize: 11,
+        offset: 6,
+      },
+      spacing: 2,
+      vconcat: [price, probability],
+    };
+  });
+  return topLevel({
+    title: titleBlock(text, {
+      title: "Windows with true and predicted spans",
+      subtitle: [
+        "Candles: green up, dark down. Gold shading: true span. Coloured bars above the candles: each objective's",
+        "predicted span. Lower panel: per-bar p(in span) per objective (dotted: 0.5).",
+      ],
+    }),
+    datasets,
+    vconcat: rows,
+    spacing: 20,
+    resolve: { scale: { color: "shared" } },
+  });
+}
+
+/** Index-axis ticks every 10 bars, plus the last bar when its label would not collide with the tenth before it. */
+function tickValues(bars: number): number[] {
+  const ticks: number[] = [];
+  for (let t = 0; t < bars; t += 10) ticks.push(t);
+  if (bars - 1 - ticks[ticks.length - 1]! >= 8) ticks.push(bars - 1);
+  return ticks;
+}
