@@ -1,7 +1,9 @@
 /**
  * Benchmark of `readBars` on a year of 1-minute bars (400,000 rows, ~25 MB CSV): seconds, rows per second
  * and peak RSS growth while reading; beside it the same file parsed with csv-parse's streaming API into
- * the same typed arrays, which is why readBars uses a hand-rolled line splitter. Also a Parquet copy.
+ * the same typed arrays, which is why readBars uses a hand-rolled line splitter. Also a Parquet copy, and
+ * the same bars as naive America/Chicago wall times read with `--timezone America/Chicago` (DST-correct,
+ * across the 2023-03-12 change, whose skipped hour the wall times never show).
  * Each reader runs in a fresh Node process so the RSS figures do not hide each other. Run alone with
  * `node dist/bench/bars.js [rows]` after `npm run build`.
  */
@@ -15,6 +17,7 @@ import { realpathSync } from "node:fs";
 import { parse } from "csv-parse";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { readBars } from "../src/data/bars.js";
+import { formatWallTime, timeZone } from "../src/data/timezone.js";
 import { Rng } from "../src/util/rng.js";
 
 export interface BarsBenchFigures {
@@ -30,12 +33,20 @@ export interface BarsBenchResult {
   readBars: BarsBenchFigures;
   csvParse: BarsBenchFigures;
   parquet: BarsBenchFigures;
+  /** The same bars as naive America/Chicago times, read with --timezone America/Chicago. */
+  timezone: BarsBenchFigures;
 }
+
+const BENCH_ZONE = "America/Chicago";
 
 const START = Date.UTC(2023, 0, 2);
 
-/** Write `rows` 1-minute bars (random walk, ISO timestamps with Z, volume) as CSV, streamed. */
-async function writeCsv(path: string, rows: number, rng: Rng): Promise<void> {
+/**
+ * Write `rows` 1-minute bars (random walk, ISO timestamps with Z, volume) as CSV, streamed; with `zone`,
+ * the timestamps are that zone's naive wall times ("2023-01-01 18:00:00") of the same instants.
+ */
+async function writeCsv(path: string, rows: number, rng: Rng, zone?: string): Promise<void> {
+  const local = zone === undefined ? undefined : timeZone(zone);
   const out = createWriteStream(path);
   out.write("timestamp,open,high,low,close,volume\n");
   let price = 15000;
@@ -46,7 +57,8 @@ async function writeCsv(path: string, rows: number, rng: Rng): Promise<void> {
     const high = Math.max(open, close) + rng.next() * 3;
     const low = Math.max(0.5, Math.min(open, close) - rng.next() * 3);
     price = close;
-    buffer += `${new Date(START + i * 60_000).toISOString()},${open.toFixed(2)},${high.toFixed(2)},${low.toFixed(2)},${close.toFixed(2)},${Math.floor(rng.next() * 1000)}\n`;
+    const t = START + i * 60_000;
+    buffer += `${local === undefined ? new Date(t).toISOString() : formatWallTime(local.toLocal(t))},${open.toFixed(2)},${high.toFixed(2)},${low.toFixed(2)},${close.toFixed(2)},${Math.floor(rng.next() * 1000)}\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, "drain");
       buffer = "";
@@ -94,13 +106,20 @@ async function readWithCsvParse(path: string): Promise<number> {
   return n;
 }
 
-type Reader = "readBars" | "csv-parse";
+type Reader = "readBars" | "csv-parse" | "readBars-timezone";
 
 /** Read `path` with `reader` and check the row count, in this process. */
 async function measureHere(reader: Reader, path: string, rows: number): Promise<BarsBenchFigures> {
   let read = 0;
   const figures = await measure(rows, async () => {
-    read = reader === "readBars" ? (await readBars(path)).timestamps.length : await readWithCsvParse(path);
+    if (reader === "csv-parse") read = await readWithCsvParse(path);
+    else {
+      const series = await readBars(path, reader === "readBars-timezone" ? { timezone: BENCH_ZONE } : {});
+      read = series.timestamps.length;
+      // The naive wall times must come back as the instants they were written from.
+      if (series.timestamps[read - 1] !== START + (rows - 1) * 60_000)
+        throw new Error(`${reader}: last timestamp ${series.timestamps[read - 1]} is not the written instant`);
+    }
   });
   if (read !== rows) throw new Error(`${reader} read ${read} of ${rows} rows from ${path}`);
   return figures;
@@ -119,7 +138,7 @@ async function measureIsolated(reader: Reader, path: string, rows: number): Prom
 }
 
 function line(label: string, f: BarsBenchFigures): string {
-  return `${label.padEnd(30)} ${f.seconds.toFixed(2).padStart(6)} s  ${Math.round(f.rowsPerSecond).toLocaleString("en-US").padStart(11)} rows/s  peak RSS +${f.peakRssDeltaMb.toFixed(0)} MB`;
+  return `${label.padEnd(44)} ${f.seconds.toFixed(2).padStart(6)} s  ${Math.round(f.rowsPerSecond).toLocaleString("en-US").padStart(11)} rows/s  peak RSS +${f.peakRssDeltaMb.toFixed(0)} MB`;
 }
 
 export async function runBarsBench(rows = 400_000, print = true): Promise<BarsBenchResult> {
@@ -148,10 +167,14 @@ export async function runBarsBench(rows = 400_000, print = true): Promise<BarsBe
       ),
     );
 
+    const naive = join(dir, "bars-chicago.csv");
+    await writeCsv(naive, rows, new Rng(1), BENCH_ZONE);
+
     const ours = await measureIsolated("readBars", csv, rows);
     const alternative = await measureIsolated("csv-parse", csv, rows);
     const parquetFigures = await measureIsolated("readBars", parquet, rows);
-    const result = { rows, csvMb, readBars: ours, csvParse: alternative, parquet: parquetFigures };
+    const zoned = await measureIsolated("readBars-timezone", naive, rows);
+    const result = { rows, csvMb, readBars: ours, csvParse: alternative, parquet: parquetFigures, timezone: zoned };
     if (print) {
       console.log(
         [
@@ -160,6 +183,7 @@ export async function runBarsBench(rows = 400_000, print = true): Promise<BarsBe
           line("readBars (CSV, line splitter)", ours),
           line("csv-parse stream (alternative)", alternative),
           line("readBars (Parquet)", parquetFigures),
+          line(`readBars (CSV, --timezone ${BENCH_ZONE})`, zoned),
         ].join("\n"),
       );
     }

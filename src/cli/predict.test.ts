@@ -2,7 +2,7 @@
  * `spanlab predict` in-process. On windows (--data): the JSON it writes agrees with the library on the
  * same checkpoint and windows, an existing --out is never replaced without --force, and the bundled data
  * is the default. On bars (--bars): the CSV and JSON detections agree with the library's scan, the
- * threshold comes from a compare bundle beside the checkpoint, gaps are refused or respected, and
+ * threshold comes from a compare bundle beside the checkpoint, breaks are crossed unless --max-gap, and
  * conflicting or bad flags are refused before anything is written.
  */
 import { spanHead } from "../model/heads/registry.js";
@@ -159,14 +159,19 @@ function barsSetup(loss: string, options: { count?: number; gapAfter?: number; c
     minute += options.gapAfter === i ? 30 : 1;
   }
   const bars = join(folder, "bars.csv");
-  writeFileSync(bars, lines.join("\n") + "\n");
+  writeFileSync(bars, `${lines.join("\n")}\n`);
   const model = variedModel(loss, open, high, low, close);
   let checkpoint = join(folder, "model.safetensors");
   if (options.comparison) {
     const run = join(folder, "bundle", "runs", `${loss}-seed42`);
     mkdirSync(run, { recursive: true });
     checkpoint = join(run, "last.safetensors");
-    const entry = { objective: loss, seed: 42, runDirectory: `runs/${loss}-seed42`, evaluation: { minRunLength: options.comparison.minRunLength, thresholds: [{ source: "probabilities", threshold: options.comparison.threshold }] } };
+    const entry = {
+      objective: loss,
+      seed: 42,
+      runDirectory: `runs/${loss}-seed42`,
+      evaluation: { minRunLength: options.comparison.minRunLength, thresholds: [{ source: "probabilities", threshold: options.comparison.threshold }] },
+    };
     writeFileSync(join(folder, "bundle", "comparison.json"), JSON.stringify({ runs: [entry] }));
   }
   saveCheckpoint(checkpoint, model, { epoch: 3 });
@@ -176,7 +181,10 @@ function barsSetup(loss: string, options: { count?: number; gapAfter?: number; c
 /** A parsed CSV (no quoted fields in the detections file): header and rows of strings. */
 function parseCsv(text: string): { header: string[]; rows: string[][] } {
   expect(text.endsWith("\r\n")).toBe(true);
-  const [header, ...rows] = text.trimEnd().split("\r\n").map((line) => line.split(","));
+  const [header, ...rows] = text
+    .trimEnd()
+    .split("\r\n")
+    .map((line) => line.split(","));
   return { header: header!, rows };
 }
 
@@ -194,15 +202,30 @@ describe("spanlab predict --bars", () => {
     expect(header).toEqual([...DETECTION_CSV_HEADER]);
     expect(rows).toEqual(
       expected.detections.map((d) =>
-        [d.start_index, d.end_index, d.start_time, d.end_time, d.length, d.confidence, d.peak_probability, d.predicted_class,
-          d.class_probabilities.consolidation, d.class_probabilities.retracement, d.windows, d.windows_covering, d.decoder].map(String),
+        [
+          d.start_index,
+          d.end_index,
+          d.start_time,
+          d.end_time,
+          d.length,
+          d.confidence,
+          d.peak_probability,
+          d.predicted_class,
+          d.class_probabilities.consolidation,
+          d.class_probabilities.retracement,
+          d.windows,
+          d.windows_covering,
+          d.decoder,
+        ].map(String),
       ),
     );
     expect(rows[0]![2]).toMatch(/^2024-03-04T\d\d:\d\d:00\.000Z$/);
     // 300 bars, stride 26: windows at 0, 26, …, 182 and one aligned to the end at 195.
     expect(expected.windows).toBe(9);
     expect(stdout).toContain('columns: timestamp ← "timestamp", open ← "open", high ← "high", low ← "low", close ← "close", volume ← "volume"');
-    expect(stdout).toContain("decoding: soft head, stride 26, min run length 1, threshold decoder, p > 0.5 — threshold from: default 0.5 (no comparison.json two folders above the checkpoint");
+    expect(stdout).toContain(
+      "decoding: soft head, stride 26, min run length 1, threshold decoder, p > 0.5 — threshold from: default 0.5 (no comparison.json two folders above the checkpoint",
+    );
     expect(stdout).toMatch(/scanned 9 windows over 300 bars \(1 segment\(s\)\) in \d+\.\d\d s: \d+ windows\/s\n/);
     expect(stdout).toContain(`${out}: ${expected.detections.length} detection(s)\n`);
   });
@@ -214,10 +237,29 @@ describe("spanlab predict --bars", () => {
     const report = JSON.parse(readFileSync(out, "utf8")) as DetectionReport;
     expect(report.checkpoint).toBe(checkpoint);
     expect(report.loss_type).toBe("crf");
-    expect(report.bars).toMatchObject({ source: bars, count: 300, from: "2024-03-04T14:30:00.000Z", to: "2024-03-04T19:29:00.000Z", interval: "1m", gaps: 0, skipped_segments: [] });
+    expect(report.bars).toMatchObject({
+      source: bars,
+      count: 300,
+      from: "2024-03-04T14:30:00.000Z",
+      to: "2024-03-04T19:29:00.000Z",
+      interval: "1m",
+      gaps: 0,
+      skipped_segments: [],
+    });
     expect(report.bars.mapping.columns).toEqual({ timestamp: "timestamp", open: "open", high: "high", low: "low", close: "close", volume: "volume" });
-    expect(report.decoding).toMatchObject({ decoder: "threshold", threshold: 0.42, min_run_length: 2, stride: 13, window_bars: 105, windows: 16, segments: 1, batch_size: 32 });
-    expect(report.decoding.threshold_source).toMatch(/^compare run runs\/crf-seed42 in .*comparison\.json \(chosen by best pooled F1 on that run's training windows\)$/);
+    expect(report.decoding).toMatchObject({
+      decoder: "threshold",
+      threshold: 0.42,
+      min_run_length: 2,
+      stride: 13,
+      window_bars: 105,
+      windows: 16,
+      segments: 1,
+      batch_size: 32,
+    });
+    expect(report.decoding.threshold_source).toMatch(
+      /^compare run runs\/crf-seed42 in .*comparison\.json \(chosen by best pooled F1 on that run's training windows\)$/,
+    );
     expect(report.decoding.min_run_length_source).toMatch(/compare run/);
     expect(report.decoding.description.merge).toMatch(/overlap or touch/);
     const { model } = loadCheckpoint(checkpoint, { maxBatch: 32 });
@@ -258,11 +300,20 @@ describe("spanlab predict --bars", () => {
       [["--data", data, "--bars", bars], "--data and --bars are different inputs (a window file vs raw bars to scan); give one of them"],
       [["--data", data, "--stride", "10"], "--stride applies to --bars (scanning raw bars), not to windows"],
       [["--data", data, "--allow-gaps"], "--allow-gaps applies to --bars (scanning raw bars), not to windows"],
+      [["--data", data, "--max-gap", "1d"], "--max-gap applies to --bars (scanning raw bars), not to windows"],
+      [["--data", data, "--timezone", "UTC"], "--timezone applies to --bars (scanning raw bars), not to windows"],
+      [["--bars", bars, "--max-gap", "soon"], '--max-gap must be a duration like 4d, 90m, 2h, 30s or 1h30m (units ms, s, m, h, d, w), got "soon"'],
+      [["--bars", bars, "--timezone", "Nowhere/City"], '--timezone: unknown time zone "Nowhere/City"'],
+      [["--bars", bars, "--columns", "open"], "--columns takes canonical=header pairs"],
+      [["--bars", bars, "--decimal", "x"], '--decimal must be "." (decimal point) or "," (decimal comma), got "x"'],
       [["--bars", bars, "--decoder", "viterbi"], "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span loss head"],
       [["--bars", bars, "--decoder", "beam"], '--decoder must be one of threshold, viterbi, single-span, got "beam"'],
       [["--bars", bars, "--stride", "106"], '--stride must be an integer in [1, 105], got "106"'],
       [["--bars", bars, "--min-run-length", "0"], '--min-run-length must be an integer in [1, 105], got "0"'],
-      [["--bars", bars, "--decoder", "single-span", "--threshold", "0.3"], "--threshold applies to the threshold decoder; the single-span decoder does not threshold"],
+      [
+        ["--bars", bars, "--decoder", "single-span", "--threshold", "0.3"],
+        "--threshold applies to the threshold decoder; the single-span decoder does not threshold",
+      ],
       [["--bars", bars, "--skip-invalid"], "--skip-invalid applies to --data"],
     ];
     for (const [flags, message] of refusals) {
@@ -274,21 +325,53 @@ describe("spanlab predict --bars", () => {
     expect(readdirSync(folder).sort()).toEqual(["bars.csv", "model.safetensors", "windows.jsonl"]);
   });
 
-  it("refuses bars with a gap unless --allow-gaps; with it, no window crosses the gap", async () => {
+  it("crosses breaks by default (one segment, the break summarised); --max-gap stops scans at longer ones; --allow-gaps is a no-op", async () => {
     const { folder, bars, checkpoint } = barsSetup("soft", { count: 320, gapAfter: 149 });
-    const out = join(folder, "detections.json");
-    await expect(run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out])).rejects.toThrow("--allow-gaps");
-    expect(existsSync(out)).toBe(false);
-    const stdout = await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--allow-gaps", "--threshold", "0"]);
-    const report = JSON.parse(readFileSync(out, "utf8")) as DetectionReport;
-    expect(report.bars.gaps).toBe(1);
-    expect(report.decoding.segments).toBe(2);
-    // Threshold 0 flags every bar: one detection per segment, [0, 149] and [150, 319], never merged across the gap.
-    expect(report.detections.map((d) => [d.start_index, d.end_index])).toEqual([
+    const scan = async (name: string, flags: string[]) => {
+      const out = join(folder, name);
+      const stdout = await run(["predict", "--checkpoint", checkpoint, "--bars", bars, "--out", out, "--threshold", "0", ...flags]);
+      return { stdout, report: JSON.parse(readFileSync(out, "utf8")) as DetectionReport };
+    };
+    // Bar 149 opens 16:59, bar 150 at 17:29: 29 minutes without a bar, a session break.
+    const crossed = await scan("crossed.json", []);
+    expect(crossed.report.bars.gaps).toBe(0);
+    expect(crossed.report.bars.timezone).toBe("UTC");
+    expect(crossed.report.bars.breaks).toMatchObject({
+      count: 1,
+      classes: { missing: 0, session: 1, weekend: 0, holiday: 0, longer: 0 },
+      longest: { index: 150, from: "2024-03-04T16:59:00.000Z", to: "2024-03-04T17:29:00.000Z", duration: "29m", duration_ms: 29 * 60_000, kind: "session" },
+      max_gap: null,
+      beyond_max_gap: 0,
+    });
+    expect(crossed.report.bars.breaks.definitions.session).toMatch(/overnight or daily session break/);
+    expect(crossed.report.decoding.segments).toBe(1);
+    // Threshold 0 flags every bar: one detection over the whole series, across the break.
+    expect(crossed.report.detections.map((d) => [d.start_index, d.end_index])).toEqual([[0, 319]]);
+    expect(crossed.stdout).toContain(
+      "  breaks: 1 — 1 session (overnight/daily, < 24 h); longest 29m (2024-03-04T16:59:00Z → 2024-03-04T17:29:00Z, before row 150); days in UTC\n",
+    );
+    const noOp = await scan("allow.json", ["--allow-gaps"]);
+    expect(noOp.report.detections).toEqual(crossed.report.detections);
+
+    // --max-gap 10m: the old behaviour — two segments, never merged across the break.
+    const capped = await scan("capped.json", ["--max-gap", "10m"]);
+    expect(capped.report.bars.gaps).toBe(1);
+    expect(capped.report.bars.breaks).toMatchObject({ max_gap: "10m", beyond_max_gap: 1 });
+    expect(capped.report.decoding.segments).toBe(2);
+    expect(capped.report.detections.map((d) => [d.start_index, d.end_index])).toEqual([
       [0, 149],
       [150, 319],
     ]);
-    expect(report.detections[1]!.start_time).toBe("2024-03-04T17:29:00.000Z");
-    expect(stdout).toContain("gaps: 1 (29 missing bars)");
+    expect(capped.report.detections[1]!.start_time).toBe("2024-03-04T17:29:00.000Z");
+    expect(capped.stdout).toContain("  --max-gap 10m: 1 break(s) longer (29 missing bars); windows and scans never cross them\n");
+    expect((await scan("capped-30m.json", ["--max-gap", "30m"])).report.decoding.segments).toBe(1);
+
+    // The bars carry Z: --timezone does not move them, and the report says which zone was in force.
+    const zoned = await scan("zoned.json", ["--timezone", "America/New_York"]);
+    expect(zoned.report.detections).toEqual(crossed.report.detections);
+    expect(zoned.report.bars.timezone).toBe("America/New_York");
+    expect(zoned.report.bars.mapping.timestampFormat).toBe(
+      "ISO-8601 with zone (converted to UTC); --timezone America/New_York not applied: the times carry their own offsets",
+    );
   });
 });

@@ -13,6 +13,8 @@ import type { Command } from "commander";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
 import { describeBars, readBars, type BarSeries } from "../data/bars.js";
+import { breaksJson, type BreaksJson } from "../data/breaks.js";
+import { BAR_READING_HELP, barReadingOptions } from "../data/read_options.js";
 import { formatInterval } from "../data/timestamps.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { SPAN_HEADS } from "../model/heads/registry.js";
@@ -44,7 +46,12 @@ interface PredictFlags {
   stride?: string;
   decoder?: string;
   minRunLength?: string;
+  /** No effect (breaks are accepted); kept so old scripts still run. */
   allowGaps: boolean;
+  timezone?: string;
+  columns?: string;
+  decimal?: string;
+  maxGap?: string;
   force: boolean;
 }
 
@@ -99,6 +106,11 @@ export interface DetectionReport {
     from: string;
     to: string;
     interval: string;
+    /** The zone naive timestamps were read in. */
+    timezone: string;
+    /** Breaks between bars by length class (bars are a sequence: scans cross them unless --max-gap). */
+    breaks: BreaksJson;
+    /** Breaks longer than --max-gap (0 without it): windows never cross these. */
     gaps: number;
     /** Gap-free stretches shorter than a window: not scanned (inclusive bar ranges). */
     skipped_segments: ScanResult["skippedSegments"];
@@ -132,12 +144,15 @@ function scanDescription(head: SpanHead, decoder: ScanDecoder): Record<string, s
         ? `per window, the runs of the ${path.description}, minus runs shorter than min_run_length`
         : `per window, the one best span (${head.singleSpanDescription}) — every window yields one`;
   return {
-    windows: "105-bar windows every `stride` bars, plus one aligned to the end of each gap-free segment; features from each window's own bars (docs/spec.md §2); no window crosses a gap",
+    windows:
+      "105-bar windows every `stride` bars, plus one aligned to the end of each segment; features from each window's own bars (docs/spec.md §2); bars are a sequence: segments end only at breaks longer than --max-gap (none without it), which no window crosses",
     decoder: described,
-    merge: "window-local runs mapped to bar indices; runs that overlap or touch (no bar between them) merge, transitively; never across a gap",
+    merge:
+      "window-local runs mapped to bar indices; runs that overlap or touch (no bar between them) merge, transitively; never across a break longer than --max-gap",
     probability: `${head.probabilityDescription}, averaged over every window covering the bar`,
     confidence: "mean over the detection's bars of that averaged probability; peak_probability: its max",
-    class: "two-way softmax of the label logits (consolidation, retracement) per window, averaged over the windows contributing a run; predicted_class is the larger",
+    class:
+      "two-way softmax of the label logits (consolidation, retracement) per window, averaged over the windows contributing a run; predicted_class is the larger",
     windows_field: "windows: windows that contributed a run to the detection; windows_covering: windows containing any of its bars",
     indices: "start_index, end_index: 0-based rows of the bars file (in time order), inclusive; times are those bars' timestamps, ISO-8601 UTC",
   };
@@ -196,6 +211,7 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
   }
   const explicitThreshold = flags.threshold === undefined ? undefined : parseThreshold(flags.threshold);
   const explicitMinRun = flags.minRunLength === undefined ? undefined : positiveInteger("--min-run-length", flags.minRunLength, 105);
+  const reading = barReadingOptions(flags);
   // Refuse before the work, so a long scan never ends in a refusal.
   assertWritable(flags.out, flags.force);
 
@@ -223,15 +239,22 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
   // Check the options against the model (e.g. viterbi on a soft head) before reading a large file.
   resolveScanOptions(model, { stride, decoder, threshold, minRunLength, batchSize });
 
-  const bars = await readBars(flags.bars, { allowGaps: flags.allowGaps });
-  process.stdout.write(describeBars(bars) + "\n");
+  const bars = await readBars(flags.bars, reading);
+  process.stdout.write(`${describeBars(bars)}\n`);
   if (bars.timestamps.length < model.bars) {
     throw new Error(`${bars.source}: ${bars.timestamps.length} bars; a scan needs at least ${model.bars} (one window)`);
   }
   const progress = scanProgress();
   let result: ScanResult;
   try {
-    result = scanBars(model, bars, { stride, decoder, threshold, minRunLength, batchSize, ...(progress.onProgress ? { onProgress: progress.onProgress } : {}) });
+    result = scanBars(model, bars, {
+      stride,
+      decoder,
+      threshold,
+      minRunLength,
+      batchSize,
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    });
   } finally {
     progress.stop();
   }
@@ -250,6 +273,8 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
         from: isoTime(bars.timestamps[0]!),
         to: isoTime(bars.timestamps[n - 1]!),
         interval: formatInterval(bars.intervalMs),
+        timezone: bars.timezone,
+        breaks: breaksJson(bars.breaks),
         gaps: bars.gaps.length,
         skipped_segments: result.skippedSegments,
       },
@@ -268,18 +293,19 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
       },
       detections: result.detections,
     };
-    writeFileAtomic(flags.out, JSON.stringify(report, null, 1) + "\n");
+    writeFileAtomic(flags.out, `${JSON.stringify(report, null, 1)}\n`);
   }
-  process.stdout.write(formatScanSummary(flags.out, result, thresholdSource) + "\n");
+  process.stdout.write(`${formatScanSummary(flags.out, result, thresholdSource)}\n`);
 }
 
 /** The lines printed after a scan: decoding used, windows, detections, throughput. */
 export function formatScanSummary(out: string, result: ScanResult, thresholdSource: string): string {
   const decoding =
     result.decoder === "threshold" ? `threshold decoder, p > ${result.threshold} — threshold from: ${thresholdSource}` : `${result.decoder} decoder`;
-  const skipped = result.skippedSegments.length > 0
-    ? `; ${result.skippedSegments.length} gap-free stretch(es) shorter than a window not scanned (${result.skippedSegments.reduce((s, g) => s + g.bars, 0)} bars)`
-    : "";
+  const skipped =
+    result.skippedSegments.length > 0
+      ? `; ${result.skippedSegments.length} stretch(es) between breaks longer than --max-gap shorter than a window, not scanned (${result.skippedSegments.reduce((s, g) => s + g.bars, 0)} bars)`
+      : "";
   return [
     `decoding: ${result.loss} head, stride ${result.stride}, min run length ${result.minRunLength}, ${decoding}`,
     `scanned ${result.windows} windows over ${result.bars} bars (${result.segments} segment(s))${skipped} in ${result.seconds.toFixed(2)} s: ${result.windowsPerSecond.toFixed(0)} windows/s`,
@@ -315,9 +341,16 @@ export function registerPredictCommand(program: Command): void {
     .option("--batch-size <n>", "windows per forward pass", String(DEFAULT_PREDICT_BATCH))
     .option("--skip-invalid", "--data: drop invalid windows (written to a rejects file) instead of refusing the file", false)
     .option("--stride <n>", `--bars: bars between window starts, 1–105 (default ${DEFAULT_STRIDE}: each bar seen by ~4 windows)`)
-    .option("--decoder <name>", `--bars: ${SCAN_DECODERS.join(" | ")} (default: ${SPAN_HEADS.map((head) => `${head.shortLabel} ${head.nativeDecoder}`).join(", ")})`)
+    .option(
+      "--decoder <name>",
+      `--bars: ${SCAN_DECODERS.join(" | ")} (default: ${SPAN_HEADS.map((head) => `${head.shortLabel} ${head.nativeDecoder}`).join(", ")})`,
+    )
     .option("--min-run-length <n>", "--bars: drop per-window runs shorter than n bars (default: the compare run's, else 1)")
-    .option("--allow-gaps", "--bars: accept gaps in the bars (windows never cross one)", false)
+    .option("--timezone <zone>", `--bars: ${BAR_READING_HELP.timezone}`)
+    .option("--columns <mapping>", `--bars: ${BAR_READING_HELP.columns}`)
+    .option("--decimal <mark>", `--bars: ${BAR_READING_HELP.decimal}`)
+    .option("--max-gap <duration>", `--bars: ${BAR_READING_HELP.maxGap}`)
+    .option("--allow-gaps", `--bars: ${BAR_READING_HELP.allowGaps}`, false)
     .option("--force", "replace --out if it exists", false)
     .action(async (flags: PredictFlags) => {
       if (flags.data !== undefined && flags.bars !== undefined) {
@@ -332,6 +365,10 @@ export function registerPredictCommand(program: Command): void {
         ["--decoder", flags.decoder !== undefined],
         ["--min-run-length", flags.minRunLength !== undefined],
         ["--allow-gaps", flags.allowGaps],
+        ["--timezone", flags.timezone !== undefined],
+        ["--columns", flags.columns !== undefined],
+        ["--decimal", flags.decimal !== undefined],
+        ["--max-gap", flags.maxGap !== undefined],
       ] as const;
       for (const [flag, given] of barsOnly) if (given) throw new Error(`${flag} applies to --bars (scanning raw bars), not to windows`);
       const threshold = parseThreshold(flags.threshold ?? String(DEFAULT_THRESHOLD));
@@ -348,7 +385,7 @@ export function registerPredictCommand(program: Command): void {
         batchSize,
         skipInvalid: flags.skipInvalid,
       });
-      writeFileAtomic(flags.out, JSON.stringify(report) + "\n");
-      process.stdout.write(formatPredictionSummary(flags.out, report) + "\n");
+      writeFileAtomic(flags.out, `${JSON.stringify(report)}\n`);
+      process.stdout.write(`${formatPredictionSummary(flags.out, report)}\n`);
     });
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../test/helpers/cli.js";
@@ -68,16 +68,46 @@ describe("spanlab data windows", () => {
     ]);
   });
 
-  it("refuses gaps unless --allow-gaps, and says so", async () => {
+  it("crosses breaks by default (bars are a sequence); --max-gap stops windows at longer ones; --allow-gaps is a no-op", async () => {
+    // clean.csv without its rows 100..109: a 10-minute break before bar 100.
+    const lines = readFileSync(fixture("clean.csv"), "utf8").split("\n");
+    const holed = join(dir, "holed.csv");
+    writeFileSync(holed, [...lines.slice(0, 101), ...lines.slice(111)].join("\n"));
+    const base = ["data", "windows", "--bars", holed, "--annotations", fixture("events.csv")];
+    const crossed = await runCli([...base, "--out", join(dir, "holed.jsonl")]);
+    expect(crossed.exitCode).toBe(0);
+    expect(crossed.stderr).toBe("");
+    expect(crossed.stdout).toContain(
+      "  breaks: 1 — 1 session (overnight/daily, < 24 h); longest 10m (2024-01-02T11:09:00Z → 2024-01-02T11:20:00Z, before row 100); days in UTC\n" +
+        "  bars are a sequence: windows and scans run across breaks (--max-gap D stops them at breaks longer than D)\n",
+    );
+    expect(crossed.stdout).toContain("events: 4, accepted: 4, rejected: 0");
+    const noOp = await runCli([...base, "--out", join(dir, "holed-allow.jsonl"), "--allow-gaps"]);
+    expect(noOp.stdout.replaceAll("holed-allow.jsonl", "holed.jsonl")).toBe(crossed.stdout);
+
+    // --max-gap 5m: bars 0..99 are 100 bars, too few for a window; a and c sit after the break.
+    const capped = await runCli([...base, "--out", join(dir, "holed-capped.jsonl"), "--max-gap", "5m"]);
+    expect(capped.exitCode).toBe(0);
+    expect(capped.stdout).toContain("  --max-gap 5m: 1 break(s) longer (10 missing bars); windows and scans never cross them\n");
+    expect(capped.stdout).toContain(
+      "  rejected event b (row 1): no 105-bar window fits: it sits in a run of only 100 contiguous bars (bars 0..99, between gaps or the data's edge)",
+    );
+    expect(capped.stdout).toContain(
+      "  rejected event d (row 3): no 105-bar window fits: it sits in a run of only 100 contiguous bars (bars 0..99, between gaps or the data's edge)",
+    );
+    // a is moved off the break (its −52 overlap would cross it: dropped); windows never cross it.
+    expect(capped.stdout).toContain("  note: event a: too close to a gap before it to centre: window moved by 18 bar(s), span at [30, 39] instead of [48, 57]");
+    expect(capped.stdout).toContain("  overlaps dropped: 1 × runs across the gap before bar N");
+    expect((await loadWindows(join(dir, "holed-capped.jsonl"))).map((w) => w.window_id)).toEqual(["a", "c", "c-s-52"]);
+    await expect(runCli([...base, "--out", join(dir, "x.jsonl"), "--max-gap", "5 minutes"])).rejects.toThrow(
+      '--max-gap must be a duration like 4d, 90m, 2h, 30s or 1h30m (units ms, s, m, h, d, w), got "5 minutes"',
+    );
+
+    // gap.csv is no longer refused for its hole: its 5 bars are simply too few for a window.
     const out = join(dir, "gap.jsonl");
-    const refused = await runCli(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out]);
-    expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain(`${fixture("gap.csv")}: row 3 (line 5): timestamp = 2024-01-02T09:36:00Z; expected the next bar after row 2's`);
-    expect(refused.stderr).toContain("pass --allow-gaps to accept them");
-    // Accepted, but 5 bars hold no 105-bar window: every event is reported, nothing written.
-    await expect(
-      runCli(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out, "--allow-gaps"]),
-    ).rejects.toThrow(/no windows to write: every event was rejected/);
+    await expect(runCli(["data", "windows", "--bars", fixture("gap.csv"), "--annotations", fixture("events.csv"), "--out", out])).rejects.toThrow(
+      /no windows to write: every event was rejected/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -86,7 +116,9 @@ describe("spanlab data windows", () => {
     const args = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events_edge.csv"), "--out", out];
     const first = await runCli([...args, "--stride", "26", "--min-visible", "0.5"]);
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toContain("  rejected event early (row 0): start 2024-01-02T09:25:00Z is before the first bar (2024-01-02T09:30:00Z): the span is not all inside the data");
+    expect(first.stdout).toContain(
+      "  rejected event early (row 0): start 2024-01-02T09:25:00Z is before the first bar (2024-01-02T09:30:00Z): the span is not all inside the data",
+    );
     expect(first.stdout).toContain("  rejected event late (row 1): end 2024-01-02T14:31:00Z is after the last bar");
     // "ok": bars 150..153, centre 151 → start 99; stride 26 keeps shifts whose window shows ≥ 2 of 4 bars.
     expect((await loadWindows(out)).map((w) => w.window_id)).toEqual(["ok", "ok-s+26", "ok-s-26", "ok-s+52", "ok-s-52"]);

@@ -1,7 +1,9 @@
 /**
  * `spanlab data windows --bars F --annotations F --out F`: raw bars + annotated events → a window file
- * (the reference procedure of docs/spec.md §1, see src/data/cut.ts). Prints the column mappings chosen and the
- * cutting report; bad bars or annotations print every problem (file, row, field) on stderr and exit 1.
+ * (the reference procedure of docs/spec.md §1, see src/data/cut.ts). Prints the column mappings chosen, the
+ * breaks between bars and the cutting report; bad bars or annotations print every problem (file, row,
+ * field) on stderr and exit 1. When the two files disagree — zone conventions, annotation times on no bar
+ * or between bars (src/data/alignment.ts) — a WARNING goes to stderr, and `--strict` refuses instead.
  */
 import type { Command } from "commander";
 import { BarsError, formatBarsProblem } from "../data/bar_validation.js";
@@ -9,7 +11,9 @@ import { describeBars, readBars } from "../data/bars.js";
 import type { BarSeries } from "../data/bars.js";
 import { describeAnnotations, readAnnotations } from "../data/annotations.js";
 import type { AnnotationSet } from "../data/annotations.js";
+import { checkAlignment } from "../data/alignment.js";
 import { cutWindows, describeCutReport } from "../data/cut.js";
+import { BAR_READING_HELP, barReadingOptions } from "../data/read_options.js";
 import { writeWindows } from "../data/load.js";
 import { dataCommand } from "./data.js";
 
@@ -20,9 +24,15 @@ interface WindowsOptions {
   overlaps?: string;
   stride?: string;
   minVisible: string;
+  /** No effect (breaks are accepted); kept so old scripts still run. */
   allowGaps?: boolean;
   exactTimestamps?: boolean;
   force?: boolean;
+  timezone?: string;
+  columns?: string;
+  decimal?: string;
+  maxGap?: string;
+  strict?: boolean;
 }
 
 function integer(name: string, text: string, min: number, max: number): number {
@@ -44,18 +54,20 @@ async function windowsAction(options: WindowsOptions): Promise<void> {
     throw new Error(`--min-visible must be a number in [0, 1], got ${JSON.stringify(options.minVisible)}`);
   }
 
+  const reading = barReadingOptions(options);
+
   // Read both inputs before failing so every problem of both files is printed at once.
   const errors: BarsError[] = [];
   let bars: BarSeries | undefined;
   let annotations: AnnotationSet | undefined;
   try {
-    bars = await readBars(options.bars, { allowGaps: options.allowGaps ?? false });
+    bars = await readBars(options.bars, reading);
   } catch (error) {
     if (!(error instanceof BarsError)) throw error;
     errors.push(error);
   }
   try {
-    annotations = await readAnnotations(options.annotations);
+    annotations = await readAnnotations(options.annotations, reading.timezone !== undefined ? { timezone: reading.timezone } : {});
   } catch (error) {
     if (!(error instanceof BarsError)) throw error;
     errors.push(error);
@@ -66,16 +78,27 @@ async function windowsAction(options: WindowsOptions): Promise<void> {
       for (const problem of error.problems) lines.push(formatBarsProblem(problem));
       lines.push(`${error.file}: ${error.problems.length} problem(s) (rows numbered from 0)`);
     }
-    if (errors.some((e) => e.problems.some((p) => p.expected.includes("--allow-gaps")))) {
-      lines.push("Gaps are refused by default: pass --allow-gaps to accept them (windows never cross a gap).");
+    if (errors.some((e) => e.problems.some((p) => p.row === -1 && p.value === "(missing)"))) {
+      lines.push("--columns timestamp=NAME,open=NAME,high=NAME,low=NAME,close=NAME names the columns when the file spells them otherwise.");
     }
-    process.stderr.write(lines.join("\n") + "\n");
+    process.stderr.write(`${lines.join("\n")}\n`);
     process.stdout.write("no window file written\n");
     process.exitCode = 1;
     return;
   }
 
   const out: string[] = [describeBars(bars!), describeAnnotations(annotations!)];
+  const alignment = checkAlignment(bars!, annotations!, reading.timezone);
+  for (const note of alignment.notes) out.push(`note: ${note}`);
+  if (alignment.warnings.length > 0) {
+    const label = options.strict ? "error" : "WARNING";
+    process.stderr.write(`${alignment.warnings.map((warning) => `${label}: ${warning}`).join("\n")}\n`);
+    if (options.strict) {
+      process.stdout.write(`${out.join("\n")}\nno window file written (--strict: the annotations do not fit the bars, see stderr)\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
   const { windows, report } = cutWindows(bars!, annotations!, {
     ...(stride !== undefined ? { stride } : { overlaps }),
     minVisible,
@@ -83,13 +106,13 @@ async function windowsAction(options: WindowsOptions): Promise<void> {
   });
   out.push(describeCutReport(report));
   if (windows.length === 0) {
-    process.stdout.write(out.join("\n") + "\n");
+    process.stdout.write(`${out.join("\n")}\n`);
     throw new Error(`no windows to write: every event was rejected (reasons above); ${options.out} not written`);
   }
   writeWindows(options.out, windows, { overwrite: options.force ?? false });
   const groups = new Set(windows.map((w) => w.base_window_id)).size;
   out.push(`wrote ${windows.length} windows (${groups} base windows) to ${options.out}`);
-  process.stdout.write(out.join("\n") + "\n");
+  process.stdout.write(`${out.join("\n")}\n`);
 }
 
 /** Add `data windows` to the `data` group of `program`. */
@@ -105,7 +128,15 @@ export function registerWindowsCommand(program: Command): Command {
     .option("--overlaps <n>", "overlap windows on each side, shifted by ±52·i bars (default 1)")
     .option("--stride <n>", "instead of --overlaps: shift overlaps by every multiple of N bars (1..104)")
     .option("--min-visible <fraction>", "keep an overlap only when this fraction of the span stays inside", "0.3")
-    .option("--allow-gaps", "accept gaps in the bars (listed; windows never cross one)")
+    .option("--timezone <zone>", BAR_READING_HELP.timezone)
+    .option("--columns <mapping>", BAR_READING_HELP.columns)
+    .option("--decimal <mark>", BAR_READING_HELP.decimal)
+    .option("--max-gap <duration>", BAR_READING_HELP.maxGap)
+    .option(
+      "--strict",
+      "refuse (exit 1) when bars and annotations differ in zone convention or annotation times fall on no bar or between bars (default: a WARNING)",
+    )
+    .option("--allow-gaps", BAR_READING_HELP.allowGaps)
     .option("--exact-timestamps", "reject events whose timestamps are not bar timestamps (default: snap to the bar containing them)")
     .option("--force", "replace an existing --out file")
     .action(windowsAction);

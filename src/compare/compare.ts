@@ -21,6 +21,7 @@ import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
 import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
 import { analyseComparison } from "./analysis/index.js";
+import { technicalDetails } from "./technical_details.js";
 import { withRuleBaseline } from "./analysis/baselines.js";
 import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRuleOnSplit } from "../eval/rule_split.js";
@@ -285,6 +286,7 @@ export async function assembleComparison(
     referenceHeuristic: referenceHeuristic(runs, objectives),
     recommendation: recommend(metrics, protocol.seeds.length, objectives),
     examples: exampleWindows(windows, exampleIndices, protocol.objectives, examplePredictions, options.exampleCount ?? 6),
+    technicalDetails: technicalDetails(windows, protocol, data, objectives, runs),
   });
   writeFileAtomic(join(bundleDirectory, COMPARISON_FILE), `${JSON.stringify(result, null, 1)}\n`);
   return { result };

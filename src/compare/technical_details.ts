@@ -9,7 +9,8 @@
  *    the all-positive F1 and the trained model's figure (docs/spec.md §6–7).
  */
 import type { Window } from "../data/window.js";
-import { allPositiveScores, bestThreshold, thresholdSweep } from "../eval/threshold.js";
+import { mean } from "../eval/statistics.js";
+import { allPositiveScores, bestThreshold, thresholdGrid, thresholdSweep } from "../eval/threshold.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import { PYTORCH_STATE_DICT_LAYOUT } from "../model/pytorch_layout.js";
 import { spanHead } from "../model/heads/registry.js";
@@ -17,7 +18,7 @@ import { windowTensors, type WindowTensors } from "../train/dataset.js";
 import { initialModel, runSplit } from "../train/train.js";
 import { Rng } from "../util/rng.js";
 import { predict } from "./evaluate.js";
-import type { ComparisonProtocol, RunResult } from "./types.js";
+import type { ComparisonProtocol, ObjectiveDescription, RunResult } from "./types.js";
 
 /** Parameters of one module (the first component of the PyTorch name: `lstm`, `crf`, `log_sigma_span`, …). */
 export interface ModuleParameters {
@@ -168,10 +169,34 @@ export interface UntrainedBaselineRow {
   trainedF1: number;
 }
 
+/** Seed means of one objective's untrained baseline. */
+export interface UntrainedSummary {
+  f1: number;
+  threshold: number;
+  predictedShare: number;
+  allPositiveF1: number;
+  trainedF1: number;
+  /** Untrained best F1 − all-positive F1: how much the reference's "baseline" adds to calling every bar in-span. */
+  overAllPositive: number;
+  /** Seeds whose untrained best F1 exceeds the all-positive F1, of `seeds`. */
+  seedsAboveAllPositive: number;
+  seeds: number;
+  /**
+   * What the figure is, by the rule in UNTRAINED_READING_RULE: "all-positive" when the sweep's best
+   * threshold calls nearly every bar in span and scores the all-positive F1; "above all-positive" otherwise.
+   */
+  reading: "all-positive" | "above all-positive";
+}
+
+/** Within this F1 of the all-positive F1 and calling at least this share of bars in span, the untrained figure is the all-positive one. */
+export const UNTRAINED_READING_RULE = { f1Margin: 0.01, predictedShare: 0.9 } as const;
+
 export interface UntrainedBaseline {
   rows: UntrainedBaselineRow[];
+  byObjective: Record<string, UntrainedSummary>;
+  readingRule: typeof UNTRAINED_READING_RULE;
   /** The reference's figures, for comparison: its untrained "baseline" F1 and its all-positive F1. */
-  reference: { untrainedF1: number; allPositiveF1: number };
+  reference: { untrainedF1: number; allPositiveF1: number; overAllPositive: number };
 }
 
 /** The untrained-model threshold baseline of every run, on the runs' own validation windows. */
@@ -199,5 +224,99 @@ export function untrainedBaseline(windows: readonly Window[], protocol: Comparis
       trainedF1: trained?.pooled.f1 ?? Number.NaN,
     };
   });
-  return { rows, reference: { untrainedF1: 0.1373, allPositiveF1: 0.1345 } };
+  const byObjective = Object.fromEntries(
+    protocol.objectives.map((objective) => {
+      const own = rows.filter((row) => row.objective === objective);
+      const average = (pick: (row: UntrainedBaselineRow) => number) => mean(own.map(pick));
+      const summary: UntrainedSummary = {
+        f1: average((r) => r.f1),
+        threshold: average((r) => r.threshold),
+        predictedShare: average((r) => r.predictedShare),
+        allPositiveF1: average((r) => r.allPositiveF1),
+        trainedF1: average((r) => r.trainedF1),
+        overAllPositive: average((r) => r.f1 - r.allPositiveF1),
+        seedsAboveAllPositive: own.filter((r) => r.f1 > r.allPositiveF1).length,
+        seeds: own.length,
+        reading: "all-positive",
+      };
+      const allPositive =
+        Math.abs(summary.overAllPositive) <= UNTRAINED_READING_RULE.f1Margin && summary.predictedShare >= UNTRAINED_READING_RULE.predictedShare;
+      summary.reading = allPositive ? "all-positive" : "above all-positive";
+      return [objective, summary];
+    }),
+  );
+  return {
+    rows,
+    byObjective,
+    readingRule: UNTRAINED_READING_RULE,
+    reference: {
+      untrainedF1: REFERENCE_UNTRAINED_F1,
+      allPositiveF1: REFERENCE_ALL_POSITIVE_F1,
+      overAllPositive: REFERENCE_UNTRAINED_F1 - REFERENCE_ALL_POSITIVE_F1,
+    },
+  };
+}
+
+/** The reference's untrained "baseline" F1 and the all-positive F1 beside it (its THRESHOLD_OPTIMIZATION_ANALYSIS). */
+const REFERENCE_UNTRAINED_F1 = 0.1373;
+const REFERENCE_ALL_POSITIVE_F1 = 0.1345;
+
+/** How thresholds are chosen and scored in this bundle, with its figures. */
+export interface ThresholdMethod {
+  grid: { from: number; to: number; step: number; points: number };
+  minRunLength: number;
+  chosenOn: string;
+  /** Seed means per objective of the chosen threshold, its F1 on the training windows it was chosen on, on validation, and the validation oracle's F1. */
+  byObjective: Record<string, { threshold: number; trainingF1: number; validationF1: number; oracleF1: number; oracleThreshold: number }>;
+}
+
+export function thresholdMethod(protocol: ComparisonProtocol, objectives: readonly ObjectiveDescription[], runs: readonly RunResult[]): ThresholdMethod {
+  const grid = thresholdGrid();
+  const byObjective = Object.fromEntries(
+    objectives.map((objective) => {
+      const own = runs.filter((run) => run.objective === objective.name);
+      const choice = (run: RunResult) => run.evaluation.thresholds[0]!;
+      const validation = (run: RunResult) => run.evaluation.decoders.find((d) => d.decoder === objective.thresholdDecoder.key)?.pooled.f1 ?? Number.NaN;
+      return [
+        objective.name,
+        {
+          threshold: mean(own.map((r) => choice(r).threshold)),
+          trainingF1: mean(own.map((r) => choice(r).trainingF1)),
+          validationF1: mean(own.map(validation)),
+          oracleF1: mean(own.map((r) => choice(r).validationOracle.f1)),
+          oracleThreshold: mean(own.map((r) => choice(r).validationOracle.threshold)),
+        },
+      ];
+    }),
+  );
+  return {
+    grid: { from: grid[0]!, to: grid[grid.length - 1]!, step: 0.01, points: grid.length },
+    minRunLength: protocol.minRunLength,
+    chosenOn: protocol.thresholdChosenOn,
+    byObjective,
+  };
+}
+
+/** The reference's Level 4: the architecture checks, the untrained baseline and the threshold method. */
+export interface TechnicalDetails {
+  architecture: ArchitectureValidation[];
+  untrainedBaseline: UntrainedBaseline;
+  thresholdMethod: ThresholdMethod;
+}
+
+/** Everything SOFT_SPAN_VS_CRF_COMPARISON.md shows, for a comparison whose runs are evaluated. */
+export function technicalDetails(
+  windows: readonly Window[],
+  protocol: ComparisonProtocol,
+  data: string,
+  objectives: readonly ObjectiveDescription[],
+  runs: readonly RunResult[],
+): TechnicalDetails {
+  // A tiny batch of the comparison's own windows: the first two of the file.
+  const tiny = windowTensors(windows.slice(0, 2));
+  return {
+    architecture: objectives.map((objective) => validateArchitecture(objective.name, protocol.seeds[0]!, tiny)),
+    untrainedBaseline: untrainedBaseline(windows, protocol, data, runs),
+    thresholdMethod: thresholdMethod(protocol, objectives, runs),
+  };
 }

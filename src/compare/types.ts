@@ -27,6 +27,8 @@
  *  - `resultRows` — analysis/results_table.ts (every row of SOFT_SPAN_VS_CRF_RESULTS.csv).
  *  - `plots` — analysis/plot_data.ts (every plot's series: seed averages, pooled bins, marker positions).
  *  - `examples` — compare.ts (validation windows of the first seed with each objective's output).
+ *  - `technicalDetails` — technical_details.ts (run-time architecture checks, the untrained-model
+ *    threshold baseline, the threshold method with this bundle's figures).
  *
  * Objectives are named by their span head (`protocol.objectives`, two names). Statistics of one metric per
  * objective are keyed by that name (`byObjective`); a paired difference is always first − second, in
@@ -35,6 +37,7 @@
 import type { EpochRecord } from "../train/records.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { RunEvaluation } from "./evaluate.js";
+import type { TechnicalDetails } from "./technical_details.js";
 
 /** A span objective: the name of its span head (`--loss`, a checkpoint's `loss_type`). */
 export type Objective = string;
@@ -484,4 +487,6 @@ export interface ComparisonResult {
   resultRows: ResultRow[];
   plots: PlotData;
   examples: ExampleWindow[];
+  /** SOFT_SPAN_VS_CRF_COMPARISON.md: architecture validation, the untrained baseline, the threshold method. */
+  technicalDetails: TechnicalDetails;
 }

@@ -1,10 +1,14 @@
 /**
  * Annotated events in: one row per expansion with start and end timestamps, a label and an optional event
  * id, from CSV (.csv/.txt/.tsv, delimiter sniffed), JSON (.json, an array of objects) or JSON Lines
- * (.jsonl/.ndjson). Timestamps are read as bars' are (ISO-8601 with or without zone — no zone is UTC —
- * or epoch seconds/ms/µs/ns by magnitude). Every problem is listed: unparseable timestamps, end before
- * start, unknown labels, missing or duplicate event ids; rows are numbered from 0 (CSV and JSONL problems
- * also carry the 1-based line).
+ * (.jsonl/.ndjson); CSV is read as bars' CSV is (delimiter sniffed from the header, quoted fields and
+ * headers). Timestamps are read as bars' are (ISO-8601 with or without zone, YYYYMMDD[ HHMMSS], or epoch
+ * seconds/ms/µs/ns by magnitude): times with an offset or Z are honoured, naive ones are local times of
+ * `timezone` (`--timezone`, UTC by default), the same zone the bars are read in. An ambiguous local time
+ * (fall-back) is its first occurrence — annotations have no order to show the second — and a nonexistent
+ * one (spring-forward) is refused. Every problem is listed: unparseable timestamps, end before start,
+ * unknown labels, missing or duplicate event ids; rows are numbered from 0 (CSV and JSONL problems also
+ * carry the 1-based line).
  */
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
@@ -14,6 +18,8 @@ import { LABELS } from "./window.js";
 import { BarsError } from "./bar_validation.js";
 import { findColumn, normalizeHeader, sniffDelimiter, splitCsvLine } from "./csv.js";
 import { TimestampReader, formatTimestamp } from "./timestamps.js";
+import type { TimestampConvention } from "./timestamps.js";
+import { UTC_ZONE, timeZone } from "./timezone.js";
 
 /** One annotated expansion. */
 export interface AnnotatedEvent {
@@ -33,6 +39,15 @@ export interface AnnotationSet {
   source: string;
   events: AnnotatedEvent[];
   mapping: { columns: Record<string, string>; timestampFormat: string; format: "csv" | "json" | "jsonl" };
+  /** Whether the file's times were naive (local wall times of `timezone`) or absolute (offset, Z, epoch). */
+  timestampConvention: TimestampConvention;
+  /** The zone naive times were read in. */
+  timezone: string;
+}
+
+export interface ReadAnnotationsOptions {
+  /** IANA zone of naive timestamps (default UTC). */
+  timezone?: string;
 }
 
 /** Accepted spellings (after `normalizeHeader`), highest priority first. */
@@ -165,7 +180,7 @@ function show(value: unknown): string {
  * Read and check an annotations file. Throws `AnnotationsError` listing every problem; an event with no
  * id column gets `event-<row>`.
  */
-export async function readAnnotations(path: string): Promise<AnnotationSet> {
+export async function readAnnotations(path: string, options: ReadAnnotationsOptions = {}): Promise<AnnotationSet> {
   const { header, rows, format, problems } = readTable(path);
   const normalized = header.map(normalizeHeader);
   const fileProblem = (field: string, value: string, expected: string): Problem => ({
@@ -195,7 +210,8 @@ export async function readAnnotations(path: string): Promise<AnnotationSet> {
   const columns: Record<string, string> = { start: header[index.start]!, end: header[index.end]!, label: header[index.label]! };
   if (idIndex >= 0) columns.event_id = header[idIndex]!;
 
-  const reader = new TimestampReader();
+  const zone = options.timezone === undefined ? UTC_ZONE : timeZone(options.timezone);
+  const reader = new TimestampReader({ zone, zoneExplicit: options.timezone !== undefined });
   const events: AnnotatedEvent[] = [];
   const firstRowOfId = new Map<string, number>();
   for (const { cells, row, line, broken } of rows) {
@@ -248,8 +264,18 @@ export async function readAnnotations(path: string): Promise<AnnotationSet> {
     }
     if (ok) events.push({ eventId, start, end, label: label!, row, ...(line !== undefined ? { line } : {}) });
   }
-  if (problems.length > 0) throw new AnnotationsError(path, problems.sort((a, b) => a.row - b.row));
-  return { source: path, events, mapping: { columns, timestampFormat: reader.describe(), format } };
+  if (problems.length > 0)
+    throw new AnnotationsError(
+      path,
+      problems.sort((a, b) => a.row - b.row),
+    );
+  return {
+    source: path,
+    events,
+    mapping: { columns, timestampFormat: reader.describe(), format },
+    timestampConvention: reader.convention(),
+    timezone: zone.name,
+  };
 }
 
 /** Two-line description of an annotation file's mapping, as the CLI prints it. */

@@ -1,12 +1,18 @@
 /**
  * Checking bars as they are read: `SeriesBuilder` collects the columns into growable Float64Arrays and
- * records every problem — unparseable timestamps, non-finite or non-positive prices, high/low inconsistent
- * with open/close, bad volumes, then (in `finish`) unsorted or duplicate timestamps and gaps — and
- * `BarsError` carries them all. Used by the readers in bars.ts; `BarsError` also by annotations.ts.
+ * records every problem — unparseable timestamps, non-decimal, non-finite or non-positive prices, high/low
+ * inconsistent with open/close, bad volumes, then (in `finish`) unsorted or duplicate timestamps — and
+ * `BarsError` carries them all. `finish` also finds the breaks (src/data/breaks.ts): they are summarised,
+ * never problems. Used by the readers in bars.ts; `BarsError` also by annotations.ts.
  */
-import type { BarGap, BarSeries, ColumnPlan } from "./bars.js";
-import { formatInterval, formatTimestamp } from "./timestamps.js";
+import type { BarSeries } from "./bars.js";
+import { findBreaks } from "./breaks.js";
+import type { ColumnPlan } from "./columns.js";
+import type { NumberReader } from "./numbers.js";
+import { formatTimestamp } from "./timestamps.js";
 import type { TimestampReader } from "./timestamps.js";
+import { formatWallTime } from "./timezone.js";
+import type { TimeZone } from "./timezone.js";
 import type { Problem } from "./validate.js";
 import { formatProblem } from "./validate.js";
 
@@ -19,7 +25,10 @@ export class BarsError extends Error {
   ) {
     super(
       `${file}: ${problems.length} problem(s) in the ${what} (rows numbered from 0):\n` +
-        problems.slice(0, 20).map((p) => `  ${formatBarsProblem(p)}`).join("\n") +
+        problems
+          .slice(0, 20)
+          .map((p) => `  ${formatBarsProblem(p)}`)
+          .join("\n") +
         (problems.length > 20 ? `\n  … and ${problems.length - 20} more problem(s)` : "") +
         hint(problems),
     );
@@ -28,8 +37,8 @@ export class BarsError extends Error {
 }
 
 function hint(problems: readonly Problem[]): string {
-  return problems.some((p) => p.expected.includes("--allow-gaps"))
-    ? "\nGaps are refused by default: pass --allow-gaps (allowGaps) to accept them; windows never cross a gap."
+  return problems.some((p) => p.row === -1 && p.value === "(missing)")
+    ? "\n--columns timestamp=NAME,open=NAME,… names the columns when the file spells them otherwise."
     : "";
 }
 
@@ -67,20 +76,6 @@ class Growable {
   }
 }
 
-/** Number from a cell: strings must be non-empty numerals; a decimal comma is accepted when allowed. */
-function toNumber(value: unknown, decimalComma: boolean): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "string") {
-    const n = Number(value);
-    // Number("") and Number("  ") are 0: an empty cell is missing, not zero.
-    if (n === 0 && value.trim() === "") return Number.NaN;
-    if (!Number.isNaN(n) || !decimalComma) return n;
-    return /^\s*[+-]?\d+,\d+\s*$/.test(value) ? Number(value.replace(",", ".")) : Number.NaN;
-  }
-  if (typeof value === "bigint") return Number(value);
-  return Number.NaN;
-}
-
 function showValue(value: unknown): string {
   if (value === undefined) return "(missing)";
   if (value === null) return "null";
@@ -109,7 +104,7 @@ export class SeriesBuilder {
     readonly plan: ColumnPlan,
     readonly timestampReader: TimestampReader,
     withLines: boolean,
-    private readonly decimalComma: boolean,
+    private readonly numbers: NumberReader,
   ) {
     this.volume = plan.volume >= 0 ? new Growable() : null;
     this.lineRuns = withLines ? [] : null;
@@ -144,35 +139,43 @@ export class SeriesBuilder {
     return runs[lo]!.line + (row - runs[lo]!.row);
   }
 
-  /** Record a non-finite or non-positive price; returns false. */
-  private badPrice(row: number, line: number | undefined, name: string, raw: unknown, value: number): false {
-    this.problem(row, line, this.plan.mapping[name]!, showValue(raw), Number.isFinite(value) ? "a positive price" : "a finite number (a positive price)");
+  /** A price or volume cell; a problem the number reader found (hex, thousands separator…) is recorded here. */
+  private number(raw: unknown, row: number, line: number | undefined, name: string): number {
+    const value = this.numbers.parse(raw, row);
+    this.named = this.numbers.problem !== undefined;
+    if (this.named) this.problem(row, line, this.plan.mapping[name]!, showValue(raw), this.numbers.problem!);
+    return value;
+  }
+
+  /** Whether the last `number` call already recorded why its cell is bad. */
+  private named = false;
+
+  /** Record a non-finite or non-positive price (unless the number reader already said why); returns false. */
+  private badPrice(row: number, line: number | undefined, name: string, raw: unknown, value: number, named: boolean): false {
+    if (!named)
+      this.problem(row, line, this.plan.mapping[name]!, showValue(raw), Number.isFinite(value) ? "a positive price" : "a finite number (a positive price)");
     return false;
   }
 
   /** Add one row of raw cells (strings from CSV, typed values from Parquet). */
-  add(
-    rawTimestamp: unknown,
-    rawOpen: unknown,
-    rawHigh: unknown,
-    rawLow: unknown,
-    rawClose: unknown,
-    rawVolume: unknown,
-    line: number | undefined,
-  ): void {
+  add(rawTimestamp: unknown, rawOpen: unknown, rawHigh: unknown, rawLow: unknown, rawClose: unknown, rawVolume: unknown, line: number | undefined): void {
     const row = this.rows++;
     const { mapping } = this.plan;
     const ts = this.timestampReader.parse(rawTimestamp, row);
     if (Number.isNaN(ts)) this.problem(row, line, mapping.timestamp!, showValue(rawTimestamp), this.timestampReader.expected);
-    const o = toNumber(rawOpen, this.decimalComma);
-    const h = toNumber(rawHigh, this.decimalComma);
-    const l = toNumber(rawLow, this.decimalComma);
-    const c = toNumber(rawClose, this.decimalComma);
+    const o = this.number(rawOpen, row, line, "open");
+    const openNamed = this.named;
+    const h = this.number(rawHigh, row, line, "high");
+    const highNamed = this.named;
+    const l = this.number(rawLow, row, line, "low");
+    const lowNamed = this.named;
+    const c = this.number(rawClose, row, line, "close");
+    const closeNamed = this.named;
     let ok = true;
-    if (!(o > 0 && o < Infinity)) ok = this.badPrice(row, line, "open", rawOpen, o);
-    if (!(h > 0 && h < Infinity)) ok = this.badPrice(row, line, "high", rawHigh, h);
-    if (!(l > 0 && l < Infinity)) ok = this.badPrice(row, line, "low", rawLow, l);
-    if (!(c > 0 && c < Infinity)) ok = this.badPrice(row, line, "close", rawClose, c);
+    if (!(o > 0 && o < Infinity)) ok = this.badPrice(row, line, "open", rawOpen, o, openNamed);
+    if (!(h > 0 && h < Infinity)) ok = this.badPrice(row, line, "high", rawHigh, h, highNamed);
+    if (!(l > 0 && l < Infinity)) ok = this.badPrice(row, line, "low", rawLow, l, lowNamed);
+    if (!(c > 0 && c < Infinity)) ok = this.badPrice(row, line, "close", rawClose, c, closeNamed);
     if (ok) {
       if (h < Math.max(o, c)) this.problem(row, line, mapping.high!, String(h), `high ≥ max(open, close) = ${Math.max(o, c)}`);
       if (l > Math.min(o, c)) this.problem(row, line, mapping.low!, String(l), `low ≤ min(open, close) = ${Math.min(o, c)}`);
@@ -184,8 +187,8 @@ export class SeriesBuilder {
     this.low.push(l);
     this.close.push(c);
     if (this.volume !== null) {
-      const v = toNumber(rawVolume, this.decimalComma);
-      if (!(Number.isFinite(v) && v >= 0)) {
+      const v = this.number(rawVolume, row, line, "volume");
+      if (!this.named && !(Number.isFinite(v) && v >= 0)) {
         this.problem(row, line, mapping.volume!, showValue(rawVolume), "a finite volume ≥ 0");
       }
       this.volume.push(v);
@@ -201,7 +204,12 @@ export class SeriesBuilder {
     this.noteLine(row, line);
   }
 
-  finish(allowGaps: boolean, format: "csv" | "parquet" | "memory", delimiter?: string): BarSeries {
+  /**
+   * The series, or `BarsError` with every problem. `maxGapMs`: breaks longer than this become the series'
+   * gaps (null: none). `zone`: the zone naive times were read in — its calendar decides weekend and holiday
+   * breaks, and order problems show the local time beside UTC.
+   */
+  finish(maxGapMs: number | null, zone: TimeZone, format: "csv" | "parquet" | "memory", delimiter?: string): BarSeries {
     const timestamps = this.timestamps.finish();
     const at = (row: number): { line?: number } => {
       const line = this.lineOf(row);
@@ -212,6 +220,9 @@ export class SeriesBuilder {
     if (n === 0) {
       this.problems.push({ file: this.file, row: -1, field: "(rows)", value: "0 rows", expected: "at least one data row after the header" });
     }
+    // Converted local times are shown as read, so a duplicate at a fall-back change is recognisable.
+    const local = this.timestampReader.convention() === "naive" && !zone.isUtc;
+    const show = (t: number): string => (local ? `${formatTimestamp(t)} (${formatWallTime(zone.toLocal(t))} ${zone.name})` : formatTimestamp(t));
 
     // Order: every step must be positive; name the previous row and timestamp.
     let previous = -1;
@@ -224,38 +235,34 @@ export class SeriesBuilder {
       if (previous >= 0) {
         const before = timestamps[previous]!;
         if (t < before) {
-          order.push({ file: this.file, row: i, ...at(i), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (rows must be in time order; this row is earlier)` });
-        } else if (t === before) {
-          order.push({ file: this.file, row: i, ...at(i), field, value: formatTimestamp(t), expected: `a timestamp after row ${previous}'s ${formatTimestamp(before)} (duplicate timestamp)` });
-        } else if (previous === i - 1) steps[stepCount++] = t - before;
-      }
-      previous = i;
-    }
-
-    const positive = steps.subarray(0, stepCount).sort();
-    const intervalMs = stepCount === 0 ? Number.NaN : positive[Math.floor((stepCount - 1) / 2)]!;
-    const gaps: BarGap[] = [];
-    if (Number.isFinite(intervalMs)) {
-      for (let i = 1; i < n; i++) {
-        const step = timestamps[i]! - timestamps[i - 1]!;
-        if (!(step > 1.5 * intervalMs)) continue;
-        const missingBars = Math.round(step / intervalMs) - 1;
-        gaps.push({ index: i, from: timestamps[i - 1]!, to: timestamps[i]!, missingBars });
-        if (!allowGaps) {
           order.push({
             file: this.file,
             row: i,
             ...at(i),
             field,
-            value: formatTimestamp(timestamps[i]!),
-            expected: `the next bar after row ${i - 1}'s ${formatTimestamp(timestamps[i - 1]!)} (interval ${formatInterval(intervalMs)}): a gap of ${missingBars} missing bar(s); pass --allow-gaps to accept gaps`,
+            value: show(t),
+            expected: `a timestamp after row ${previous}'s ${show(before)} (rows must be in time order; this row is earlier)`,
           });
-        }
+        } else if (t === before) {
+          order.push({
+            file: this.file,
+            row: i,
+            ...at(i),
+            field,
+            value: show(t),
+            expected: `a timestamp after row ${previous}'s ${show(before)} (duplicate timestamp)`,
+          });
+        } else if (previous === i - 1) steps[stepCount++] = t - before;
       }
+      previous = i;
     }
 
     const problems = [...this.problems, ...order].sort((a, b) => a.row - b.row);
     if (problems.length > 0) throw new BarsError(this.file, problems);
+    const positive = steps.subarray(0, stepCount).sort();
+    const intervalMs = stepCount === 0 ? Number.NaN : positive[Math.floor((stepCount - 1) / 2)]!;
+    const { summary, gaps } = findBreaks(timestamps, intervalMs, zone, maxGapMs);
+    const decimal = this.numbers.decimalMark === "," ? { decimal: "," as const } : {};
     return {
       source: this.file,
       timestamps,
@@ -269,9 +276,13 @@ export class SeriesBuilder {
         timestampFormat: this.timestampReader.describe(),
         format,
         ...(delimiter !== undefined ? { delimiter } : {}),
+        ...decimal,
       },
       intervalMs,
       gaps,
+      breaks: summary,
+      timezone: zone.name,
+      timestampConvention: this.timestampReader.convention(),
     };
   }
 }

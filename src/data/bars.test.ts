@@ -6,7 +6,7 @@ import { parquetWriteBuffer } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import { BarsError, formatBarsProblem } from "./bar_validation.js";
 import { barSeriesFromColumns, describeBars, readBars } from "./bars.js";
-import type { BarSeries } from "./bars.js";
+import type { BarSeries, ReadBarsOptions } from "./bars.js";
 import type { Problem } from "./validate.js";
 import { FIXTURE_BARS, FIXTURE_START, MINUTE, barsToCsv, makeBars } from "../../test/fixtures/bars/make.js";
 import type { CsvLayout, RawBar } from "../../test/fixtures/bars/make.js";
@@ -24,7 +24,7 @@ function write(text: string, extension = "csv"): string {
 }
 
 /** The problems `readBars` throws with (fails the test when it does not throw). */
-async function problemsOf(path: string, options: { allowGaps?: boolean } = {}): Promise<Problem[]> {
+async function problemsOf(path: string, options: ReadBarsOptions = {}): Promise<Problem[]> {
   try {
     await readBars(path, options);
   } catch (error) {
@@ -46,7 +46,7 @@ function expectSameBars(series: BarSeries, bars: readonly RawBar[], withVolume =
 }
 
 describe("readBars on the clean fixture", () => {
-  it("reads every bar, the mapping, the interval and no gaps", async () => {
+  it("reads every bar, the mapping, the interval and no breaks", async () => {
     const series = await readBars(fixture("clean.csv"));
     expectSameBars(series, makeBars(FIXTURE_BARS));
     expect(series.source).toBe(fixture("clean.csv"));
@@ -58,6 +58,9 @@ describe("readBars on the clean fixture", () => {
     });
     expect(series.intervalMs).toBe(MINUTE);
     expect(series.gaps).toEqual([]);
+    expect(series.breaks.count).toBe(0);
+    expect(series.timezone).toBe("UTC");
+    expect(series.timestampConvention).toBe("naive");
     expect(describeBars(series)).toBe(
       [
         `${fixture("clean.csv")}: 300 bars (2024-01-02T09:30:00Z … 2024-01-02T14:29:00Z), interval 1m`,
@@ -109,24 +112,31 @@ describe("readBars: every defect is reported with its row, line and field", () =
     ]);
   });
 
-  it("gaps are refused with position and size, and accepted and listed with allowGaps", async () => {
-    const problems = await problemsOf(fixture("gap.csv"));
-    expect(problems).toEqual([
-      {
-        file: fixture("gap.csv"),
-        row: 3,
-        line: 5,
-        field: "timestamp",
-        value: "2024-01-02T09:36:00Z",
-        expected: "the next bar after row 2's 2024-01-02T09:32:00Z (interval 1m): a gap of 3 missing bar(s); pass --allow-gaps to accept gaps",
-      },
-    ]);
-    const series = await readBars(fixture("gap.csv"), { allowGaps: true });
+  it("gaps are breaks, not problems: summarised by class; --max-gap makes the longer ones the series' gaps", async () => {
+    // Bars are a sequence: a 3-bar hole inside a session is counted, never refused (allowGaps is a no-op).
+    const series = await readBars(fixture("gap.csv"));
     expect(series.intervalMs).toBe(MINUTE);
-    expect(series.gaps).toEqual([
-      { index: 3, from: Date.UTC(2024, 0, 2, 9, 32), to: Date.UTC(2024, 0, 2, 9, 36), missingBars: 3 },
+    expect(series.gaps).toEqual([]);
+    expect(series.breaks).toMatchObject({ count: 1, classes: { missing: 1, session: 0, weekend: 0, holiday: 0, longer: 0 }, maxGapMs: null, beyondMaxGap: 0 });
+    expect(series.breaks.longest).toEqual({
+      index: 3,
+      from: Date.UTC(2024, 0, 2, 9, 32),
+      to: Date.UTC(2024, 0, 2, 9, 36),
+      durationMs: 3 * MINUTE,
+      missingBars: 3,
+      kind: "missing",
+    });
+    expect(describeBars(series)).toContain(
+      "  breaks: 1 — 1 missing bars (≤ 5 bars, < 1 h); longest 3m (2024-01-02T09:32:00Z → 2024-01-02T09:36:00Z, before row 3); days in UTC",
+    );
+    expect(await readBars(fixture("gap.csv"), { allowGaps: true })).toMatchObject({ gaps: [], breaks: { count: 1 } });
+    // The old behaviour, opt-in: a break longer than --max-gap is a gap that windows and scans never cross.
+    const capped = await readBars(fixture("gap.csv"), { maxGapMs: 2 * MINUTE });
+    expect(capped.gaps).toEqual([
+      { index: 3, from: Date.UTC(2024, 0, 2, 9, 32), to: Date.UTC(2024, 0, 2, 9, 36), durationMs: 3 * MINUTE, missingBars: 3, kind: "missing" },
     ]);
-    expect(describeBars(series)).toContain("gaps: 1 (3 missing bars)");
+    expect(describeBars(capped)).toContain("  --max-gap 2m: 1 break(s) longer (3 missing bars); windows and scans never cross them");
+    expect((await readBars(fixture("gap.csv"), { maxGapMs: 3 * MINUTE })).gaps).toEqual([]);
   });
 
   it("non-finite, empty, zero and negative prices", async () => {
@@ -203,11 +213,9 @@ describe("readBars: every defect is reported with its row, line and field", () =
       [2, "low"],
       [2, "(row)"],
       [10, "timestamp"],
-      [11, "timestamp"],
       [20, "timestamp"],
     ]);
-    // Row 11 follows row 10 (which went back to 09:30) — a gap of 10 missing bars.
-    expect(problems[4]!.expected).toContain("a gap of 10 missing bar(s)");
+    // Row 11 follows row 10 (which went back to 09:30) 11 minutes later: a break, which is not a problem.
   });
 });
 
@@ -372,7 +380,9 @@ describe("readBars on Parquet", () => {
     ] as Parameters<typeof parquetWriteBuffer>[0]["schema"];
     const columnData: ColumnSource[] = [
       { name: "timestamp", data: bars.map((b) => BigInt(b.t) * 1_000_000n) },
-      ...prices(bars).slice(0, 4).map((c) => ({ name: c.name.toLowerCase(), data: c.data })),
+      ...prices(bars)
+        .slice(0, 4)
+        .map((c) => ({ name: c.name.toLowerCase(), data: c.data })),
     ];
     const path = write(new Uint8Array(parquetWriteBuffer({ schema, columnData, rowGroupSize: 100 })) as unknown as string, "parquet");
     const series = await readBars(path);
@@ -397,10 +407,9 @@ describe("readBars on Parquet", () => {
     expect(problems.map(({ row, field, line }) => ({ row, field, line }))).toEqual([
       { row: 70, field: "Low", line: undefined },
       { row: 130, field: "timestamp", line: undefined },
-      { row: 131, field: "timestamp", line: undefined },
     ]);
     expect(problems[1]!.expected).toContain("(duplicate timestamp)");
-    expect(problems[2]!.expected).toContain("a gap of 1 missing bar(s)");
+    // Row 131 then follows after 2 minutes: a missing bar, a break, not a problem.
   });
 });
 

@@ -1,8 +1,10 @@
 /**
  * Raw bars in: a CSV or Parquet file of `timestamp, open, high, low, close[, volume]` rows becomes a
  * `BarSeries` — columns as typed arrays in time order, the column mapping that was chosen, the bar
- * interval and the gaps. Every problem in the file is listed (never only the first), each with file, row,
- * field, value and what was expected, and the file is refused when there is any.
+ * interval, the breaks between bars (summarised by length class, src/data/breaks.ts) and the gaps (breaks
+ * longer than `--max-gap`, which windows and scans never cross). Every problem in the file is listed (never
+ * only the first), each with file, row, field, value and what was expected, and the file is refused when
+ * there is any. Breaks are not problems: consecutive rows are consecutive bars.
  *
  * Rows are numbered from 0 like window rows (`Problem.row`): row r is the r-th data row, which is also the
  * bar's index in the series. CSV problems carry the 1-based physical `line` as well. Problems about the
@@ -13,18 +15,30 @@
  * (faster than csv-parse here, see bench/bars.ts) and Parquet is read one row group at a time; values go
  * straight into growable Float64Arrays, so no array of row objects is ever built.
  *
- * This module maps the columns and drives the reading; the pieces it uses live beside it: lines, fields
- * and header names in csv.ts, timestamp parsing in timestamps.ts, and the value, order and gap checks
- * (with `BarsError`) in bar_validation.ts.
+ * This module drives the reading; the pieces it uses live beside it: lines, fields and header names in
+ * csv.ts, the column mapping in columns.ts, timestamps in timestamps.ts (zones in timezone.ts), numbers in
+ * numbers.ts, the value and order checks (with `BarsError`) in bar_validation.ts, breaks in breaks.ts.
  */
 import { statSync } from "node:fs";
 import { extname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
 import { BarsError, SeriesBuilder } from "./bar_validation.js";
-import { findColumn, forEachLine, normalizeHeader, sniffDelimiter, splitCsvLine } from "./csv.js";
-import { TimestampReader, formatInterval, formatTimestamp } from "./timestamps.js";
+import { describeBreaks } from "./breaks.js";
+import type { BarBreak, BreakSummary } from "./breaks.js";
+import { planColumns } from "./columns.js";
+import type { ColumnOverrides, ColumnPlan } from "./columns.js";
+import { forEachLine, sniffDelimiter, splitCsvLine } from "./csv.js";
+import { NumberReader } from "./numbers.js";
+import type { DecimalMode } from "./numbers.js";
+import { TimestampReader, formatInterval, formatTimestamp, looksLikeDate } from "./timestamps.js";
+import type { TimestampConvention } from "./timestamps.js";
+import { UTC_ZONE, timeZone } from "./timezone.js";
+import type { TimeZone } from "./timezone.js";
 import type { Problem } from "./validate.js";
+
+export { BAR_COLUMN_SPELLINGS } from "./columns.js";
+export type { ColumnPlan } from "./columns.js";
 
 /** Bars in time order, columns as typed arrays (fast, bounded memory). */
 export interface BarSeries {
@@ -38,10 +52,16 @@ export interface BarSeries {
   volume: Float64Array | null;
   /** How each canonical column was found, e.g. { timestamp: "Date", open: "Open", ... } and the timestamp format detected. */
   mapping: BarMapping;
-  /** Bar interval (the median timestamp step), ms. */
+  /** Bar interval (the lower median timestamp step), ms. */
   intervalMs: number;
-  /** Gaps: positions i where timestamps[i] − timestamps[i−1] > 1.5 × interval (reported; refused unless allowGaps). */
+  /** Breaks longer than `--max-gap` (none without it): windows and scans never cross these. */
   gaps: BarGap[];
+  /** Every break (step > 1.5 × interval) summarised by length class. */
+  breaks: BreakSummary;
+  /** The zone naive timestamps were read in ("UTC" by default). */
+  timezone: string;
+  /** Whether the file's times were naive (local wall times) or absolute (offset, Z, epoch). */
+  timestampConvention: TimestampConvention;
 }
 
 export interface BarMapping {
@@ -53,105 +73,43 @@ export interface BarMapping {
   format?: "csv" | "parquet" | "memory";
   /** CSV delimiter sniffed from the header line. */
   delimiter?: string;
+  /** Present when numbers were read with a decimal comma. */
+  decimal?: ",";
 }
 
-export interface BarGap {
-  /** First bar after the gap. */
-  index: number;
-  /** Timestamp of bar index − 1, ms. */
-  from: number;
-  /** Timestamp of bar index, ms. */
-  to: number;
-  /** round(step / interval) − 1. */
-  missingBars: number;
-}
+/** A break longer than `--max-gap` (src/data/breaks.ts): `index` is the first bar after it. */
+export type BarGap = BarBreak;
 
 export interface ReadBarsOptions {
-  /** Accept gaps (they are still listed in `gaps`); default false: gaps are problems. */
+  /** No effect: breaks are always accepted (kept so `--allow-gaps` and old callers still work). */
   allowGaps?: boolean;
+  /** IANA zone of naive timestamps (default UTC); times with an offset or Z are honoured as they are. */
+  timezone?: string;
+  /** Breaks longer than this (ms) become `gaps`; null or absent: none (windows and scans cross every break). */
+  maxGapMs?: number | null;
+  /** `--columns`: canonical → header name, overriding the spellings. */
+  columns?: ColumnOverrides;
+  /** `--decimal`: the decimal mark of CSV numbers (default auto: "." in comma-separated files, else detected). */
+  decimal?: DecimalMode;
 }
 
-// ───────────────────────────── column names ─────────────────────────────
-
-/** Accepted spellings (compared after `normalizeHeader`), highest priority first. */
-export const BAR_COLUMN_SPELLINGS = {
-  timestamp: ["timestamp", "datetime", "date_time", "date/time", "ts", "time", "date"],
-  open: ["open", "o"],
-  high: ["high", "h"],
-  low: ["low", "l"],
-  close: ["close", "c", "last", "price_close"],
-  volume: ["volume", "vol", "v"],
-} as const;
-
-/** Where each canonical bar column is, or the problems that prevent reading. */
-export interface ColumnPlan {
-  timestamp: number;
-  /** Separate time column combined with `timestamp` (a date column), or −1. */
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  mapping: Record<string, string>;
+/** The options each reader needs, resolved once. */
+interface ReadContext {
+  zone: TimeZone;
+  zoneExplicit: boolean;
+  maxGapMs: number | null;
+  columns: ColumnOverrides;
+  decimal: DecimalMode;
 }
 
-function planColumns(file: string, header: readonly string[], line: number | undefined): { plan?: ColumnPlan; problems: Problem[] } {
-  const normalized = header.map(normalizeHeader);
-  const problems: Problem[] = [];
-  const found = header.map((h) => JSON.stringify(h)).join(", ");
-  const base = { file, row: -1, ...(line !== undefined ? { line } : {}) };
-
-  const seen = new Map<string, number>();
-  normalized.forEach((name, index) => {
-    const first = seen.get(name);
-    if (first !== undefined && Object.values(BAR_COLUMN_SPELLINGS).some((s) => (s as readonly string[]).includes(name))) {
-      problems.push({ ...base, field: header[index]!, value: JSON.stringify(header[index]), expected: `one column of that name (column ${first + 1} has the same name)` });
-    }
-    if (first === undefined) seen.set(name, index);
-  });
-
-  let timestamp = -1;
-  let time = -1;
-  const date = normalized.indexOf("date");
-  const timeOnly = normalized.indexOf("time");
-  const single = findColumn(normalized, ["timestamp", "datetime", "date_time", "date/time", "ts"]);
-  if (single >= 0) timestamp = single;
-  else if (date >= 0 && timeOnly >= 0) {
-    timestamp = date;
-    time = timeOnly;
-  } else timestamp = timeOnly >= 0 ? timeOnly : date;
-
-  const columns = {
-    timestamp,
-    open: findColumn(normalized, BAR_COLUMN_SPELLINGS.open),
-    high: findColumn(normalized, BAR_COLUMN_SPELLINGS.high),
-    low: findColumn(normalized, BAR_COLUMN_SPELLINGS.low),
-    close: findColumn(normalized, BAR_COLUMN_SPELLINGS.close),
+function context(options: ReadBarsOptions): ReadContext {
+  return {
+    zone: options.timezone === undefined ? UTC_ZONE : timeZone(options.timezone),
+    zoneExplicit: options.timezone !== undefined,
+    maxGapMs: options.maxGapMs ?? null,
+    columns: options.columns ?? {},
+    decimal: options.decimal ?? "auto",
   };
-  for (const [name, index] of Object.entries(columns)) {
-    if (index >= 0) continue;
-    const spellings = name === "timestamp"
-      ? [...BAR_COLUMN_SPELLINGS.timestamp, "date + time"]
-      : BAR_COLUMN_SPELLINGS[name as keyof typeof BAR_COLUMN_SPELLINGS];
-    problems.push({
-      ...base,
-      field: name,
-      value: "(missing)",
-      expected: `a column named ${spellings.join("|")} (any case); columns found: ${found || "(none)"}`,
-    });
-  }
-  if (problems.length > 0) return { problems };
-  const volume = findColumn(normalized, BAR_COLUMN_SPELLINGS.volume);
-  const mapping: Record<string, string> = {
-    timestamp: time >= 0 ? `${header[timestamp]} + ${header[time]}` : header[timestamp]!,
-    open: header[columns.open]!,
-    high: header[columns.high]!,
-    low: header[columns.low]!,
-    close: header[columns.close]!,
-  };
-  if (volume >= 0) mapping.volume = header[volume]!;
-  return { plan: { ...columns, time, volume, mapping }, problems };
 }
 
 // ───────────────────────────── readers ─────────────────────────────
@@ -166,7 +124,18 @@ export function barsFormatOf(path: string): TableFormat {
   throw new Error(`${path}: unknown bars file extension "${extension}"; use .csv, .txt, .tsv, .parquet or .pq`);
 }
 
-async function readCsvBars(path: string, allowGaps: boolean): Promise<BarSeries> {
+function timestampReader(plan: ColumnPlan, ctx: ReadContext, native: { label: string; naive: boolean } | undefined): TimestampReader {
+  const prefix = (plan.timestampNote ?? "") + (plan.time >= 0 ? "date + time columns, " : "");
+  return new TimestampReader({
+    ...(native !== undefined ? { nativeLabel: native.label, nativeNaive: native.naive } : {}),
+    prefix,
+    zone: ctx.zone,
+    zoneExplicit: ctx.zoneExplicit,
+    ordered: true,
+  });
+}
+
+async function readCsvBars(path: string, ctx: ReadContext): Promise<BarSeries> {
   let fileBytes = 0;
   try {
     fileBytes = statSync(path).size;
@@ -174,6 +143,7 @@ async function readCsvBars(path: string, allowGaps: boolean): Promise<BarSeries>
     // forEachLine reports the missing file.
   }
   let header: string[] | undefined;
+  let headerLine = 1;
   let delimiter = ",";
   let builder: SeriesBuilder | undefined;
   let headerProblems: Problem[] = [];
@@ -181,66 +151,98 @@ async function readCsvBars(path: string, allowGaps: boolean): Promise<BarSeries>
   let need = 0;
   let plan: ColumnPlan | undefined;
 
+  // Planned at the first data row, whose first cell may show that an unnamed first column holds dates.
+  const startBuilder = (sample: readonly string[] | undefined): void => {
+    const planned = planColumns(path, header!, headerLine, {
+      overrides: ctx.columns,
+      holdsDates: (index) => sample !== undefined && looksLikeDate(sample[index] ?? ""),
+    });
+    headerProblems = planned.problems;
+    if (ctx.decimal === "," && delimiter === ",") {
+      headerProblems.push({
+        file: path,
+        row: -1,
+        line: headerLine,
+        field: "(delimiter)",
+        value: JSON.stringify(delimiter),
+        expected: "a semicolon- or tab-separated file with --decimal , (a comma cannot separate both fields and decimals)",
+      });
+    }
+    if (planned.plan === undefined || headerProblems.some((p) => p.field === "(delimiter)")) return;
+    plan = planned.plan;
+    width = header!.length;
+    need = Math.max(plan.timestamp, plan.time, plan.open, plan.high, plan.low, plan.close, plan.volume) + 1;
+    builder = new SeriesBuilder(path, plan, timestampReader(plan, ctx, undefined), true, new NumberReader(ctx.decimal, delimiter));
+  };
+
   await forEachLine(path, (text, line) => {
-    if (builder === undefined) {
-      if (headerProblems.length > 0) return;
+    if (header === undefined) {
       if (text.trim() === "") return;
       delimiter = sniffDelimiter(text) ?? ",";
       const split = splitCsvLine(text.replace(/^\uFEFF/, ""), delimiter);
       header = split.fields.map((h) => h.trim());
-      const planned = planColumns(path, header, line);
-      if (planned.plan === undefined) {
-        headerProblems = planned.problems;
-        return;
-      }
-      if (planned.problems.length > 0) headerProblems = planned.problems;
-      plan = planned.plan;
-      width = header.length;
-      need = Math.max(plan.timestamp, plan.time, plan.open, plan.high, plan.low, plan.close, plan.volume) + 1;
-      const reader = new TimestampReader(undefined, plan.time >= 0 ? "date + time columns, " : "");
-      builder = new SeriesBuilder(path, plan, reader, true, delimiter !== ",");
+      headerLine = line;
       return;
     }
     if (text.length === 0 || text.trim() === "") return;
-    if (builder.rows === 0) builder.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
+    if (builder === undefined) {
+      if (plan !== undefined || headerProblems.length > 0) return; // the header was refused: nothing to read
+      startBuilder(splitCsvLine(text, delimiter).fields.map((cell) => cell.trim()));
+      if (builder === undefined) return;
+    }
+    const b = builder as SeriesBuilder;
+    if (b.rows === 0) b.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
     const split = splitCsvLine(text, delimiter);
     const cells = split.fields;
     if (split.error !== undefined || cells.length !== width) {
       const what = split.error ?? `${cells.length} field(s)`;
-      const expected = split.error !== undefined
-        ? `a CSV row with balanced quotes`
-        : `${width} fields like the header (delimiter ${JSON.stringify(delimiter)})`;
+      const expected =
+        split.error !== undefined ? `a CSV row with balanced quotes` : `${width} fields like the header (delimiter ${JSON.stringify(delimiter)})`;
       if (split.error !== undefined || cells.length < need) {
-        builder.addBroken(line, "(row)", what, expected);
+        b.addBroken(line, "(row)", what, expected);
         return;
       }
       // Enough cells to read the row: report the width, still check the values.
-      builder.problems.push({ file: path, row: builder.rows, line, field: "(row)", value: what, expected });
+      b.problems.push({ file: path, row: b.rows, line, field: "(row)", value: what, expected });
     }
     const p = plan!;
-    const timestamp = p.time >= 0 ? `${cells[p.timestamp]!.trim()} ${cells[p.time]!.trim()}` : cells[p.timestamp];
-    builder.add(timestamp, cells[p.open], cells[p.high], cells[p.low], cells[p.close], p.volume >= 0 ? cells[p.volume] : undefined, line);
+    const timestamp = p.time >= 0 ? `${(cells[p.timestamp] ?? "").trim()} ${(cells[p.time] ?? "").trim()}` : cells[p.timestamp];
+    b.add(timestamp, cells[p.open], cells[p.high], cells[p.low], cells[p.close], p.volume >= 0 ? cells[p.volume] : undefined, line);
   });
 
   if (header === undefined) {
-    throw new BarsError(path, [{ file: path, row: -1, field: "(header)", value: "(empty file)", expected: "a header line naming the columns timestamp, open, high, low, close[, volume]" }]);
+    throw new BarsError(path, [
+      {
+        file: path,
+        row: -1,
+        field: "(header)",
+        value: "(empty file)",
+        expected: "a header line naming the columns timestamp, open, high, low, close[, volume]",
+      },
+    ]);
   }
+  // A header without data rows: plan it by names alone (reports missing columns, else "0 rows").
+  if (builder === undefined && plan === undefined && headerProblems.length === 0) startBuilder(undefined);
   if (builder === undefined) throw new BarsError(path, headerProblems);
-  builder.problems.unshift(...headerProblems);
-  return builder.finish(allowGaps, "csv", delimiter);
+  const done = builder as SeriesBuilder;
+  done.problems.unshift(...headerProblems);
+  return done.finish(ctx.maxGapMs, ctx.zone, "csv", delimiter);
 }
 
 /** Describe a Parquet column's timestamp logical type, or undefined when it holds plain values. */
-function parquetTimestampLabel(element: SchemaElement): string | undefined {
+function parquetTimestamp(element: SchemaElement, zone: TimeZone): { label: string; naive: boolean } | undefined {
   const logical = element.logical_type;
+  const naiveZone = zone.isUtc ? "read as UTC" : `read as ${zone.name} local time`;
   if (logical?.type === "TIMESTAMP") {
-    const zone = logical.isAdjustedToUTC ? "UTC" : "no zone, read as UTC";
-    return `Parquet TIMESTAMP(${logical.unit}, ${zone})`;
+    if (logical.isAdjustedToUTC) return { label: `Parquet TIMESTAMP(${logical.unit}, UTC)`, naive: false };
+    return { label: `Parquet TIMESTAMP(${logical.unit}, no zone, ${naiveZone})`, naive: true };
   }
-  if (element.converted_type === "TIMESTAMP_MILLIS") return "Parquet TIMESTAMP(MILLIS, UTC)";
-  if (element.converted_type === "TIMESTAMP_MICROS") return "Parquet TIMESTAMP(MICROS, UTC)";
-  if (element.type === "INT96") return "Parquet INT96 timestamp (read as UTC)";
-  if (element.converted_type === "DATE" || logical?.type === "DATE") return "Parquet DATE (midnight UTC)";
+  if (element.converted_type === "TIMESTAMP_MILLIS") return { label: "Parquet TIMESTAMP(MILLIS, UTC)", naive: false };
+  if (element.converted_type === "TIMESTAMP_MICROS") return { label: "Parquet TIMESTAMP(MICROS, UTC)", naive: false };
+  if (element.type === "INT96") return { label: "Parquet INT96 timestamp (read as UTC)", naive: false };
+  if (element.converted_type === "DATE" || logical?.type === "DATE") {
+    return { label: zone.isUtc ? "Parquet DATE (midnight UTC)" : `Parquet DATE (midnight ${zone.name})`, naive: true };
+  }
   return undefined;
 }
 
@@ -251,15 +253,15 @@ const MS_PARSERS = {
   dateFromDays: (days: number) => days * 86_400_000,
 };
 
-async function readParquetBars(path: string, allowGaps: boolean): Promise<BarSeries> {
-  let file;
+async function readParquetBars(path: string, ctx: ReadContext): Promise<BarSeries> {
+  let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   try {
     file = await asyncBufferFromFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${(error as Error).message})`);
   }
-  let metadata;
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (error) {
@@ -267,14 +269,17 @@ async function readParquetBars(path: string, allowGaps: boolean): Promise<BarSer
   }
   const children = parquetSchema(metadata).children;
   const header = children.map((child) => child.element.name);
-  const planned = planColumns(path, header, undefined);
+  const planned = planColumns(path, header, undefined, {
+    overrides: ctx.columns,
+    // A first column typed as a timestamp or date holds dates.
+    holdsDates: (index) => children[index] !== undefined && parquetTimestamp(children[index].element, ctx.zone) !== undefined,
+  });
   if (planned.plan === undefined || planned.problems.length > 0) throw new BarsError(path, planned.problems);
   const plan = planned.plan;
 
   const timestampElement = children[plan.timestamp]!.element;
-  const nativeLabel = plan.time >= 0 ? undefined : parquetTimestampLabel(timestampElement);
-  const reader = new TimestampReader(nativeLabel, plan.time >= 0 ? "date + time columns, " : "");
-  const builder = new SeriesBuilder(path, plan, reader, false, false);
+  const native = plan.time >= 0 ? undefined : parquetTimestamp(timestampElement, ctx.zone);
+  const builder = new SeriesBuilder(path, plan, timestampReader(plan, ctx, native), false, new NumberReader(ctx.decimal === "auto" ? "." : ctx.decimal));
   builder.reserve(Number(metadata.num_rows));
   const indices = [plan.timestamp, plan.time, plan.open, plan.high, plan.low, plan.close, plan.volume];
   const names = indices.map((i) => (i >= 0 ? header[i]! : undefined));
@@ -317,18 +322,20 @@ async function readParquetBars(path: string, allowGaps: boolean): Promise<BarSer
     }
     groupStart = rowEnd;
   }
-  return builder.finish(allowGaps, "parquet");
+  return builder.finish(ctx.maxGapMs, ctx.zone, "parquet");
 }
 
 /**
  * Read bars from CSV (.csv/.txt/.tsv; comma, semicolon or tab, sniffed) or Parquet (.parquet/.pq).
- * Throws `BarsError` listing every problem: missing columns, unparseable timestamps, non-finite or
- * non-positive prices, high/low inconsistent with open/close, unsorted or duplicate timestamps, and gaps
- * (unless `allowGaps`).
+ * Throws `BarsError` listing every problem: missing columns, unparseable timestamps (nonexistent local
+ * times and zoned/naive mixes included), non-decimal, non-finite or non-positive prices, high/low
+ * inconsistent with open/close, unsorted or duplicate timestamps. Throws `TimeZoneError` for an unknown
+ * `timezone`. Breaks are summarised, not refused.
  */
 export async function readBars(path: string, options: ReadBarsOptions = {}): Promise<BarSeries> {
   const format = barsFormatOf(path);
-  return format === "csv" ? readCsvBars(path, options.allowGaps ?? false) : readParquetBars(path, options.allowGaps ?? false);
+  const ctx = context(options);
+  return format === "csv" ? readCsvBars(path, ctx) : readParquetBars(path, ctx);
 }
 
 /** Columns of bars already in memory (timestamps in ms since the epoch, UTC). */
@@ -344,15 +351,17 @@ export interface BarColumns {
 /**
  * A `BarSeries` from columns in memory, checked exactly as `readBars` checks a file (problems name
  * `source` and 0-based rows; the fields are the canonical column names). For tests and for callers that
- * fetch bars from elsewhere.
+ * fetch bars from elsewhere. Timestamps are UTC instants; `timezone` only sets the calendar of the breaks.
  */
 export function barSeriesFromColumns(columns: BarColumns, options: ReadBarsOptions & { source?: string } = {}): BarSeries {
   const source = options.source ?? "(in memory)";
+  const ctx = context(options);
   const withVolume = columns.volume !== undefined && columns.volume !== null;
   const names = ["timestamp", "open", "high", "low", "close", ...(withVolume ? ["volume"] : [])];
   const { plan, problems } = planColumns(source, names, undefined);
   if (plan === undefined) throw new BarsError(source, problems);
-  const builder = new SeriesBuilder(source, plan, new TimestampReader("milliseconds since the epoch, UTC (in memory)"), false, false);
+  const reader = new TimestampReader({ nativeLabel: "milliseconds since the epoch, UTC (in memory)" });
+  const builder = new SeriesBuilder(source, plan, reader, false, new NumberReader("."));
   const n = columns.timestamps.length;
   for (const [name, column] of Object.entries(columns)) {
     if (column !== undefined && column !== null && column.length !== n) {
@@ -361,27 +370,33 @@ export function barSeriesFromColumns(columns: BarColumns, options: ReadBarsOptio
   }
   builder.reserve(n);
   for (let i = 0; i < n; i++) {
-    builder.add(columns.timestamps[i], columns.open[i], columns.high[i], columns.low[i], columns.close[i], withVolume ? columns.volume![i] : undefined, undefined);
+    builder.add(
+      columns.timestamps[i],
+      columns.open[i],
+      columns.high[i],
+      columns.low[i],
+      columns.close[i],
+      withVolume ? columns.volume![i] : undefined,
+      undefined,
+    );
   }
-  return builder.finish(options.allowGaps ?? false, "memory");
+  return builder.finish(ctx.maxGapMs, ctx.zone, "memory");
 }
 
-/** Multi-line description of a series' mapping, interval and gaps, as the CLI prints it. */
+/** Multi-line description of a series' mapping, interval, breaks and gaps, as the CLI prints it. */
 export function describeBars(series: BarSeries): string {
   const columns = Object.entries(series.mapping.columns)
     .map(([canonical, found]) => `${canonical} ← ${JSON.stringify(found)}`)
     .join(", ");
   const n = series.timestamps.length;
   const range = n > 0 ? `${formatTimestamp(series.timestamps[0]!)} … ${formatTimestamp(series.timestamps[n - 1]!)}` : "empty";
+  const { delimiter, decimal } = series.mapping;
   const lines = [
     `${series.source}: ${n} bars (${range}), interval ${formatInterval(series.intervalMs)}`,
-    `  format: ${series.mapping.format ?? "?"}${series.mapping.delimiter !== undefined ? `, delimiter ${JSON.stringify(series.mapping.delimiter)}` : ""}`,
+    `  format: ${series.mapping.format ?? "?"}${delimiter !== undefined ? `, delimiter ${JSON.stringify(delimiter)}` : ""}${decimal === "," ? ", decimal comma" : ""}`,
     `  columns: ${columns}${series.volume === null ? " (no volume)" : ""}`,
     `  timestamps: ${series.mapping.timestampFormat}`,
+    ...describeBreaks(series.breaks),
   ];
-  if (series.gaps.length > 0) {
-    const missing = series.gaps.reduce((sum, g) => sum + g.missingBars, 0);
-    lines.push(`  gaps: ${series.gaps.length} (${missing} missing bars), accepted with --allow-gaps`);
-  }
   return lines.join("\n");
 }

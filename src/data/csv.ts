@@ -71,7 +71,7 @@ export function splitCsvLine(line: string, delimiter: string): { fields: string[
         break;
       }
       const next = line.indexOf(delimiter, i);
-      value += (next < 0 ? line.slice(i) : line.slice(i, next)).trim() === "" ? "" : (next < 0 ? line.slice(i) : line.slice(i, next));
+      value += (next < 0 ? line.slice(i) : line.slice(i, next)).trim() === "" ? "" : next < 0 ? line.slice(i) : line.slice(i, next);
       fields.push(value);
       if (next < 0) return { fields };
       i = next + delimiter.length;

@@ -13,7 +13,10 @@ import { MINUTE, makeBars } from "../../test/fixtures/bars/make.js";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bars");
 
-/** `n` 1-minute bars; `gaps` inserts `missing` bars of silence before bar `index`. */
+/**
+ * `n` 1-minute bars; `gaps` inserts `missing` bars of silence before bar `index`. Read with --max-gap 0,
+ * so every such break is a gap that windows never cross (without --max-gap they would be crossed).
+ */
 function series(n: number, gaps: { index: number; missing: number }[] = [], seed = 1): BarSeries {
   const bars = makeBars(n, { seed });
   let shift = 0;
@@ -30,7 +33,7 @@ function series(n: number, gaps: { index: number; missing: number }[] = [], seed
       close: bars.map((b) => b.close),
       volume: bars.map((b) => b.volume),
     },
-    { allowGaps: true },
+    { maxGapMs: 0 },
   );
 }
 
@@ -41,7 +44,11 @@ function event(bars: BarSeries, eventId: string, s: number, e: number, label: An
 /** Window start in the series, found from its first bar's values (checks the bars are a contiguous slice). */
 function placement(bars: BarSeries, window: Window): number {
   for (let start = 0; start + 105 <= bars.timestamps.length; start++) {
-    if (window.features.every((bar, k) => bar[0] === bars.open[start + k] && bar[1] === bars.high[start + k] && bar[2] === bars.low[start + k] && bar[3] === bars.close[start + k])) {
+    if (
+      window.features.every(
+        (bar, k) => bar[0] === bars.open[start + k] && bar[1] === bars.high[start + k] && bar[2] === bars.low[start + k] && bar[3] === bars.close[start + k],
+      )
+    ) {
       return start;
     }
   }
@@ -72,7 +79,16 @@ describe("cutWindows: the reference procedure on exact indices", () => {
       ["d", "d", 10, 50, 54],
       ["d-s+52", "d", 62, 0, 2],
     ]);
-    expect(windows.map((w) => w.label)).toEqual(["consolidation", "consolidation", "consolidation", "retracement", "retracement", "retracement", "consolidation", "consolidation"]);
+    expect(windows.map((w) => w.label)).toEqual([
+      "consolidation",
+      "consolidation",
+      "consolidation",
+      "retracement",
+      "retracement",
+      "retracement",
+      "consolidation",
+      "consolidation",
+    ]);
     expect(windows.every((w) => w.volume?.length === 105)).toBe(true);
     expect(windows[0]!.volume![0]).toBe(bars.volume![92]);
     expect(validateWindows(windows).problems).toEqual([]);
@@ -145,7 +161,10 @@ describe("cutWindows: annotation timestamps and rejected events", () => {
     const exact = cutWindows(bars, [event(bars, "s", 140, 149, "retracement")]);
     expect(snapped.windows).toEqual(exact.windows);
     expect(snapped.report.notes).toEqual([
-      { eventId: "s", note: "snapped to the bars containing them: start 2024-01-02T11:50:30Z → bar 140 (2024-01-02T11:50:00Z), end 2024-01-02T11:59:59.999Z → bar 149 (2024-01-02T11:59:00Z)" },
+      {
+        eventId: "s",
+        note: "snapped to the bars containing them: start 2024-01-02T11:50:30Z → bar 140 (2024-01-02T11:50:00Z), end 2024-01-02T11:59:59.999Z → bar 149 (2024-01-02T11:59:00Z)",
+      },
     ]);
     const refused = cutWindows(bars, [inexact], { snap: false });
     expect(refused.windows).toEqual([]);
@@ -191,10 +210,41 @@ describe("cutWindows: annotation timestamps and rejected events", () => {
     );
   });
 
+  it("without --max-gap, bars are a sequence: windows run across breaks as if the bars were consecutive", () => {
+    const bars = makeBars(350);
+    const shift = (i: number): number => (i >= 120 ? 30 * MINUTE : 0) + (i >= 300 ? 5 * MINUTE : 0);
+    const columns = {
+      timestamps: bars.map((b, i) => b.t + shift(i)),
+      open: bars.map((b) => b.open),
+      high: bars.map((b) => b.high),
+      low: bars.map((b) => b.low),
+      close: bars.map((b) => b.close),
+    };
+    const crossing = barSeriesFromColumns(columns);
+    expect(crossing.gaps).toEqual([]);
+    expect(crossing.breaks.count).toBe(2);
+    const { windows, report } = cutWindows(crossing, [event(crossing, "across", 115, 125), event(crossing, "tail", 310, 312)]);
+    expect(report.eventsRejected).toEqual([]);
+    // centre 120 → start 68, across the break before bar 120; tail: clipped to the data's end only
+    // (its −52 overlap shows none of the span).
+    expect(summary(crossing, windows)).toEqual([
+      ["across", "across", 68, 47, 57],
+      ["across-s+52", "across", 120, 0, 5],
+      ["across-s-52", "across", 16, 99, 104],
+      ["tail", "tail", 245, 65, 67],
+    ]);
+  });
+
   it("never lets a window cross a gap: clips to the run, drops crossing overlaps, rejects crossing spans and short runs", () => {
     // Gaps before bars 120 and 300: runs 0..119, 120..299 (180 bars), 300..349 (50 bars).
-    const bars = series(350, [{ index: 120, missing: 30 }, { index: 300, missing: 5 }]);
-    expect(bars.gaps.map((g) => [g.index, g.missingBars])).toEqual([[120, 30], [300, 5]]);
+    const bars = series(350, [
+      { index: 120, missing: 30 },
+      { index: 300, missing: 5 },
+    ]);
+    expect(bars.gaps.map((g) => [g.index, g.missingBars])).toEqual([
+      [120, 30],
+      [300, 5],
+    ]);
     const { windows, report } = cutWindows(bars, [
       event(bars, "near", 125, 130),
       event(bars, "across", 115, 125),
@@ -208,8 +258,16 @@ describe("cutWindows: annotation timestamps and rejected events", () => {
       ["mid", "mid", 150, 50, 55],
     ]);
     expect(report.eventsRejected).toEqual([
-      { eventId: "across", row: 0, reason: "the span (bars 115..125) crosses a gap of 30 missing bar(s) before bar 120 (2024-01-02T11:29:00Z → 2024-01-02T12:00:00Z)" },
-      { eventId: "tail", row: 0, reason: "no 105-bar window fits: it sits in a run of only 50 contiguous bars (bars 300..349, between gaps or the data's edge)" },
+      {
+        eventId: "across",
+        row: 0,
+        reason: "the span (bars 115..125) crosses a gap of 30 missing bar(s) before bar 120 (2024-01-02T11:29:00Z → 2024-01-02T12:00:00Z)",
+      },
+      {
+        eventId: "tail",
+        row: 0,
+        reason: "no 105-bar window fits: it sits in a run of only 50 contiguous bars (bars 300..349, between gaps or the data's edge)",
+      },
     ]);
     expect(report.notes).toEqual([
       { eventId: "near", note: "too close to a gap before it to centre: window moved by 45 bar(s), span at [5, 10] instead of [50, 55]" },

@@ -18,6 +18,10 @@
  *    clipped to [0, 104]), and when it stays inside the same contiguous run of bars (it would otherwise
  *    run past the data's edge or across a gap). Every dropped window is listed with its reason.
  *    Overlaps share `base_window_id` = the event id; ids are `<event>`, `<event>-s+52`, `<event>-s-52`, …
+ *
+ * "Gaps" here are the series' `gaps`: the breaks longer than `--max-gap` (src/data/breaks.ts). Without
+ * `--max-gap` there are none — bars are a sequence and windows run across weekends, holidays and session
+ * breaks, as the reference's windows did. A timestamp inside any break (no bar covers it) is still in no bar.
  */
 import type { Window, Bar } from "./window.js";
 import { WINDOW_BARS } from "./window.js";
@@ -204,14 +208,18 @@ export function cutWindows(bars: BarSeries, annotations: readonly AnnotatedEvent
     const run = runAround(bars, s);
     if (e > run.last) {
       const gap = bars.gaps.find((g) => g.index === run.gapAfter)!;
-      reject(event, `the span (bars ${s}..${e}) crosses a gap of ${gap.missingBars} missing bar(s) before bar ${gap.index} (${formatTimestamp(gap.from)} → ${formatTimestamp(gap.to)})`);
+      reject(
+        event,
+        `the span (bars ${s}..${e}) crosses a gap of ${gap.missingBars} missing bar(s) before bar ${gap.index} (${formatTimestamp(gap.from)} → ${formatTimestamp(gap.to)})`,
+      );
       continue;
     }
     const runLength = run.last - run.first + 1;
     if (runLength < WINDOW_BARS) {
-      const where = bars.gaps.length === 0 || (run.first === 0 && run.last === n - 1)
-        ? `the data has only ${n} bars`
-        : `it sits in a run of only ${runLength} contiguous bars (bars ${run.first}..${run.last}, between gaps or the data's edge)`;
+      const where =
+        bars.gaps.length === 0 || (run.first === 0 && run.last === n - 1)
+          ? `the data has only ${n} bars`
+          : `it sits in a run of only ${runLength} contiguous bars (bars ${run.first}..${run.last}, between gaps or the data's edge)`;
       reject(event, `no ${WINDOW_BARS}-bar window fits: ${where}`);
       continue;
     }
@@ -238,7 +246,14 @@ export function cutWindows(bars: BarSeries, annotations: readonly AnnotatedEvent
         const shown = Math.max(0, visible);
         reason = `only ${shown} of ${length} span bar(s) visible (${((100 * shown) / length).toFixed(0)}% < min-visible ${(100 * minVisible).toFixed(0)}%)`;
       } else if (shifted < run.first || shifted + WINDOW_BARS - 1 > run.last) {
-        const past = shifted < run.first ? (run.first === 0 ? "before the data's first bar" : `across the gap before bar ${run.first}`) : run.last === n - 1 ? "past the data's last bar" : `across the gap before bar ${run.last + 1}`;
+        const past =
+          shifted < run.first
+            ? run.first === 0
+              ? "before the data's first bar"
+              : `across the gap before bar ${run.first}`
+            : run.last === n - 1
+              ? "past the data's last bar"
+              : `across the gap before bar ${run.last + 1}`;
         reason = `the shifted window would run ${past}`;
       }
       if (reason !== undefined) {
@@ -265,7 +280,9 @@ export function describeCutReport(report: CutReport): string {
   if (report.dropped.length > 0) {
     const byKind = new Map<string, number>();
     for (const d of report.dropped) {
-      const kind = d.reason.startsWith("only") ? "too little of the span visible (min-visible)" : d.reason.replace(/^the shifted window would run /, "runs ").replace(/\d+/g, "N");
+      const kind = d.reason.startsWith("only")
+        ? "too little of the span visible (min-visible)"
+        : d.reason.replace(/^the shifted window would run /, "runs ").replace(/\d+/g, "N");
       byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
     }
     for (const [kind, count] of byKind) lines.push(`  overlaps dropped: ${count} × ${kind}`);

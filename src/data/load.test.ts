@@ -32,6 +32,7 @@ function writeRaw(path: string, windows: Window[]): void {
   writeFileSync(path, path.endsWith(".parquet") ? encodeParquet(windows) : formatJsonl(windows));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the rows are read back to be checked field by field, whatever their shape
 function readJsonl(path: string): any[] {
   return readFileSync(path, "utf8")
     .trim()

@@ -27,7 +27,7 @@
  *    makes one outcome likelier; noise decides the rest.
  */
 import { z } from "zod";
-import { Rng } from "../util/rng.js";
+import type { Rng } from "../util/rng.js";
 import { WINDOW_BARS, type Bar, type Label, type Window } from "./window.js";
 
 /** Every knob of the generator. Prices are index points, volatilities are per-bar log-return std. */

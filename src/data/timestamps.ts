@@ -1,11 +1,14 @@
 /**
- * Timestamps: ISO-8601 text (with or without a zone; no zone is UTC) and epoch seconds/ms/µs/ns (unit from
- * the magnitude) to milliseconds since the epoch, UTC; `TimestampReader` reads one column consistently.
+ * Timestamps: ISO-8601 text (with or without a zone), compact `YYYYMMDD[ HHMMSS]` dates and epoch
+ * seconds/ms/µs/ns (unit from the magnitude) to milliseconds since the epoch, UTC; `TimestampReader` reads
+ * one column consistently. Times with `Z` or an offset are honoured; naive ones (no zone) are local times
+ * of the reader's zone (`--timezone`, UTC by default), converted DST-correctly by src/data/timezone.ts.
  * Also the printing of timestamps and bar intervals. Shared by bars.ts, annotations.ts, cut.ts and the CLI.
  */
+import { UTC_ZONE, formatOffset, formatWallTime } from "./timezone.js";
+import type { TimeZone } from "./timezone.js";
 
-const ISO =
-  /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
 const NUMERIC = /^[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -74,7 +77,8 @@ function parseIsoFast(text: string): { ms: number; zoned: boolean } | undefined 
 }
 
 /**
- * ISO-8601 text → { ms, zoned }, or undefined. No zone means UTC.
+ * ISO-8601 text → { ms, zoned }, or undefined. Without a zone, `ms` is the wall-clock reading taken as UTC
+ * (the reader converts it from its zone).
  */
 export function parseIsoTimestamp(text: string): { ms: number; zoned: boolean } | undefined {
   const fast = parseIsoFast(text);
@@ -106,6 +110,34 @@ export function parseIsoTimestamp(text: string): { ms: number; zoned: boolean } 
   return { ms, zoned: true };
 }
 
+const COMPACT = /^(\d{4})(\d{2})(\d{2})(?:[T ]?(\d{2}):?(\d{2})(?::?(\d{2}))?)?$/;
+
+/**
+ * Compact dates `YYYYMMDD`, `YYYYMMDDHHMMSS`, `YYYYMMDD HHMM[SS]`, `YYYYMMDD HH:MM[:SS]` (no zone) → the
+ * wall time as ms, or undefined. Years 1900–2199 only: the digits must not be mistaken for epoch numbers
+ * (8 digits as epoch seconds would be 1970; 14 digits as epoch ms would be after 2286).
+ */
+export function parseCompactTimestamp(text: string): number | undefined {
+  const m = COMPACT.exec(text);
+  if (m === null) return undefined;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = m[4] === undefined ? 0 : Number(m[4]);
+  const minute = m[5] === undefined ? 0 : Number(m[5]);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && !leap)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** Whether `text` reads as a date (ISO-8601 or compact; not a bare epoch number): used to find an unnamed timestamp column. */
+export function looksLikeDate(text: string): boolean {
+  const t = text.trim();
+  return parseIsoTimestamp(t) !== undefined || parseCompactTimestamp(t) !== undefined;
+}
+
 /** `2024-01-02T03:04:00Z` (milliseconds only when there are any). */
 export function formatTimestamp(ms: number): string {
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return String(ms);
@@ -122,37 +154,113 @@ export function formatInterval(ms: number): string {
   return `${ms}ms`;
 }
 
+/** How a column's times relate to UTC: naive (local wall times of the reader's zone) or absolute instants. */
+export type TimestampConvention = "naive" | "absolute" | "none";
+
+export interface TimestampReaderOptions {
+  /** Description for native (already ms) values, e.g. "Parquet TIMESTAMP(MICROS, UTC)"; undefined to sniff. */
+  nativeLabel?: string;
+  /** Native values are wall times without zone (a Parquet TIMESTAMP not adjusted to UTC): read in `zone`. */
+  nativeNaive?: boolean;
+  /** Prefix of the description, e.g. "date + time columns, ". */
+  prefix?: string;
+  /** Zone of naive times (default UTC). */
+  zone?: TimeZone;
+  /** `--timezone` was given (the description says so even for UTC, and notes when it does not apply). */
+  zoneExplicit?: boolean;
+  /**
+   * Rows are in time order (bars): an ambiguous local time (the hour repeated when clocks fall back) is the
+   * second occurrence when the first would go back to or before the previous row; otherwise the first.
+   */
+  ordered?: boolean;
+}
+
 /**
  * Parses one column of timestamps consistently: the first readable value decides whether the column is
- * ISO-8601 text or epoch numbers (and which epoch unit, from its magnitude); later values in another
- * form are refused rather than guessed. Values already converted to ms (Parquet TIMESTAMP columns) pass
- * through in "native" mode.
+ * ISO-8601 text (with a zone, or without), compact YYYYMMDD dates or epoch numbers (and which epoch unit,
+ * from its magnitude); later values in another form — a zoned time among naive ones included — are refused
+ * rather than guessed. Values already converted to ms (Parquet TIMESTAMP columns) pass through in "native"
+ * mode.
+ *
+ * Naive times are wall-clock readings in the zone. A reading that does not exist there (the hour skipped
+ * when clocks spring forward) is refused, naming the zone and the offsets: real bars from a clock in that
+ * zone cannot carry it, so the file's zone is probably another. An ambiguous reading (fall-back) is the
+ * first occurrence unless `ordered` and the row order shows the second; both are counted in `describe()`,
+ * and a duplicate after conversion is reported by the order check with both rows.
  */
 export class TimestampReader {
-  private kind: "unset" | "iso" | "epoch" | "native" = "unset";
+  private kind: "unset" | "iso" | "compact" | "epoch" | "native" = "unset";
   private unit: EpochUnit = "milliseconds";
   private firstRow = -1;
-  private zoned = 0;
-  private unzoned = 0;
+  /** ISO columns: whether the first value had a zone (all must agree). */
+  private zonedColumn = false;
+  private readonly zone: TimeZone;
+  private previous = -Infinity;
+  private ambiguousFirst = 0;
+  private ambiguousSecond = 0;
   /** Why the last `parse` returned NaN. */
   expected = "";
 
-  constructor(
-    /** Description for native (already ms) values, e.g. "Parquet TIMESTAMP(MICROS, UTC)"; undefined to sniff. */
-    private readonly nativeLabel?: string,
-    /** Prefix of the description, e.g. "date + time columns, ". */
-    private readonly prefix = "",
-  ) {
-    if (nativeLabel !== undefined) this.kind = "native";
+  constructor(private readonly options: TimestampReaderOptions = {}) {
+    this.zone = options.zone ?? UTC_ZONE;
+    if (options.nativeLabel !== undefined) this.kind = "native";
+  }
+
+  /** The zone naive values are read in. */
+  get timeZone(): TimeZone {
+    return this.zone;
+  }
+
+  /** Naive (local wall times) or absolute (offsets, Z, epoch, UTC-adjusted Parquet), once a value was read. */
+  convention(): TimestampConvention {
+    if (this.kind === "unset") return "none";
+    if (this.kind === "compact") return "naive";
+    if (this.kind === "iso") return this.zonedColumn ? "absolute" : "naive";
+    if (this.kind === "native") return this.options.nativeNaive ? "naive" : "absolute";
+    return "absolute";
+  }
+
+  /** A wall time of the zone → UTC ms, or NaN with `expected` set (nonexistent local time). */
+  private fromWall(wall: number): number {
+    if (this.zone.isUtc) return wall;
+    const conversion = this.zone.fromLocal(wall);
+    if (conversion.kind === "unique") return conversion.utc;
+    if (conversion.kind === "ambiguous") {
+      if (this.options.ordered && conversion.utc <= this.previous && conversion.later > this.previous) {
+        this.ambiguousSecond++;
+        return conversion.later;
+      }
+      this.ambiguousFirst++;
+      return conversion.utc;
+    }
+    this.expected =
+      `a local time that exists in ${this.zone.name}: ${formatWallTime(wall)} falls in the time skipped when clocks ` +
+      `sprang forward (${formatOffset(conversion.before)} → ${formatOffset(conversion.after)}); is the file in another zone?`;
+    return Number.NaN;
   }
 
   /** Milliseconds since the epoch (UTC), or NaN with `expected` set. */
   parse(value: unknown, row: number): number {
+    const ms = this.parseValue(value, row);
+    if (!Number.isNaN(ms)) this.previous = ms;
+    return ms;
+  }
+
+  private start(kind: "iso" | "compact" | "epoch", row: number): void {
+    this.kind = kind;
+    this.firstRow = row;
+  }
+
+  private parseValue(value: unknown, row: number): number {
     if (this.kind === "native") {
-      if (typeof value === "number" && Number.isFinite(value)) return value;
-      if (value instanceof Date && Number.isFinite(value.getTime())) return value.getTime();
-      this.expected = `a timestamp (${this.nativeLabel})`;
-      return Number.NaN;
+      let ms = Number.NaN;
+      if (typeof value === "number" && Number.isFinite(value)) ms = value;
+      else if (value instanceof Date && Number.isFinite(value.getTime())) ms = value.getTime();
+      else {
+        this.expected = `a timestamp (${this.describeNative()})`;
+        return Number.NaN;
+      }
+      return this.options.nativeNaive ? this.fromWall(ms) : ms;
     }
     let numeric: number | undefined;
     let bigValue: bigint | undefined;
@@ -174,18 +282,22 @@ export class TimestampReader {
     }
 
     if (numeric !== undefined) {
-      if (!Number.isFinite(numeric)) {
+      // 8 or 14 digits that form a date are YYYYMMDD[HHMMSS], not epoch seconds of 1970 or epoch ms after 2286.
+      if (this.kind !== "epoch" && Number.isInteger(numeric) && numeric > 0) {
+        const digits = String(numeric);
+        const compact = digits.length === 8 || digits.length === 14 ? parseCompactTimestamp(digits) : undefined;
+        if (compact !== undefined) {
+          if (this.kind === "unset") this.start("compact", row);
+          if (this.kind === "compact") return this.fromWall(compact);
+        }
+      }
+      if (!Number.isFinite(numeric) || this.kind === "iso" || this.kind === "compact") {
         this.expected = this.describeExpected();
         return Number.NaN;
       }
       if (this.kind === "unset") {
-        this.kind = "epoch";
+        this.start("epoch", row);
         this.unit = epochUnitOf(numeric);
-        this.firstRow = row;
-      }
-      if (this.kind !== "epoch") {
-        this.expected = this.describeExpected();
-        return Number.NaN;
       }
       const unit = epochUnitOf(numeric);
       if (unit !== this.unit) {
@@ -198,36 +310,77 @@ export class TimestampReader {
       return numeric * UNIT_MS[unit];
     }
 
-    const iso = text === undefined || text === "" ? undefined : parseIsoTimestamp(text);
-    if (iso === undefined || this.kind === "epoch") {
+    if (text === undefined || text === "" || this.kind === "epoch") {
       this.expected = this.describeExpected();
       return Number.NaN;
     }
-    if (this.kind === "unset") {
-      this.kind = "iso";
-      this.firstRow = row;
+    if (this.kind !== "compact") {
+      const iso = parseIsoTimestamp(text);
+      if (iso !== undefined) {
+        if (this.kind === "unset") {
+          this.start("iso", row);
+          this.zonedColumn = iso.zoned;
+        }
+        if (iso.zoned !== this.zonedColumn) {
+          this.expected = this.zonedColumn
+            ? `an ISO-8601 timestamp with a zone (Z or ±HH:MM) like row ${this.firstRow}: this one has none, and a file must not mix zoned and naive times`
+            : `an ISO-8601 timestamp without zone like row ${this.firstRow}: this one has a zone, and a file must not mix zoned and naive times`;
+          return Number.NaN;
+        }
+        return iso.zoned ? iso.ms : this.fromWall(iso.ms);
+      }
     }
-    if (iso.zoned) this.zoned++;
-    else this.unzoned++;
-    return iso.ms;
+    if (this.kind !== "iso") {
+      const compact = parseCompactTimestamp(text);
+      if (compact !== undefined) {
+        if (this.kind === "unset") this.start("compact", row);
+        return this.fromWall(compact);
+      }
+    }
+    this.expected = this.describeExpected();
+    return Number.NaN;
   }
 
   private describeExpected(): string {
     if (this.kind === "epoch") return `an epoch timestamp in ${this.unit} like row ${this.firstRow}`;
     if (this.kind === "iso") return `an ISO-8601 timestamp like row ${this.firstRow} (e.g. 2024-01-02T09:30:00Z)`;
-    return "a timestamp: ISO-8601 (2024-01-02T09:30:00Z, 2024-01-02 09:30:00, with or without zone) or epoch seconds/ms/µs/ns";
+    if (this.kind === "compact") return `a YYYYMMDD[ HHMMSS] timestamp like row ${this.firstRow} (e.g. 20240102 093000)`;
+    return "a timestamp: ISO-8601 (2024-01-02T09:30:00Z, 2024-01-02 09:30:00, with or without zone), YYYYMMDD[ HHMMSS] or epoch seconds/ms/µs/ns";
+  }
+
+  /** "read as UTC", "read as America/Chicago local time, DST-aware" (+ ambiguous counts). */
+  private naiveNote(): string {
+    const zone = this.zone.isUtc
+      ? this.options.zoneExplicit
+        ? `read as UTC, --timezone ${this.zone.name}`
+        : "read as UTC"
+      : `read as ${this.zone.name} local time, DST-aware`;
+    const ambiguous: string[] = [];
+    if (this.ambiguousFirst > 0) ambiguous.push(`${this.ambiguousFirst} ambiguous fall-back time(s) read as the first occurrence`);
+    if (this.ambiguousSecond > 0) ambiguous.push(`${this.ambiguousSecond} as the second (the rows' order shows the clock went back)`);
+    return ambiguous.length > 0 ? `${zone}; ${ambiguous.join(", ")}` : zone;
+  }
+
+  private notApplied(why: string): string {
+    return this.options.zoneExplicit && !this.zone.isUtc ? `; --timezone ${this.zone.name} not applied: ${why}` : "";
+  }
+
+  private describeNative(): string {
+    return this.options.nativeLabel!;
   }
 
   /** Print-worthy description of what was detected. */
   describe(): string {
     let what: string;
-    if (this.kind === "native") what = this.nativeLabel!;
-    else if (this.kind === "epoch") what = `epoch ${this.unit} (detected from magnitude)`;
+    if (this.kind === "native")
+      what = this.describeNative() + (this.options.nativeNaive && (this.ambiguousFirst > 0 || this.ambiguousSecond > 0) ? ` (${this.naiveNote()})` : "");
+    else if (this.kind === "epoch") what = `epoch ${this.unit} (detected from magnitude)${this.notApplied("epoch times are UTC")}`;
     else if (this.kind === "iso") {
-      if (this.unzoned === 0) what = "ISO-8601 with zone (converted to UTC)";
-      else if (this.zoned === 0) what = "ISO-8601 without zone (read as UTC)";
-      else what = `ISO-8601, ${this.zoned} with zone and ${this.unzoned} without (no-zone values read as UTC)`;
-    } else what = "none readable";
-    return this.prefix + what;
+      what = this.zonedColumn
+        ? `ISO-8601 with zone (converted to UTC)${this.notApplied("the times carry their own offsets")}`
+        : `ISO-8601 without zone (${this.naiveNote()})`;
+    } else if (this.kind === "compact") what = `YYYYMMDD[ HHMMSS] without zone (${this.naiveNote()})`;
+    else what = "none readable";
+    return (this.options.prefix ?? "") + what;
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatProblem, validateWindows } from "./validate.js";
 import { makeWindow, makeWindows, rawCopy } from "../../test/fixtures/data/windows.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: a raw row is corrupted field by field into any shape
 type Raw = Record<string, any>;
 
 /** Rows 0..3 valid except row 2, corrupted by `mutate`. */

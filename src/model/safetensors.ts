@@ -92,7 +92,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN_HOST = endianness() === "LE";
 
 function isSupportedDtype(value: string): value is SafetensorsDtype {
-  return Object.prototype.hasOwnProperty.call(ELEMENT_SIZE, value);
+  return Object.hasOwn(ELEMENT_SIZE, value);
 }
 
 function allocate(dtype: SafetensorsDtype, length: number): TensorDataByDtype[SafetensorsDtype] {

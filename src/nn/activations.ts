@@ -12,7 +12,7 @@ import type { FloatArray } from "./matmul.js";
 export function reluForward(out: FloatArray, x: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
-    out[i] = v > 0 ? v : 0;
+    out[i] = Math.max(v, 0);
   }
 }
 

@@ -38,16 +38,19 @@ export function adamWStep(values: Float32Array, gradients: Float32Array, state: 
   }
   const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = options;
   state.step += 1;
-  const biasCorrection1 = 1 - Math.pow(beta1, state.step);
-  const biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, state.step));
+  const biasCorrection1 = 1 - beta1 ** state.step;
+  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
   const stepSize = lr / biasCorrection1;
   const decay = 1 - lr * weightDecay;
   const m = state.firstMoment;
   const v = state.secondMoment;
   for (let i = 0; i < n; i++) {
     const g = gradients[i]!;
-    const mi = (m[i] = beta1 * m[i]! + (1 - beta1) * g);
-    const vi = (v[i] = beta2 * v[i]! + (1 - beta2) * g * g);
+    // The float64 moments feed the update; the stored float32 copies feed the next step (as before).
+    const mi = beta1 * m[i]! + (1 - beta1) * g;
+    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
     values[i] = values[i]! * decay - (stepSize * mi) / (Math.sqrt(vi) / biasCorrection2Sqrt + epsilon);
   }
 }

@@ -35,7 +35,10 @@ export function drawDropoutMask(mask: FloatArray, n: number, p: number, rng: Rng
   // Stream l's state words are seeds[4l … 4l+3]; `| 1` keeps every stream's state nonzero.
   const seeds = Array.from({ length: 16 }, (_, i) => (i % 4 === 3 ? rng.nextUint32() | 1 : rng.nextUint32() | 0));
   const wasm = kernelsFor(mask);
-  if (wasm === undefined) return fillDropoutMaskReference(mask, n, threshold, scale, seeds);
+  if (wasm === undefined) {
+    fillDropoutMaskReference(mask, n, threshold, scale, seeds);
+    return;
+  }
   const [a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3] = seeds as SeedWords;
   wasm.dropoutMask(mask.byteOffset, n, threshold, scale, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3);
 }
@@ -86,7 +89,10 @@ export function dropoutForward(out: FloatArray, x: FloatArray, mask: FloatArray 
   }
   requireLength(mask, n, "dropoutForward mask");
   const wasm = kernelsFor(out, x, mask);
-  if (wasm === undefined) return dropoutForwardReference(out, x, mask, n);
+  if (wasm === undefined) {
+    dropoutForwardReference(out, x, mask, n);
+    return;
+  }
   wasm.multiply(out.byteOffset, x.byteOffset, mask.byteOffset, n);
 }
 
@@ -101,7 +107,10 @@ export function dropoutBackward(dx: FloatArray, dout: FloatArray, mask: FloatArr
   requireLength(dout, n, "dropoutBackward dout");
   if (mask !== null) requireLength(mask, n, "dropoutBackward mask");
   const wasm = mask === null ? kernelsFor(dx, dout) : kernelsFor(dx, dout, mask);
-  if (wasm === undefined) return dropoutBackwardReference(dx, dout, mask, n);
+  if (wasm === undefined) {
+    dropoutBackwardReference(dx, dout, mask, n);
+    return;
+  }
   if (mask === null) wasm.add(dx.byteOffset, dout.byteOffset, n);
   else wasm.multiplyAdd(dx.byteOffset, dout.byteOffset, mask.byteOffset, n);
 }

@@ -41,7 +41,10 @@ export function linearForward(
     [bias, outFeatures, "bias"],
   ]);
   const wasm = bias === null ? kernelsFor(out, x, weight) : kernelsFor(out, x, weight, bias);
-  if (wasm === undefined) return linearForwardReference(out, x, weight, bias, rows, inFeatures, outFeatures);
+  if (wasm === undefined) {
+    linearForwardReference(out, x, weight, bias, rows, inFeatures, outFeatures);
+    return;
+  }
   wasm.gemmNT(
     out.byteOffset,
     x.byteOffset,
@@ -104,7 +107,10 @@ export function linearBackward(
   if (dx !== null) views.push(dx);
   if (dBias !== null) views.push(dBias);
   const wasm = kernelsFor(...views);
-  if (wasm === undefined) return linearBackwardReference(dx, dWeight, dBias, dout, x, weight, rows, inFeatures, outFeatures);
+  if (wasm === undefined) {
+    linearBackwardReference(dx, dWeight, dBias, dout, x, weight, rows, inFeatures, outFeatures);
+    return;
+  }
   if (dx !== null) {
     // dx (rows×in) += dout (rows×out) · W (out×in): NN form.
     wasm.gemm(dx.byteOffset, dout.byteOffset, weight.byteOffset, 0, rows, inFeatures, outFeatures, outFeatures, 1, inFeatures, inFeatures, 1);

@@ -138,7 +138,7 @@ export const SPAN_PROB_MAX = Math.fround(1 - 1e-7);
 
 /** p clamped to [SPAN_PROB_MIN, SPAN_PROB_MAX]; also used by the soft span decoder so both see the same odds. */
 export function clampSpanProbability(p: number): number {
-  return p < SPAN_PROB_MIN ? SPAN_PROB_MIN : p > SPAN_PROB_MAX ? SPAN_PROB_MAX : p;
+  return p < SPAN_PROB_MIN ? SPAN_PROB_MIN : Math.min(p, SPAN_PROB_MAX);
 }
 
 /** The weight of in-span bars in the soft span loss when none is given: the reference comparison's 1.0 (docs/spec.md §4). */
@@ -216,7 +216,12 @@ export function sigmoid(z: number): number {
  * @param posWeight w, as in {@link softSpanBce}.
  * @returns the mean loss.
  */
-export function softSpanBceWithLogits(logits: FloatArray, mask: FloatArray | ArrayLike<number>, gradLogits?: FloatArray, posWeight = REFERENCE_POS_WEIGHT): number {
+export function softSpanBceWithLogits(
+  logits: FloatArray,
+  mask: FloatArray | ArrayLike<number>,
+  gradLogits?: FloatArray,
+  posWeight = REFERENCE_POS_WEIGHT,
+): number {
   checkSoftSpanInputs("softSpanBceWithLogits", logits, mask, gradLogits, posWeight);
   const n = logits.length;
   let total = 0;

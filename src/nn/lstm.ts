@@ -257,7 +257,10 @@ export function bilstmForward(
   requireLength(out, b * t * 2 * h, "bilstmForward out");
   requireLength(x, b * t * f, "bilstmForward x");
   const wasm = kernelsFor(out, x, ...weightViews(weights), ...cacheViews(cache));
-  if (wasm === undefined) return bilstmForwardReference(out, x, b, t, f, h, weights, cache);
+  if (wasm === undefined) {
+    bilstmForwardReference(out, x, b, t, f, h, weights, cache);
+    return;
+  }
   cache.batch = b;
   cache.steps = t;
   toTimeMajor(cache.xSteps, x, b, t, f);
@@ -408,7 +411,10 @@ export function bilstmBackward(
   const views = [dout, ...weightViews(grads), ...weightViews(weights), ...cacheViews(cache)];
   if (dx !== null) views.push(dx);
   const wasm = kernelsFor(...views);
-  if (wasm === undefined) return bilstmBackwardReference(dx, grads, dout, b, t, f, h, weights, cache);
+  if (wasm === undefined) {
+    bilstmBackwardReference(dx, grads, dout, b, t, f, h, weights, cache);
+    return;
+  }
   directionBackwardWasm(wasm, cache, cache.forward, grads.forward, weights.forward, false, dx !== null, dout, b, t, f, h);
   directionBackwardWasm(wasm, cache, cache.reverse, grads.reverse, weights.reverse, true, dx !== null, dout, b, t, f, h);
   if (dx !== null) addBatchMajor(dx, cache.dxSteps, b, t, f);

@@ -40,7 +40,10 @@ function checkShape(kind: string, out: FloatArray, a: FloatArray, b: FloatArray,
 export function matmul(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate = false): void {
   checkShape("matmul", out, a, b, m, k, n);
   const wasm = kernelsFor(out, a, b);
-  if (wasm === undefined) return matmulReference(out, a, b, m, k, n, accumulate);
+  if (wasm === undefined) {
+    matmulReference(out, a, b, m, k, n, accumulate);
+    return;
+  }
   wasm.gemm(out.byteOffset, a.byteOffset, b.byteOffset, 0, m, n, k, k, 1, n, n, accumulate ? 1 : 0);
 }
 
@@ -61,7 +64,10 @@ export function matmulReference(out: FloatArray, a: FloatArray, b: FloatArray, m
 export function matmulTransB(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate = false): void {
   checkShape("matmulTransB", out, a, b, m, k, n);
   const wasm = kernelsFor(out, a, b);
-  if (wasm === undefined) return matmulTransBReference(out, a, b, m, k, n, accumulate);
+  if (wasm === undefined) {
+    matmulTransBReference(out, a, b, m, k, n, accumulate);
+    return;
+  }
   wasm.gemmNT(out.byteOffset, a.byteOffset, b.byteOffset, 0, m, n, k, k, k, n, accumulate ? 1 : 0);
 }
 
@@ -80,7 +86,10 @@ export function matmulTransBReference(out: FloatArray, a: FloatArray, b: FloatAr
 export function matmulTransA(out: FloatArray, a: FloatArray, b: FloatArray, m: number, k: number, n: number, accumulate = false): void {
   checkShape("matmulTransA", out, a, b, m, k, n);
   const wasm = kernelsFor(out, a, b);
-  if (wasm === undefined) return matmulTransAReference(out, a, b, m, k, n, accumulate);
+  if (wasm === undefined) {
+    matmulTransAReference(out, a, b, m, k, n, accumulate);
+    return;
+  }
   wasm.gemm(out.byteOffset, a.byteOffset, b.byteOffset, 0, m, n, k, 1, m, n, n, accumulate ? 1 : 0);
 }
 

@@ -16,7 +16,10 @@ export function meanPoolForward(out: FloatArray, x: FloatArray, b: number, t: nu
   requireLength(out, b * c, "meanPoolForward out");
   requireLength(x, b * t * c, "meanPoolForward x");
   const wasm = kernelsFor(out, x);
-  if (wasm === undefined) return meanPoolForwardReference(out, x, b, t, c);
+  if (wasm === undefined) {
+    meanPoolForwardReference(out, x, b, t, c);
+    return;
+  }
   wasm.meanPoolForward(out.byteOffset, x.byteOffset, b, t, c);
 }
 
@@ -39,7 +42,10 @@ export function meanPoolBackward(dx: FloatArray, dout: FloatArray, b: number, t:
   requireLength(dx, b * t * c, "meanPoolBackward dx");
   requireLength(dout, b * c, "meanPoolBackward dout");
   const wasm = kernelsFor(dx, dout);
-  if (wasm === undefined) return meanPoolBackwardReference(dx, dout, b, t, c);
+  if (wasm === undefined) {
+    meanPoolBackwardReference(dx, dout, b, t, c);
+    return;
+  }
   wasm.meanPoolBackward(dx.byteOffset, dout.byteOffset, b, t, c);
 }
 

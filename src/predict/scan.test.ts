@@ -80,7 +80,12 @@ function seededModel(loss: string, maxBatch = 32): JadeCompact {
 
 /** The window of bars [start, start + 105) as a Window record (span and label are placeholders). */
 function windowAt(bars: ScanBars, start: number): Window {
-  const features: Bar[] = Array.from({ length: WINDOW_BARS }, (_, t) => [bars.open[start + t]!, bars.high[start + t]!, bars.low[start + t]!, bars.close[start + t]!]);
+  const features: Bar[] = Array.from({ length: WINDOW_BARS }, (_, t) => [
+    bars.open[start + t]!,
+    bars.high[start + t]!,
+    bars.low[start + t]!,
+    bars.close[start + t]!,
+  ]);
   return { window_id: `at${start}`, base_window_id: `at${start}`, label: "consolidation", expansion_start: 0, expansion_end: 0, features };
 }
 
@@ -143,7 +148,11 @@ describe("scanBars", () => {
     expect(result.windows).toBe(3);
     expect(result.decoder).toBe("threshold");
     expect(result.threshold).toBe(0.5);
-    const predictions = predictWindows(model, [0, 105, 210].map((s) => windowAt(bars, s)), { threshold: 0.5 });
+    const predictions = predictWindows(
+      model,
+      [0, 105, 210].map((s) => windowAt(bars, s)),
+      { threshold: 0.5 },
+    );
     const runs = predictions.flatMap((p, k) => p.threshold_runs.map(([s, e]): Run => [105 * k + s, 105 * k + e]));
     expect(runs.length).toBeGreaterThan(0);
     expect(result.detections.map((d) => [d.start_index, d.end_index])).toEqual(unionOfRuns(runs, 315));
@@ -178,7 +187,12 @@ describe("scanBars", () => {
     expect(viterbi.detections.map((d) => [d.start_index, d.end_index])).toEqual(unionOfRuns(viterbiRuns, 210));
 
     const threshold = scanBars(model, bars, { stride: 105, decoder: "threshold", threshold: 0.3 });
-    expect(threshold.detections.map((d) => [d.start_index, d.end_index])).toEqual(unionOfRuns(predictions.flatMap((p, k) => global(k, p.threshold_runs)), 210));
+    expect(threshold.detections.map((d) => [d.start_index, d.end_index])).toEqual(
+      unionOfRuns(
+        predictions.flatMap((p, k) => global(k, p.threshold_runs)),
+        210,
+      ),
+    );
 
     const single = scanBars(model, bars, { stride: 105, decoder: "single-span" });
     const spans = predictions.map((p, k): Run => [105 * k + p.span.start, 105 * k + p.span.end]);

@@ -3,10 +3,11 @@
  * each window's span runs and merge them into detections over the whole series (src/predict/merge.ts).
  *
  * Windows start every `stride` bars from bar 0; when the last one does not end on the series' last bar,
- * one more window is aligned to the end, so every bar is covered. A series with gaps (accepted with
- * --allow-gaps) is cut at each gap into segments, scanned separately: no window crosses a gap (a window
- * across a weekend is not 105 consecutive bars, and training windows never cross one), and a segment
- * shorter than a window cannot be scanned — it is reported in `skippedSegments`, never silently dropped. Features are computed PER WINDOW from
+ * one more window is aligned to the end, so every bar is covered. Bars are a sequence: weekends, holidays
+ * and session breaks are crossed, as training windows cross them (src/data/breaks.ts). Only the series'
+ * `gaps` — breaks longer than `--max-gap`, none unless it is given — cut it into segments, scanned
+ * separately: no window crosses one, and a segment shorter than a window cannot be scanned — it is
+ * reported in `skippedSegments`, never silently dropped. Features are computed PER WINDOW from
  * its own 105 bars exactly as in training (docs/spec.md §2: range EMA, ATR and zigzag restart at the window's
  * first bar) — never from a running series-wide state, which the model has never seen.
  *
@@ -50,7 +51,11 @@ export function scanDecoders(head: SpanHead): string[] {
 }
 
 /** Every decoder some registered head offers, for help texts and flag checks. */
-export const SCAN_DECODERS: readonly string[] = ["threshold", ...new Set(SPAN_HEADS.flatMap((head) => head.pathDecoders.map((decoder) => decoder.key))), "single-span"];
+export const SCAN_DECODERS: readonly string[] = [
+  "threshold",
+  ...new Set(SPAN_HEADS.flatMap((head) => head.pathDecoders.map((decoder) => decoder.key))),
+  "single-span",
+];
 export type ScanDecoder = string;
 
 /**
@@ -64,7 +69,7 @@ export interface ScanBars {
   high: ArrayLike<number>;
   low: ArrayLike<number>;
   close: ArrayLike<number>;
-  /** Gaps in time (BarSeries.gaps): `index` is the first bar after each gap. Absent: no gaps. */
+  /** Breaks no window may cross (BarSeries.gaps: longer than --max-gap): `index` is the first bar after each. Absent: none. */
   gaps?: readonly { index: number }[];
 }
 
@@ -97,7 +102,7 @@ export interface ScanResult {
   bars: number;
   /** Windows scanned. */
   windows: number;
-  /** Gap-free segments of the series (1 without gaps). */
+  /** Segments of the series between gaps (1 without --max-gap). */
   segments: number;
   /** Segments shorter than a window, not scanned: inclusive bar ranges. */
   skippedSegments: { start: number; end: number; bars: number }[];
@@ -150,7 +155,12 @@ export function segmentsOf(barCount: number, breaks: readonly number[] = []): Se
  * Window starts over every segment long enough for a window ({@link windowStarts} within each, shifted
  * to global indices), and the segments too short to scan.
  */
-export function scanPlan(barCount: number, stride: number, windowLength: number, breaks: readonly number[] = []): { starts: number[]; skipped: Segment[]; segments: number } {
+export function scanPlan(
+  barCount: number,
+  stride: number,
+  windowLength: number,
+  breaks: readonly number[] = [],
+): { starts: number[]; skipped: Segment[]; segments: number } {
   const starts: number[] = [];
   const skipped: Segment[] = [];
   const segments = segmentsOf(barCount, breaks);
@@ -190,13 +200,22 @@ function thresholdRuns(p: Float32Array, offset: number, length: number, threshol
 /** Checks the series' arrays: equal lengths, finite prices (named by bar index). */
 function checkBars(bars: ScanBars): number {
   const n = bars.close.length;
-  for (const [name, values] of [["open", bars.open], ["high", bars.high], ["low", bars.low]] as const) {
+  for (const [name, values] of [
+    ["open", bars.open],
+    ["high", bars.high],
+    ["low", bars.low],
+  ] as const) {
     if (values.length !== n) throw new Error(`bars: ${name} has ${values.length} values but close has ${n}`);
   }
   if (bars.timestamps !== null && bars.timestamps.length !== 0 && bars.timestamps.length !== n) {
     throw new Error(`bars: ${bars.timestamps.length} timestamps for ${n} bars`);
   }
-  for (const [name, values] of [["open", bars.open], ["high", bars.high], ["low", bars.low], ["close", bars.close]] as const) {
+  for (const [name, values] of [
+    ["open", bars.open],
+    ["high", bars.high],
+    ["low", bars.low],
+    ["close", bars.close],
+  ] as const) {
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(values[i]!)) throw new Error(`bars: bar ${i} has a non-finite ${name} (${values[i]})`);
     }

@@ -23,6 +23,7 @@ import { plotJobs } from "./plot_jobs.js";
 import { writePlot } from "./render.js";
 import { resultsCsv } from "./results_csv.js";
 import { executiveSummary } from "./summary.js";
+import { technicalComparison } from "./technical_comparison.js";
 import { thresholdAnalysis } from "./threshold_analysis.js";
 import { sweepsCsv, thresholdCsv } from "./threshold_csv.js";
 
@@ -70,6 +71,7 @@ export async function writeBundle(result: ComparisonResult, bundleDirectory: str
   write(layout.summary, executiveSummary(result, context));
   write(layout.finalComparison, finalComparison(result, context));
   write(layout.thresholdAnalysis, thresholdAnalysis(result, context));
+  write(layout.technicalComparison, technicalComparison(result, context));
   write(layout.report, reportHtml(result, context, embedded));
   write(layout.index, analysisIndex(result, context));
   return written;

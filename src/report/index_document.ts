@@ -64,10 +64,13 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
     `2. **[${layout.thresholdAnalysis}](${layout.thresholdAnalysis})** — how thresholds were chosen (training windows) and what they score on validation, against the validation oracle and the trivial baselines.`,
   );
   out.push(
-    `3. The logs: ${result.objectives.map((o) => `[${layout.logs[o.name]}](${layout.logs[o.name]})`).join(" and ")} are the first seed's (${p.seeds[0]}) runs, copied byte for byte; ` +
+    `3. **[${layout.technicalComparison}](${layout.technicalComparison})** — technical details: the architecture validated at run time (parameters by module, the PyTorch layout, determinism, a gradient check), the untrained-model baseline done the reference's way, the threshold method.`,
+  );
+  out.push(
+    `4. The logs: ${result.objectives.map((o) => `[${layout.logs[o.name]}](${layout.logs[o.name]})`).join(" and ")} are the first seed's (${p.seeds[0]}) runs, copied byte for byte; ` +
       (seeds > 1 ? `the other seeds' logs are under \`runs/<objective>-seed<seed>/training.log\`.` : "they are the only runs."),
   );
-  out.push(`4. [${layout.comparison}](${layout.comparison}) — the whole result as JSON: every number in this bundle is read from it.`);
+  out.push(`5. [${layout.comparison}](${layout.comparison}) — the whole result as JSON: every number in this bundle is read from it.`);
   out.push("");
   out.push("### 📊 For data scientists");
   const histograms = result.objectives

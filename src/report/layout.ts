@@ -19,6 +19,8 @@ export interface BundleLayout {
   resultsCsv: string;
   finalComparison: string;
   thresholdAnalysis: string;
+  /** The reference's Level 4: architecture validation, the untrained baseline, the threshold method. */
+  technicalComparison: string;
   thresholdCsv: string;
   sweepsCsv: string;
   /** The first seed's training log of each objective, by objective name. */
@@ -46,6 +48,7 @@ export function bundleLayout(epochs: number, objectives: readonly ObjectiveDescr
     resultsCsv: `${pair}_RESULTS.csv`,
     finalComparison: `FINAL_COMPARISON_${pair}.md`,
     thresholdAnalysis: "THRESHOLD_OPTIMIZATION_ANALYSIS.md",
+    technicalComparison: `${pair}_COMPARISON.md`,
     thresholdCsv: "threshold_optimization_results.csv",
     sweepsCsv: "threshold_sweeps.csv",
     logs: Object.fromEntries(objectives.map((o) => [o.name, `training_${o.logStem}_${epochs}.log`])),

@@ -33,6 +33,11 @@ export function manifest(result: ComparisonResult, layout: BundleLayout, plots: 
       description: "threshold method (chosen on training windows), chosen thresholds per run, validation oracle, baselines, contrast with the reference",
     },
     {
+      path: layout.technicalComparison,
+      description:
+        "technical details: architecture validation (parameters by module, PyTorch layout, determinism, gradient check), the untrained-model threshold baseline, the threshold method",
+    },
+    {
       path: layout.thresholdCsv,
       description: `threshold,f1,precision,recall,n_true,n_pred — the first seed's (${first}) ${firstObjective.runLabel} run, its validation sweep (the reference's columns)`,
     },

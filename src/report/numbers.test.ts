@@ -1,6 +1,7 @@
 /**
  * The rule of the comparison model: the report computes no figure. Every number printed in
- * TRAINING_ANALYSIS_SUMMARY.txt and SOFT_SPAN_VS_CRF_RESULTS.csv — integers, decimals, percentages,
+ * TRAINING_ANALYSIS_SUMMARY.txt, SOFT_SPAN_VS_CRF_RESULTS.csv and SOFT_SPAN_VS_CRF_COMPARISON.md — integers,
+ * decimals, percentages, numbers with thousands separators or exponents,
  * the ends of intervals — must be a figure of comparison.json at the printed precision: some number of
  * the model (outside the raw per-run records, sweeps, plot series and example windows, so that a figure
  * cannot pass by matching some raw value by chance) rounds to it. Numbers inside text the model itself
@@ -45,16 +46,17 @@ function modelContent(json: unknown): ModelContent {
 function printedNumbers(text: string, model: ModelContent): string[] {
   let rest = text.replace(/\s+/g, " ");
   for (const own of model.texts) rest = rest.split(own).join(" ");
-  return rest.match(/(?<![\w.])[-+]?\d+(?:\.\d+)?%?/g) ?? [];
+  return rest.match(/(?<![\w.,])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[-+]?\d+)?%?/g) ?? [];
 }
 
 /** True when some number of the model, rounded to the token's decimals, prints as the token (a percentage: as is, or ×100). */
 function inModel(token: string, model: ModelContent): boolean {
   const percent = token.endsWith("%");
-  const digits = token.replace(/^\+/, "").replace(/%$/, "");
-  const decimals = (digits.split(".")[1] ?? "").length;
+  const digits = token.replace(/^\+/, "").replace(/%$/, "").replace(/,/g, "");
+  const [mantissa = "", exponent] = digits.split("e");
+  const decimals = (mantissa.split(".")[1] ?? "").length;
   const printed = Number(digits);
-  const tolerance = 0.5 * 10 ** -decimals + 1e-9;
+  const tolerance = 0.5 * 10 ** (-decimals + Number(exponent ?? 0)) + 1e-9 * Math.abs(printed || 1);
   return model.numbers.some((v) => Math.abs(v - printed) <= tolerance || (percent && Math.abs(100 * v - printed) <= tolerance));
 }
 
@@ -75,7 +77,10 @@ function documentTexts(fixture: ComparisonFixture): { where: string; text: strin
     .map((text, i) => ({ where: `TRAINING_ANALYSIS_SUMMARY.txt, block ${i + 1}`, text }));
   const rows = parse(read("SOFT_SPAN_VS_CRF_RESULTS.csv"), { record_delimiter: "\r\n" }) as string[][];
   const cells = rows.flatMap((row, r) => row.map((text, c) => ({ where: `SOFT_SPAN_VS_CRF_RESULTS.csv, row ${r + 1}, column ${c + 1}`, text })));
-  return [...lines, ...cells];
+  const technical = read("SOFT_SPAN_VS_CRF_COMPARISON.md")
+    .split("\n")
+    .map((text, i) => ({ where: `SOFT_SPAN_VS_CRF_COMPARISON.md, line ${i + 1}`, text }));
+  return [...lines, ...cells, ...technical];
 }
 
 let root: string;
@@ -125,5 +130,32 @@ describe("every number of the summary and the results CSV is in comparison.json"
     ];
     const text = `Mean F1 of both ${computed[0]}; loss ratio ${computed[1]}; loss sum ${computed[2]}.`;
     expect(unexplained([{ where: "a template", text }], model)).toHaveLength(3);
+  });
+});
+
+describe("SOFT_SPAN_VS_CRF_COMPARISON.md", () => {
+  it("is in every bundle, listed in the index, linked from report.html, with the model's technical details", () => {
+    for (const fixture of fixtures) {
+      const read = (name: string) => readFileSync(join(fixture.bundleDirectory, name), "utf8");
+      const text = read("SOFT_SPAN_VS_CRF_COMPARISON.md");
+      const details = fixture.result.technicalDetails;
+      expect(read("ANALYSIS_INDEX.md")).toContain("[SOFT_SPAN_VS_CRF_COMPARISON.md](SOFT_SPAN_VS_CRF_COMPARISON.md)");
+      expect(read("report.html")).toContain('href="SOFT_SPAN_VS_CRF_COMPARISON.md"');
+      // The architecture as validated at run time: both totals, the PyTorch layout matched, determinism, the gradient check.
+      expect(details.architecture.map((check) => check.total)).toEqual([97_547, 97_748]);
+      for (const check of details.architecture) {
+        expect(check.pytorchLayout.matches).toBe(true);
+        expect(check.deterministicForward && check.deterministicTrainingForward).toBe(true);
+        expect(check.gradientCheck.worstRelativeError).toBeLessThan(0.05);
+      }
+      expect(text).toContain("| Soft span loss | 97,547 | yes | yes | yes |");
+      expect(text).toContain("| CRF | 97,748 | yes | yes | yes |");
+      // One untrained-baseline row per run, each printed with its seed, threshold and F1.
+      expect(details.untrainedBaseline.rows).toHaveLength(fixture.result.runs.length);
+      for (const row of details.untrainedBaseline.rows) {
+        expect(text).toContain(`| ${row.seed} | ${row.threshold.toFixed(2)} | ${row.f1.toFixed(3)} |`);
+      }
+      expect(text).toContain(`${details.thresholdMethod.grid.points} thresholds, 0.01 to 0.99`);
+    }
   });
 });

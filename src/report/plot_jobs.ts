@@ -110,7 +110,7 @@ export function plotJobs(result: ComparisonResult, layout: BundleLayout): PlotJo
       const key = histogramKey(o);
       return {
         key,
-        base: layout.plots[key],
+        base: layout.plots[key]!,
         title: `Span probability distribution, ${o.label}`,
         caption: `${histogram.bins}-bin histogram of validation p(in span)${note}, in-span vs out-of-span bars, counts summed over ${seedText(result)}.`,
         spec: () =>

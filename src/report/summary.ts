@@ -94,6 +94,7 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   out.push(bullet(`${layout.resultsCsv}: every metric, winner and rule.`));
   out.push(bullet(`${layout.finalComparison}: the technical deep-dive.`));
   out.push(bullet(`${layout.thresholdAnalysis}: threshold choice and baselines.`));
+  out.push(bullet(`${layout.technicalComparison}: architecture validation, the untrained baseline, the threshold method.`));
   out.push(bullet(`${layout.index}: reading order per role and the file manifest.`));
   out.push("");
   return out.join("\n");

@@ -12,23 +12,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const source = join(root, "src");
 
 /** Layers in the order data flows; `util` is below everything, the entry point above everything. */
-export const LAYERS = [
-  "util",
-  "data",
-  "features",
-  "nn",
-  "model",
-  "eval",
-  "train",
-  "predict",
-  "compare",
-  "report",
-  "app",
-  "view",
-  "queue",
-  "cli",
-  "index.ts",
-] as const;
+const LAYERS = ["util", "data", "features", "nn", "model", "eval", "train", "predict", "compare", "report", "app", "view", "queue", "cli", "index.ts"] as const;
 
 function layerOf(file: string): string {
   const first = relative(source, file).split(/[\\/]/)[0]!;
@@ -44,7 +28,7 @@ function sourceFiles(folder: string): string[] {
 }
 
 /** Relative module specifiers of a file (value and type imports, re-exports, dynamic imports). */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const found: string[] = [];
   for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/g)) found.push(match[1]!);
   for (const match of text.matchAll(/import\(\s*"(\.[^"]+)"\s*\)/g)) found.push(match[1]!);

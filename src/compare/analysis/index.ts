@@ -28,6 +28,7 @@ export type ComparisonCore = Pick<
   | "referenceHeuristic"
   | "recommendation"
   | "examples"
+  | "technicalDetails"
 >;
 
 const byObjective = <T>(objectives: readonly ObjectiveDescription[], f: (objective: ObjectiveDescription) => T): Record<string, T> =>
@@ -80,5 +81,6 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     resultRows: resultRows(analysed),
     plots: plotData(objectives, runsOf, core.ruleBaseline),
     examples: core.examples,
+    technicalDetails: core.technicalDetails,
   };
 }

@@ -7,7 +7,7 @@ import { ruleBaselineText } from "./baselines.js";
 import { count, decimals, phrase, statistics, value } from "./phrase.js";
 
 /** What the statements are built from: everything of the model but the statements and what follows them. */
-export type AnalysedComparison = Omit<ComparisonResult, "statements" | "resultRows" | "plots" | "examples">;
+export type AnalysedComparison = Omit<ComparisonResult, "statements" | "resultRows" | "plots" | "examples" | "technicalDetails">;
 
 function f1Native(result: AnalysedComparison) {
   return result.metrics.find((m) => m.key === "f1_native")!;
