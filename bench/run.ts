@@ -93,6 +93,7 @@ async function main(): Promise<void> {
   await runBarsBench(400_000, true);
   console.log("");
   await runScanBench({ print: true });
+  await (await import("./windows.js")).runWindowsBench(); // data windows at 400,000 bars / 10,000 events (bench/windows.ts)
 }
 
 await main();

@@ -13,6 +13,6 @@ describe("spanlab baseline", () => {
   });
 
   it("refuses a bad split name", async () => {
-    await expect(runCli(["baseline", "--split", "random"])).rejects.toThrow(/--split must be group or reference/);
+    await expect(runCli(["baseline", "--split", "random"])).rejects.toThrow(/--split must be auto, time, group or reference/);
   });
 });

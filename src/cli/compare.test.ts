@@ -9,7 +9,7 @@ describe("spanlab compare options", () => {
   });
 
   it("refuses a bad split or seed count with the option named", async () => {
-    await expect(runCli(["compare", "--split", "random"])).rejects.toThrow(/--split must be group or reference/);
+    await expect(runCli(["compare", "--split", "random"])).rejects.toThrow(/--split must be auto, time, group or reference/);
     await expect(runCli(["compare", "--seeds", "0"])).rejects.toThrow(/--seeds must be a positive integer|--seeds must be an integer/);
   });
 });

@@ -5,11 +5,13 @@
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { compareAndWriteBundle, resumeAndWriteBundle, type BundleOutcome } from "../app/compare.js";
-import { DEFAULT_SEEDS } from "../compare/compare.js";
+import { DEFAULT_FIRST_SEED, DEFAULT_SEEDS } from "../compare/compare.js";
+import { TRAIN_DEFAULTS } from "../train/config.js";
 import type { ObjectiveStatistics } from "../compare/types.js";
 import type { TrainEvent } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { SPLIT_KINDS } from "../data/splits.js";
 
 interface CompareFlags {
   data?: string;
@@ -144,13 +146,17 @@ export function registerCompareCommand(program: Command): void {
     .description("train both span objectives over paired seeds and write the analysis bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
     .option("--seeds <n>", "seeds per objective (paired: both objectives use the same seeds and splits)", String(DEFAULT_SEEDS))
-    .option("--first-seed <n>", "first seed; the others follow it", "42")
-    .option("--epochs <n>", "epochs per run", "50")
-    .option("--batch-size <n>", "windows per batch", "32")
-    .option("--lr <rate>", "AdamW learning rate", "1e-3")
-    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", "1.0")
+    .option("--first-seed <n>", "first seed; the others follow it", String(DEFAULT_FIRST_SEED))
+    .option("--epochs <n>", "epochs per run", String(TRAIN_DEFAULTS.epochs))
+    .option("--batch-size <n>", "windows per batch", String(TRAIN_DEFAULTS.batchSize))
+    .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
+    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", String(TRAIN_DEFAULTS.posWeight))
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: none)")
-    .option("--split <kind>", "group (by base_window_id) or reference (the reference's row split)", "group")
+    .option(
+      "--split <kind>",
+      "auto (time when the windows carry bar times, else group), time (purged walk-forward), group (by base_window_id) or reference (row split)",
+      TRAIN_DEFAULTS.split,
+    )
     .option("--min-run-length <n>", "drop predicted runs shorter than this before scoring threshold decoders", "1")
     .option("--workers <n>", "worker threads (default: one per core)")
     .option("--reference-protocol", "reproduce the reference exactly: one seed, row split, pos_weight 1.0, 50 epochs, batch 32", false)
@@ -184,7 +190,7 @@ export function registerCompareCommand(program: Command): void {
             learningRate: numberFlag("lr", flags.lr),
             posWeight: numberFlag("pos-weight", flags.posWeight),
             clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
-            split: choiceFlag("split", flags.split, ["group", "reference"] as const),
+            split: choiceFlag("split", flags.split, SPLIT_KINDS),
             minRunLength: integerFlag("min-run-length", flags.minRunLength),
             referenceProtocol: flags.referenceProtocol,
             ...workers,

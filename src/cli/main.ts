@@ -15,6 +15,7 @@ import { registerSynthCommands } from "./synth.js";
 import { registerTrainCommand } from "./train.js";
 import { registerCompareCommand } from "./compare.js";
 import { registerBaselineCommand } from "./baseline.js";
+import { registerEvaluateCommand } from "./evaluate.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerTrainCommand(program);
   registerPredictCommand(program);
+  registerEvaluateCommand(program);
   registerBaselineCommand(program);
   registerDataCommands(program);
   registerWindowsCommand(program);

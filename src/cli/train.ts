@@ -2,10 +2,11 @@
 import type { Command } from "commander";
 import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
-import { resume, train, type TrainResult } from "../train/train.js";
+import { describeSplit, resume, train, type TrainResult } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { createProgressDisplay } from "./progress.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { SPLIT_KINDS } from "../data/splits.js";
 
 interface TrainFlags {
   loss: string;
@@ -18,6 +19,7 @@ interface TrainFlags {
   posWeight: string;
   clipGradNorm?: string;
   split: string;
+  embargo?: string;
   position: boolean;
   skipInvalid: boolean;
   out?: string;
@@ -27,7 +29,7 @@ interface TrainFlags {
 function summary(result: TrainResult): string {
   const first = result.records[0];
   const last = result.records.at(-1);
-  const lines = [`run folder: ${result.runDirectory}`];
+  const lines = [`run folder: ${result.runDirectory}`, `split: ${describeSplit(result.split)}`];
   if (first && last) {
     const best = last.best_epoch;
     lines.push(
@@ -52,7 +54,12 @@ export function registerTrainCommand(program: Command): void {
     .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", String(TRAIN_DEFAULTS.seed))
     .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", String(TRAIN_DEFAULTS.posWeight))
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
-    .option("--split <kind>", "group (by base_window_id, no leakage) or reference (the reference's row split)", TRAIN_DEFAULTS.split)
+    .option(
+      "--split <kind>",
+      "auto (time when the windows carry bar times, else group), time (purged walk-forward: the latest events validate), group (by base_window_id) or reference (the reference's row split)",
+      TRAIN_DEFAULTS.split,
+    )
+    .option("--embargo <bars>", "time split: bars after each validation window no training window may start in (default: 1% of the bar times)")
     .option("--position", "add the 13th feature, bar position", false)
     .option("--skip-invalid", "drop invalid windows (written to a rejects file) instead of refusing the data", false)
     .option("--out <dir>", "run folder to create (default: a new folder under runs/)")
@@ -65,7 +72,7 @@ export function registerTrainCommand(program: Command): void {
           result = await resume(flags.resume, { onEvent: (event) => display.onEvent(event) });
         } else {
           const loss = choiceFlag("loss", flags.loss, SPAN_OBJECTIVES);
-          const split = choiceFlag("split", flags.split, ["group", "reference"] as const);
+          const split = choiceFlag("split", flags.split, SPLIT_KINDS);
           result = await train(
             {
               loss,
@@ -78,6 +85,7 @@ export function registerTrainCommand(program: Command): void {
               posWeight: numberFlag("pos-weight", flags.posWeight),
               clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
               split,
+              embargoBars: flags.embargo === undefined ? null : integerFlag("embargo", flags.embargo, 0),
               position: flags.position,
               skipInvalid: flags.skipInvalid,
             },

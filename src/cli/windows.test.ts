@@ -28,12 +28,55 @@ describe("spanlab data windows", () => {
       `  columns: timestamp ← "timestamp", open ← "open", high ← "high", low ← "low", close ← "close", volume ← "volume"`,
       `  timestamps: ISO-8601 without zone (read as UTC)`,
     ]);
-    expect(lines).toContain("windows: 8 (4 centred + 4 overlaps kept; 4 overlaps dropped)");
-    expect(lines.at(-1)).toBe(`wrote 8 windows (4 base windows) to ${out}`);
+    expect(lines).toContain("windows: 12 (3 per event at seeded random offsets, seed 42)");
+    expect(lines.at(-1)).toBe(`wrote 12 windows (4 base windows) to ${out}`);
 
     const validate = await runCli(["data", "validate", out]);
-    expect(validate).toEqual({ stdout: `${out}: 8 windows (4 base windows), no problems\n`, stderr: "", exitCode: 0 });
-    const windows = await loadWindows(out);
+    expect(validate.exitCode).toBe(0);
+    expect(validate.stdout.split("\n").slice(0, 2)).toEqual([
+      `${out}: 12 windows (4 base windows), no problems`,
+      "  bar times: 12 of 12 windows, 2024-01-02T09:30:00Z … 2024-01-02T14:05:00Z",
+    ]);
+    expect(validate.stdout).toMatch(/ {2}annotated spans: 12 of 12 windows list them; \d+ hold more than one \(all their bars are in span\)\n$/);
+    const random = await loadWindows(out);
+    expect(random.every((w) => w.timestamps?.length === 105 && w.spans!.some(([a, b]) => a === w.expansion_start && b === w.expansion_end))).toBe(true);
+    // The same seed cuts the same windows; another seed other ones.
+    const again = join(dir, "again.parquet");
+    await runCli(["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", again]);
+    expect(readFileSync(again)).toEqual(readFileSync(out));
+    const other = join(dir, "other.jsonl");
+    await runCli([
+      "data",
+      "windows",
+      "--bars",
+      fixture("clean.csv"),
+      "--annotations",
+      fixture("events.csv"),
+      "--out",
+      other,
+      "--seed",
+      "7",
+      "--windows-per-event",
+      "2",
+    ]);
+    const otherWindows = await loadWindows(other);
+    expect(otherWindows).toHaveLength(8);
+    expect(otherWindows.map((w) => w.window_id)).not.toEqual(random.slice(0, 8).map((w) => w.window_id));
+
+    const referenceOut = join(dir, "reference.parquet");
+    const reference = await runCli([
+      "data",
+      "windows",
+      "--bars",
+      fixture("clean.csv"),
+      "--annotations",
+      fixture("events.csv"),
+      "--out",
+      referenceOut,
+      "--reference-cut",
+    ]);
+    expect(reference.stdout).toContain("windows: 8 (reference cut: 4 centred + 4 overlaps kept; 4 overlaps dropped)");
+    const windows = await loadWindows(referenceOut);
     expect(windows.map((w) => [w.window_id, w.expansion_start, w.expansion_end])).toEqual([
       ["a", 48, 57],
       ["a-s+52", 0, 5],
@@ -73,7 +116,7 @@ describe("spanlab data windows", () => {
     const lines = readFileSync(fixture("clean.csv"), "utf8").split("\n");
     const holed = join(dir, "holed.csv");
     writeFileSync(holed, [...lines.slice(0, 101), ...lines.slice(111)].join("\n"));
-    const base = ["data", "windows", "--bars", holed, "--annotations", fixture("events.csv")];
+    const base = ["data", "windows", "--bars", holed, "--annotations", fixture("events.csv"), "--reference-cut"];
     const crossed = await runCli([...base, "--out", join(dir, "holed.jsonl")]);
     expect(crossed.exitCode).toBe(0);
     expect(crossed.stderr).toBe("");
@@ -113,7 +156,7 @@ describe("spanlab data windows", () => {
 
   it("reports events at the data's edge, honours --stride, --min-visible and --force", async () => {
     const out = join(dir, "edge.jsonl");
-    const args = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events_edge.csv"), "--out", out];
+    const args = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events_edge.csv"), "--out", out, "--reference-cut"];
     const first = await runCli([...args, "--stride", "26", "--min-visible", "0.5"]);
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain(
@@ -131,8 +174,12 @@ describe("spanlab data windows", () => {
   it("refuses contradictory or out-of-range options", async () => {
     const base = ["data", "windows", "--bars", fixture("clean.csv"), "--annotations", fixture("events.csv"), "--out", join(dir, "x.parquet")];
     await expect(runCli([...base, "--overlaps", "2", "--stride", "10"])).rejects.toThrow(/--overlaps and --stride are alternatives/);
-    await expect(runCli([...base, "--stride", "105"])).rejects.toThrow(/--stride must be an integer in \[1, 104\]/);
+    await expect(runCli([...base, "--reference-cut", "--stride", "105"])).rejects.toThrow(/--stride must be an integer in \[1, 104\]/);
     await expect(runCli([...base, "--min-visible", "1.5"])).rejects.toThrow(/--min-visible must be a number in \[0, 1\]/);
-    await expect(runCli([...base, "--overlaps", "-1"])).rejects.toThrow(/--overlaps must be an integer/);
+    await expect(runCli([...base, "--reference-cut", "--overlaps", "-1"])).rejects.toThrow(/--overlaps must be an integer/);
+    await expect(runCli([...base, "--overlaps", "2"])).rejects.toThrow(/--overlaps and --stride shape the reference cut: add --reference-cut/);
+    await expect(runCli([...base, "--reference-cut", "--windows-per-event", "2"])).rejects.toThrow(/--windows-per-event sets the random placement/);
+    await expect(runCli([...base, "--windows-per-event", "0"])).rejects.toThrow(/--windows-per-event must be an integer in \[1, 100\]/);
+    await expect(runCli([...base, "--seed", "x"])).rejects.toThrow(/--seed must be an integer/);
   });
 });

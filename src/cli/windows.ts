@@ -1,9 +1,12 @@
 /**
  * `spanlab data windows --bars F --annotations F --out F`: raw bars + annotated events → a window file
- * (the reference procedure of docs/spec.md §1, see src/data/cut.ts). Prints the column mappings chosen, the
- * breaks between bars and the cutting report; bad bars or annotations print every problem (file, row,
- * field) on stderr and exit 1. When the two files disagree — zone conventions, annotation times on no bar
- * or between bars (src/data/alignment.ts) — a WARNING goes to stderr, and `--strict` refuses instead.
+ * (docs/spec.md §10, see src/data/cut.ts): by default 3 windows per event at seeded random offsets, each
+ * with its bars' times and every annotated span it holds; `--reference-cut` keeps the reference's centred
+ * ±52 windows. Prints the column mappings chosen, the breaks between bars and the cutting report (with the
+ * spread of span positions); bad bars or annotations, and annotations naming the same bars, print every
+ * problem (file, row, field) on stderr and exit 1. When the two files disagree — zone conventions,
+ * annotation times on no bar or between bars (src/data/alignment.ts) — a WARNING goes to stderr, and
+ * `--strict` refuses instead. Windows are written a chunk at a time (src/data/window_sink.ts).
  */
 import type { Command } from "commander";
 import { BarsError, formatBarsProblem } from "../data/bar_validation.js";
@@ -12,9 +15,11 @@ import type { BarSeries } from "../data/bars.js";
 import { describeAnnotations, readAnnotations } from "../data/annotations.js";
 import type { AnnotationSet } from "../data/annotations.js";
 import { checkAlignment } from "../data/alignment.js";
-import { cutWindows, describeCutReport } from "../data/cut.js";
+import { describeCutReport, planCut, windowChunks, type CutPlan } from "../data/cut.js";
+import { DEFAULT_WINDOWS_PER_EVENT } from "../data/placement.js";
 import { BAR_READING_HELP, barReadingOptions } from "../data/read_options.js";
-import { writeWindows } from "../data/load.js";
+import { windowFormatOf, writeWindowChunks } from "../data/load.js";
+import { Rng } from "../util/rng.js";
 import { dataCommand } from "./data.js";
 
 interface WindowsOptions {
@@ -24,6 +29,9 @@ interface WindowsOptions {
   overlaps?: string;
   stride?: string;
   minVisible: string;
+  windowsPerEvent?: string;
+  seed: string;
+  referenceCut?: boolean;
   /** No effect (breaks are accepted); kept so old scripts still run. */
   allowGaps?: boolean;
   exactTimestamps?: boolean;
@@ -37,16 +45,41 @@ interface WindowsOptions {
 
 function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isInteger(value) || value < min || value > max) {
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+/** Print every problem of failed reads (or of conflicting annotations) and say nothing was written. */
+function refuse(errors: readonly BarsError[]): void {
+  const lines: string[] = [];
+  for (const error of errors) {
+    for (const problem of error.problems) lines.push(formatBarsProblem(problem));
+    lines.push(`${error.file}: ${error.problems.length} problem(s) (rows numbered from 0)`);
+  }
+  if (errors.some((e) => e.problems.some((p) => p.row === -1 && p.value === "(missing)"))) {
+    lines.push("--columns timestamp=NAME,open=NAME,high=NAME,low=NAME,close=NAME names the columns when the file spells them otherwise.");
+  }
+  process.stderr.write(`${lines.join("\n")}\n`);
+  process.stdout.write("no window file written\n");
+  process.exitCode = 1;
 }
 
 async function windowsAction(options: WindowsOptions): Promise<void> {
   if (options.overlaps !== undefined && options.stride !== undefined) {
     throw new Error("--overlaps and --stride are alternatives: --overlaps shifts by ±52·i, --stride by every multiple of N");
   }
+  const reference = options.referenceCut ?? false;
+  if (!reference && (options.overlaps !== undefined || options.stride !== undefined)) {
+    throw new Error(`--overlaps and --stride shape the reference cut: add --reference-cut (the default places --windows-per-event windows at random offsets)`);
+  }
+  if (reference && options.windowsPerEvent !== undefined) {
+    throw new Error("--windows-per-event sets the random placement; --reference-cut places the centred window and its ±52 overlaps");
+  }
+  const windowsPerEvent = options.windowsPerEvent === undefined ? DEFAULT_WINDOWS_PER_EVENT : integer("--windows-per-event", options.windowsPerEvent, 1, 100);
+  const seed = integer("--seed", options.seed, -2147483648, 4294967295);
+  windowFormatOf(options.out);
   const overlaps = options.overlaps === undefined ? 1 : integer("--overlaps", options.overlaps, 0, 100);
   const stride = options.stride === undefined ? undefined : integer("--stride", options.stride, 1, 104);
   const minVisible = Number(options.minVisible);
@@ -73,17 +106,7 @@ async function windowsAction(options: WindowsOptions): Promise<void> {
     errors.push(error);
   }
   if (errors.length > 0) {
-    const lines: string[] = [];
-    for (const error of errors) {
-      for (const problem of error.problems) lines.push(formatBarsProblem(problem));
-      lines.push(`${error.file}: ${error.problems.length} problem(s) (rows numbered from 0)`);
-    }
-    if (errors.some((e) => e.problems.some((p) => p.row === -1 && p.value === "(missing)"))) {
-      lines.push("--columns timestamp=NAME,open=NAME,high=NAME,low=NAME,close=NAME names the columns when the file spells them otherwise.");
-    }
-    process.stderr.write(`${lines.join("\n")}\n`);
-    process.stdout.write("no window file written\n");
-    process.exitCode = 1;
+    refuse(errors);
     return;
   }
 
@@ -99,19 +122,34 @@ async function windowsAction(options: WindowsOptions): Promise<void> {
       return;
     }
   }
-  const { windows, report } = cutWindows(bars!, annotations!, {
-    ...(stride !== undefined ? { stride } : { overlaps }),
-    minVisible,
-    snap: !(options.exactTimestamps ?? false),
-  });
-  out.push(describeCutReport(report));
-  if (windows.length === 0) {
+  let plan: CutPlan;
+  try {
+    plan = planCut(bars!, annotations!, {
+      ...(reference ? { referenceCut: true, ...(stride !== undefined ? { stride } : { overlaps }) } : { windowsPerEvent, rng: new Rng(seed) }),
+      minVisible,
+      snap: !(options.exactTimestamps ?? false),
+    });
+  } catch (error) {
+    if (!(error instanceof BarsError)) throw error;
+    process.stdout.write(`${out.join("\n")}\n`);
+    refuse([error]);
+    return;
+  }
+  out.push(describeCutReport(plan.report, reference ? undefined : seed));
+  if (plan.plans.length === 0) {
     process.stdout.write(`${out.join("\n")}\n`);
     throw new Error(`no windows to write: every event was rejected (reasons above); ${options.out} not written`);
   }
-  writeWindows(options.out, windows, { overwrite: options.force ?? false });
-  const groups = new Set(windows.map((w) => w.base_window_id)).size;
-  out.push(`wrote ${windows.length} windows (${groups} base windows) to ${options.out}`);
+  const written = writeWindowChunks(
+    options.out,
+    windowChunks(bars!, plan),
+    { volume: bars!.volume !== null, timestamps: true, spans: true },
+    {
+      overwrite: options.force ?? false,
+    },
+  );
+  const groups = new Set(plan.plans.map((p) => p.event.event.eventId)).size;
+  out.push(`wrote ${written} windows (${groups} base windows) to ${options.out}`);
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -121,13 +159,16 @@ export function registerWindowsCommand(program: Command): Command {
   if (data.commands.some((command) => command.name() === "windows")) return data;
   data
     .command("windows")
-    .description("cut 105-bar windows around annotated events in raw bars (centred + overlaps, docs/spec.md §1)")
+    .description("cut 105-bar windows around annotated events in raw bars (seeded random offsets, or --reference-cut; docs/spec.md §10)")
     .requiredOption("--bars <file>", "bars: .csv/.txt/.tsv (comma, semicolon or tab) or .parquet")
     .requiredOption("--annotations <file>", "events with start, end, label[, event_id]: .csv, .json or .jsonl")
     .requiredOption("--out <file>", "window file to write: .parquet or .jsonl")
-    .option("--overlaps <n>", "overlap windows on each side, shifted by ±52·i bars (default 1)")
-    .option("--stride <n>", "instead of --overlaps: shift overlaps by every multiple of N bars (1..104)")
-    .option("--min-visible <fraction>", "keep an overlap only when this fraction of the span stays inside", "0.3")
+    .option("--windows-per-event <n>", `windows per event at seeded random offsets, the span anywhere in the window (default ${DEFAULT_WINDOWS_PER_EVENT})`)
+    .option("--seed <n>", "seed of the random offsets", "42")
+    .option("--reference-cut", "the reference's windows instead: centred on each event, plus overlaps shifted by ±52 bars")
+    .option("--overlaps <n>", "with --reference-cut: overlap windows on each side, shifted by ±52·i bars (default 1)")
+    .option("--stride <n>", "with --reference-cut, instead of --overlaps: shift overlaps by every multiple of N bars (1..104)")
+    .option("--min-visible <fraction>", "every window shows at least this fraction of its event's span", "0.3")
     .option("--timezone <zone>", BAR_READING_HELP.timezone)
     .option("--columns <mapping>", BAR_READING_HELP.columns)
     .option("--decimal <mark>", BAR_READING_HELP.decimal)

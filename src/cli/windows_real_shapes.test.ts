@@ -2,7 +2,10 @@
  * `spanlab data windows` on the real-shaped fixtures (test/fixtures/bars/real_shapes.ts): each goes from
  * bars + annotations to validated windows and a 1-epoch training run with no flag, or only --timezone where
  * its timestamps are naive local time, printing the break summary worked out by hand in
- * src/data/real_shapes.test.ts. Then the files that disagree (zones, times on no bar) and the bad inputs.
+ * src/data/real_shapes.test.ts. The windows carry their bars' times and every annotated span, their span
+ * starts spread over the window, and the default split is the purged time split: no training window
+ * shares a bar (by timestamp) with a validation window, and the purged windows are counted. Then the files
+ * that disagree (zones, times on no bar) and the bad inputs.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../test/helpers/cli.js";
 import { loadWindows } from "../data/load.js";
-import { train } from "../train/train.js";
+import { train, runSplit } from "../train/train.js";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bars");
 const fixture = (name: string): string => join(FIXTURES, name);
@@ -30,7 +33,7 @@ const shapes = [
     annotations: "equity_daily_events.csv",
     flags: [] as string[],
     events: 9,
-    windows: 19,
+    windows: 27,
     breaks: "  breaks: 80 — 65 weekend, 15 holiday (1–2 weekdays closed); longest 3d (2023-01-13T00:00:00Z → 2023-01-17T00:00:00Z, before row 9); days in UTC",
   },
   {
@@ -39,7 +42,7 @@ const shapes = [
     annotations: "fx_30m_events.jsonl",
     flags: [] as string[],
     events: 8,
-    windows: 22,
+    windows: 24,
     breaks: "  breaks: 5 — 2 missing bars (≤ 5 bars, < 1 h), 3 weekend; longest 2d (2024-01-12T21:30:00Z → 2024-01-14T22:00:00Z, before row 240); days in UTC",
   },
   {
@@ -48,7 +51,7 @@ const shapes = [
     annotations: "futures_1m_events.csv",
     flags: ["--timezone", "America/Chicago"],
     events: 10,
-    windows: 28,
+    windows: 30,
     breaks:
       "  breaks: 5 — 3 missing bars (≤ 5 bars, < 1 h), 1 session (overnight/daily, < 24 h), 1 weekend; longest 2d " +
       "(2024-03-08T22:59:00Z → 2024-03-10T23:00:00Z, before row 30); days in America/Chicago",
@@ -58,11 +61,15 @@ const shapes = [
     bars: "semicolon_daily.csv",
     annotations: "semicolon_daily_events.csv",
     flags: [] as string[],
-    events: 5,
-    windows: 5,
-    breaks: "  breaks: 26 — 24 weekend, 2 holiday (1–2 weekdays closed); longest 4d (2024-03-28T00:00:00Z → 2024-04-02T00:00:00Z, before row 63); days in UTC",
+    events: 9,
+    windows: 27,
+    breaks: "  breaks: 78 — 72 weekend, 6 holiday (1–2 weekdays closed); longest 4d (2023-04-06T00:00:00Z → 2023-04-11T00:00:00Z, before row 69); days in UTC",
   },
 ];
+
+const spread: string[] = [];
+const splitFigures = (split: { train_windows: number; validation_windows: number; purged_windows: number; embargo_bars: number | null }) =>
+  `${split.train_windows} train / ${split.validation_windows} validation, ${split.purged_windows} purged (embargo ${split.embargo_bars} bars)`;
 
 describe("spanlab data windows on real-shaped bars", () => {
   it.each(shapes)("$name: windows → validate → train 1 epoch", async ({ bars, annotations, flags, events, windows, breaks }) => {
@@ -73,13 +80,48 @@ describe("spanlab data windows on real-shaped bars", () => {
     const lines = result.stdout.trimEnd().split("\n");
     expect(lines.slice(4, 6)).toEqual([breaks, CROSSED]);
     expect(lines).toContain(`events: ${events}, accepted: ${events}, rejected: 0`);
+    expect(lines).toContain(`windows: ${windows} (3 per event at seeded random offsets, seed 42)`);
     expect(lines.at(-1)).toBe(`wrote ${windows} windows (${events} base windows) to ${out}`);
 
     const validate = await runCli(["data", "validate", out]);
-    expect(validate).toEqual({ stdout: `${out}: ${windows} windows (${events} base windows), no problems\n`, stderr: "", exitCode: 0 });
+    expect(validate.exitCode).toBe(0);
+    expect(validate.stdout.split("\n")[0]).toBe(`${out}: ${windows} windows (${events} base windows), no problems`);
+    expect(validate.stdout).toContain(`  bar times: ${windows} of ${windows} windows, `);
+
+    // Spans sit anywhere in the window: the report's spread, and the windows themselves.
+    const cut = await loadWindows(out);
+    const starts = cut.map((w) => w.expansion_start).sort((a, b) => a - b);
+    const fifths = [0, 1, 2, 3, 4].map((f) => starts.filter((p) => Math.floor((p * 5) / 105) === f).length);
+    expect(lines).toContain(
+      `  span start in window: min ${starts[0]}, median ${starts[(starts.length - 1) >> 1]}, max ${starts.at(-1)}; ` +
+        `by fifths (bars 0–20, 21–41, 42–62, 63–83, 84–104): ${fifths.join(" / ")}`,
+    );
+    expect(fifths.every((count) => count > 0)).toBe(true);
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThan(80);
+    expect(cut.every((w) => w.timestamps!.length === 105 && w.spans!.some(([a, b]) => a === w.expansion_start && b === w.expansion_end))).toBe(true);
+
     const trained = await train({ loss: "crf", data: out, epochs: 1, batchSize: 8, seed: 5 }, { runDirectory: join(dir, `run-${bars}`) });
     expect(trained.complete).toBe(true);
     expect(Number.isFinite(trained.records[0]!.validation.unweighted)).toBe(true);
+    // The default split is the purged time split, its purged windows counted in config.json and the log.
+    expect(trained.split).toMatchObject({ kind: "time", requested: "auto", purged_windows: expect.any(Number) });
+    const manifest = JSON.parse(readFileSync(join(trained.runDirectory, "config.json"), "utf8"));
+    expect(manifest.split).toEqual(trained.split);
+    expect(readFileSync(join(trained.runDirectory, "training.log"), "utf8")).toContain(`${trained.split.purged_windows} training window(s) purged`);
+    expect(trained.split.train_windows + trained.split.validation_windows + trained.split.purged_windows).toBe(windows);
+    // No training window shares a bar (by timestamp) with a validation window.
+    const split = runSplit(cut, trained.config);
+    expect(split.validation.map((i) => cut[i]!.window_id)).toEqual(manifest.split.validation_window_ids);
+    const validationBars = new Set(split.validation.flatMap((i) => cut[i]!.timestamps!));
+    const shared = split.train.filter((i) => cut[i]!.timestamps!.some((t) => validationBars.has(t)));
+    expect(shared).toEqual([]);
+    expect(split.train.length).toBeGreaterThan(0);
+    spread.push(`${bars}: ${events} events → ${windows} windows; span starts ${fifths.join("/")} by fifths; ${splitFigures(trained.split)}`);
+  });
+
+  afterAll(() => {
+    // The figures the issue asks for, per fixture (visible with --reporter verbose).
+    console.log(spread.join("\n"));
   });
 
   it("the futures fixture's spans land on the same bars as with UTC annotations and --timezone", async () => {

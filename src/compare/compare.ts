@@ -9,14 +9,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
-import type { Window } from "../data/window.js";
+import { windowSpans, type Window } from "../data/window.js";
+import type { SplitKind } from "../data/splits.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.js";
 import { windowTensors } from "../train/dataset.js";
 import { runJobs, type WorkerJob } from "../train/parallel.js";
 import { parseMetrics, type EpochRecord } from "../train/records.js";
-import { RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
-import type { TrainConfigInput } from "../train/config.js";
+import { describeSplit, RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
+import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, type TrainConfigInput } from "../train/config.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
 import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
@@ -27,7 +28,7 @@ import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRuleOnSplit } from "../eval/rule_split.js";
 import { Rng } from "../util/rng.js";
 import { evaluateRun, predict } from "./evaluate.js";
-import type { ComparisonProtocol, ComparisonResult, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
+import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
 
 /** Seeds of a compare: `count` consecutive seeds from `first`. */
@@ -45,7 +46,10 @@ export interface CompareOptions {
   learningRate?: number;
   weightDecay?: number;
   clipGradNorm?: number | null;
-  split?: "group" | "reference";
+  /** docs/spec.md §5 (default `auto`: the purged time split for windows with bar times, else `group`). */
+  split?: SplitKind;
+  /** Time splits: the embargo in bars (default null: 1% of the bar times). */
+  embargoBars?: number | null;
   validationFraction?: number;
   posWeight?: number;
   minRunLength?: number;
@@ -95,14 +99,16 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   return {
     objectives,
     seeds: Array.from({ length: seedCount }, (_, i) => first + i),
-    epochs: reference ? 50 : (options.epochs ?? 50),
-    batchSize: reference ? 32 : (options.batchSize ?? 32),
-    learningRate: reference ? 1e-3 : (options.learningRate ?? 1e-3),
-    weightDecay: reference ? 0.01 : (options.weightDecay ?? 0.01),
-    clipGradNorm: reference ? null : (options.clipGradNorm ?? null),
-    split: reference ? "reference" : (options.split ?? "group"),
-    validationFraction: options.validationFraction ?? 0.2,
-    posWeight: reference ? 1.0 : (options.posWeight ?? 1.0),
+    // The reference protocol fixes its settings; everything else defaults to the training schema's defaults.
+    epochs: reference ? REFERENCE_SETTINGS.epochs : (options.epochs ?? TRAIN_DEFAULTS.epochs),
+    batchSize: reference ? REFERENCE_SETTINGS.batchSize : (options.batchSize ?? TRAIN_DEFAULTS.batchSize),
+    learningRate: reference ? REFERENCE_SETTINGS.learningRate : (options.learningRate ?? TRAIN_DEFAULTS.learningRate),
+    weightDecay: reference ? REFERENCE_SETTINGS.weightDecay : (options.weightDecay ?? TRAIN_DEFAULTS.weightDecay),
+    clipGradNorm: reference ? REFERENCE_SETTINGS.clipGradNorm : (options.clipGradNorm ?? TRAIN_DEFAULTS.clipGradNorm),
+    split: reference ? REFERENCE_SETTINGS.split : (options.split ?? TRAIN_DEFAULTS.split),
+    embargoBars: options.embargoBars ?? TRAIN_DEFAULTS.embargoBars,
+    validationFraction: options.validationFraction ?? TRAIN_DEFAULTS.validationFraction,
+    posWeight: reference ? REFERENCE_SETTINGS.posWeight : (options.posWeight ?? TRAIN_DEFAULTS.posWeight),
     minRunLength,
     bootstrapResamples: options.bootstrapResamples ?? 2000,
     referenceProtocol: reference,
@@ -131,9 +137,20 @@ export function runConfig(protocol: ComparisonProtocol, data: string, objective:
     weightDecay: protocol.weightDecay,
     clipGradNorm: protocol.clipGradNorm,
     split: protocol.split,
+    embargoBars: protocol.embargoBars ?? null,
     validationFraction: protocol.validationFraction,
     posWeight: protocol.posWeight,
   };
+}
+
+/** The split settings of a run of a comparison with `seed`, as `runSplit` takes them. */
+function splitSettings(protocol: ComparisonProtocol, data: string, seed: number) {
+  return { seed, split: protocol.split, embargoBars: protocol.embargoBars ?? null, validationFraction: protocol.validationFraction, data };
+}
+
+/** The first seed's split in the comparison model: its kind and what purging removed. */
+function dataSplit(split: ReturnType<typeof runSplit>): DataSplit {
+  return { kind: split.kind, purgedWindows: split.purged.length, embargoBars: split.embargoBars };
 }
 
 function runLabel(objective: Objective, seed: number): string {
@@ -196,6 +213,9 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
   const { protocol, data } = stored;
   const message = options.onMessage ?? (() => {});
   const plan = runPlan(bundleDirectory, protocol);
+  const windows = (await loadWindowsReport(data, {})).windows;
+  const first = runSplit(windows, splitSettings(protocol, data, protocol.seeds[0]!));
+  message(`split (seed ${protocol.seeds[0]}): ${describeSplit(first)}`);
 
   // Train what is missing; resume what was interrupted; keep what is done.
   const pending = plan.filter((run) => completedRecords(run.directory, protocol.epochs) === null);
@@ -243,7 +263,7 @@ export async function assembleComparison(
   for (const run of plan) {
     const records = completedRecords(run.directory, protocol.epochs);
     if (!records) throw new Error(`${run.directory}: the run did not complete`);
-    const split = runSplit(windows, { seed: run.seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
+    const split = runSplit(windows, splitSettings(protocol, data, run.seed));
     const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize, posWeight: protocol.posWeight });
     const training = predict(model, tensors, split.train);
     const validation = predict(model, tensors, split.validation);
@@ -256,13 +276,10 @@ export async function assembleComparison(
     }
   }
 
-  const validationWindows = runSplit(windows, {
-    seed: protocol.seeds[0]!,
-    split: protocol.split,
-    validationFraction: protocol.validationFraction,
-    data,
-  }).validation;
-  const inSpan = validationWindows.reduce((sum, i) => sum + windows[i]!.expansion_end - windows[i]!.expansion_start + 1, 0);
+  const firstSplit = runSplit(windows, splitSettings(protocol, data, protocol.seeds[0]!));
+  const validationWindows = firstSplit.validation;
+  // Bars in any annotated span of the window (docs/spec.md §6), so overlapping spans count once.
+  const inSpan = validationWindows.reduce((sum, i) => sum + tensors.inSpan.subarray(i * tensors.bars, (i + 1) * tensors.bars).reduce((a, b) => a + b, 0), 0);
   const compared = compareRuns(runs, protocol.seeds, objectives, definitions, { resamples: protocol.bootstrapResamples, seed: protocol.seeds[0]! });
   message("scoring the rule baseline on the same splits");
   const ruleBaseline = ruleBaselineAcrossSeeds(windows, protocol, data);
@@ -275,9 +292,10 @@ export async function assembleComparison(
       path: data,
       sha256: stored.data_sha256,
       windows: windows.length,
-      trainWindows: windows.length - validationWindows.length,
+      trainWindows: firstSplit.train.length,
       validationWindows: validationWindows.length,
       validationInSpanRate: inSpan / (validationWindows.length * tensors.bars),
+      split: dataSplit(firstSplit),
     },
     objectives,
     runs,
@@ -295,7 +313,7 @@ export async function assembleComparison(
 /** The rule baseline on every seed's split, with across-seed statistics. */
 export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: ComparisonProtocol, data: string): ComparisonResult["ruleBaseline"] {
   const perSeed = protocol.seeds.map((seed) => {
-    const split = runSplit(windows, { seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
+    const split = runSplit(windows, splitSettings(protocol, data, seed));
     const rule = evaluateRuleOnSplit(windows, split.train, split.validation);
     return {
       seed,
@@ -343,6 +361,8 @@ function exampleWindows(
       windowId: window.window_id,
       bars: window.features.map((bar) => [...bar] as [number, number, number, number]),
       trueSpan: { start: window.expansion_start, end: window.expansion_end },
+      ...(window.spans !== undefined ? { spans: windowSpans(window) } : {}),
+      ...(window.timestamps !== undefined ? { timestamps: [...window.timestamps] } : {}),
       predicted: objectives.map((objective) => {
         const p = predictions.get(objective)!;
         const bars = p.bars;

@@ -11,6 +11,7 @@ function predictions(probabilities: number[], spans: { start: number; end: numbe
     paths: {},
     windowIds: spans.map((_, i) => `w${i}`),
     spans,
+    barTruth: spans.map((span) => [span]),
     labels: Int32Array.from(spans, (_, i) => i % 2),
     bars: 6,
     probabilities: Float32Array.from(probabilities),
@@ -88,5 +89,31 @@ describe("evaluateRun", () => {
     // Softmax threshold chosen on training (0.25): validation bar 3 at 0.1 is missed → TP 1, FN 1.
     expect(byName.emission_softmax_threshold!.threshold).toBe(0.25);
     expect(byName.emission_softmax_threshold!.pooled.recall).toBeCloseTo(0.5, 12);
+  });
+
+  it("scores per-bar metrics against every annotated span and span-level metrics against the primary one", () => {
+    // One window: primary span 1..2, another annotated span 4..5; p is high on both.
+    const probabilities = [0.1, 0.9, 0.9, 0.1, 0.9, 0.9];
+    const primary = [{ start: 1, end: 2 }];
+    const both = predictions(probabilities, primary, {
+      barTruth: [
+        [
+          { start: 1, end: 2 },
+          { start: 4, end: 5 },
+        ],
+      ],
+    });
+    const result = evaluateRun(both, both);
+    const threshold = result.decoders.find((d) => d.decoder === "threshold")!;
+    // Per bar: all four high bars are annotated → P = R = 1; alone, the primary span would give P 1/2.
+    expect(threshold.pooled.precision).toBe(1);
+    expect(threshold.pooled.recall).toBe(1);
+    expect(result.separation.inSpan.count).toBe(4);
+    expect(result.baselines.allPositive.nTrue).toBe(4);
+    expect(result.histogram.inSpan.reduce((a, b) => a + b, 0)).toBe(4);
+    // Span level: the longest run is the primary span's first run (1..2), scored against the primary span only.
+    expect(threshold.spanLevel.meanIoU).toBe(1);
+    const primaryOnly = evaluateRun(predictions(probabilities, primary), predictions(probabilities, primary));
+    expect(primaryOnly.decoders.find((d) => d.decoder === "threshold")!.pooled.precision).toBe(0.5);
   });
 });

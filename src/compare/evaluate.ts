@@ -2,7 +2,8 @@
  * Evaluation of one trained run on its validation windows (docs/spec.md §6), as `spanlab compare` reports it:
  * every decoder of the objective, thresholds chosen on the run's TRAINING windows (never on the windows
  * they are scored on), span-level scores, probability separation, calibration, pointers and classes,
- * beside the trivial baselines.
+ * beside the trivial baselines. Per-bar scores count every annotated span of a window as in span; span-level
+ * scores (IoU, hit@k, the single-span decoder) keep the primary span.
  */
 import type { JadeCompact } from "../model/jade_compact.js";
 import { inferWindows } from "../model/inference.js";
@@ -32,7 +33,10 @@ export interface Predictions {
   /** The span head that produced them: it says which decoders and readings exist. */
   head: SpanHead;
   windowIds: string[];
+  /** The primary span of each window: the truth of the span-level scores. */
   spans: Span[];
+  /** Every annotated span of each window: the truth of the per-bar scores (docs/spec.md §6). */
+  barTruth: Span[][];
   labels: Int32Array;
   bars: number;
   /** (W, T) p(in span), as the head defines it (soft: sigmoid; CRF: posterior marginals). */
@@ -62,6 +66,7 @@ export function predict(model: JadeCompact, data: WindowTensors, indices: readon
     head: model.head,
     windowIds: indices.map((i) => data.windowIds[i]!),
     spans: indices.map((i) => ({ start: data.spanStart[i]!, end: data.spanEnd[i]! })),
+    barTruth: indices.map((i) => data.spans[i]!),
     labels: Int32Array.from(indices, (i) => data.label[i]!),
     bars,
     probabilities: inference.probabilities,
@@ -135,7 +140,7 @@ function mostCommon(labels: Int32Array): number {
   return best;
 }
 
-function maskOfSpans(spans: readonly Span[], bars: number): Uint8Array {
+function maskOfSpans(spans: readonly (Span | readonly Span[])[], bars: number): Uint8Array {
   return spanTargetsMask(spans, bars);
 }
 
@@ -150,7 +155,7 @@ function scoreMask(decoder: string, description: string, mask: Uint8Array, truth
     decoder,
     description,
     ...(threshold !== undefined ? { threshold } : {}),
-    pooled: pooledSpanScores(mask, truth.spans, truth.bars),
+    pooled: pooledSpanScores(mask, truth.barTruth, truth.bars),
     spanLevel: spanLevelScores(predictedSpansFromMask(mask, truth.spans.length, truth.bars), truth.spans),
   };
 }
@@ -172,7 +177,7 @@ function histogram(probabilities: Float32Array, targets: Uint8Array, bins: numbe
 export function evaluateRun(training: Predictions, validation: Predictions, options: { minRunLength?: number } = {}): RunEvaluation {
   const minRunLength = options.minRunLength ?? 1;
   const bars = validation.bars;
-  const sweep = (p: Predictions, source: Float32Array) => thresholdSweep(source, p.spans, bars, { minRunLength });
+  const sweep = (p: Predictions, source: Float32Array) => thresholdSweep(source, p.barTruth, bars, { minRunLength });
   const choose = (kind: ThresholdChoice["source"], train: Float32Array, valid: Float32Array): ThresholdChoice => {
     const best = bestThreshold(sweep(training, train));
     const validationSweep = sweep(validation, valid);
@@ -209,21 +214,21 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
   decoders.push({
     decoder: "single_span",
     description: head.singleSpanDescription,
-    pooled: pooledSpanScores(maskOfSpans(validation.singleSpans, bars), validation.spans, bars),
+    pooled: pooledSpanScores(maskOfSpans(validation.singleSpans, bars), validation.barTruth, bars),
     spanLevel: spanLevelScores(validation.singleSpans, validation.spans),
   });
 
-  const targets = maskOfSpans(validation.spans, bars);
-  const trainingRate = inSpanRate(training.spans, bars);
+  const targets = maskOfSpans(validation.barTruth, bars);
+  const trainingRate = inSpanRate(training.barTruth, bars);
   const majorityClass = mostCommon(training.labels);
   const majorityHits = validation.labels.reduce((hits, label) => hits + (label === majorityClass ? 1 : 0), 0);
   return {
     windows: validation.spans.length,
     minRunLength,
-    macroAtHalf: macroSpanScores(validation.probabilities, validation.spans, bars, 0.5),
+    macroAtHalf: macroSpanScores(validation.probabilities, validation.barTruth, bars, 0.5),
     thresholds,
     decoders,
-    separation: probabilitySeparation(validation.probabilities, validation.spans, bars),
+    separation: probabilitySeparation(validation.probabilities, validation.barTruth, bars),
     calibration: {
       expectedCalibrationError: expectedCalibrationError(validation.probabilities, targets),
       brierScore: brierScore(validation.probabilities, targets),
@@ -232,8 +237,8 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     pointers: pointerErrors(validation.pointers, validation.spans, bars),
     classificationAccuracy: classificationAccuracy(validation.classLogits, validation.labels, 3),
     baselines: {
-      allPositive: allPositiveScores(validation.spans, bars),
-      priorRate: priorRateScores(validation.spans, bars, validation.spans.length, trainingRate),
+      allPositive: allPositiveScores(validation.barTruth, bars),
+      priorRate: priorRateScores(validation.barTruth, bars, validation.spans.length, trainingRate),
       majorityClassAccuracy: majorityHits / validation.labels.length,
       majorityClass,
     },

@@ -203,14 +203,20 @@ export interface UntrainedBaseline {
 export function untrainedBaseline(windows: readonly Window[], protocol: ComparisonProtocol, data: string, runs: readonly RunResult[]): UntrainedBaseline {
   const tensors = windowTensors(windows);
   const rows = runs.map((run) => {
-    const split = runSplit(windows, { seed: run.seed, split: protocol.split, validationFraction: protocol.validationFraction, data });
+    const split = runSplit(windows, {
+      seed: run.seed,
+      split: protocol.split,
+      embargoBars: protocol.embargoBars ?? null,
+      validationFraction: protocol.validationFraction,
+      data,
+    });
     const model = initialModel(
       { loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: protocol.posWeight },
       tensors.featureCount,
       tensors.bars,
     );
     const validation = predict(model, tensors, split.validation);
-    const best = bestThreshold(thresholdSweep(validation.probabilities, validation.spans, validation.bars, { minRunLength: protocol.minRunLength }));
+    const best = bestThreshold(thresholdSweep(validation.probabilities, validation.barTruth, validation.bars, { minRunLength: protocol.minRunLength }));
     const trained = run.evaluation.decoders.find((decoder) => decoder.decoder === spanHead(run.objective).thresholdDecoder.key);
     return {
       objective: run.objective,
@@ -220,7 +226,7 @@ export function untrainedBaseline(windows: readonly Window[], protocol: Comparis
       precision: best.precision,
       recall: best.recall,
       predictedShare: best.nPredicted / validation.probabilities.length,
-      allPositiveF1: allPositiveScores(validation.spans, validation.bars).f1,
+      allPositiveF1: allPositiveScores(validation.barTruth, validation.bars).f1,
       trainedF1: trained?.pooled.f1 ?? Number.NaN,
     };
   });

@@ -35,6 +35,7 @@
  * `protocol.objectives` order; a winner is an objective's name, "not established" or "n/a".
  */
 import type { EpochRecord } from "../train/records.js";
+import type { ResolvedSplitKind, SplitKind } from "../data/splits.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { RunEvaluation } from "./evaluate.js";
 import type { TechnicalDetails } from "./technical_details.js";
@@ -153,7 +154,9 @@ export interface ComparisonProtocol {
   learningRate: number;
   weightDecay: number;
   clipGradNorm: number | null;
-  split: "group" | "reference";
+  /** docs/spec.md §5: `auto` resolves per data file (`data.split`); `embargoBars` (time splits): null = 1% of the bar times. */
+  split: SplitKind;
+  embargoBars?: number | null;
   validationFraction: number;
   posWeight: number;
   minRunLength: number;
@@ -385,11 +388,16 @@ export interface PlotData {
 }
 
 /** A validation window to draw, with both objectives' output. */
+/** The first seed's split as used: its kind, and what purging removed (time splits). */
+export type DataSplit = { kind: ResolvedSplitKind; purgedWindows: number; embargoBars: number | null };
 export interface ExampleWindow {
   windowId: string;
   /** [open, high, low, close] per bar. */
   bars: [number, number, number, number][];
   trueSpan: { start: number; end: number };
+  /** Every annotated span (the primary among them) and each bar's ISO time, when the file has them. */
+  spans?: { start: number; end: number }[];
+  timestamps?: string[];
   predicted: { objective: Objective; span: { start: number; end: number } | null; probabilities: number[] }[];
 }
 
@@ -398,7 +406,7 @@ export interface ComparisonResult {
   /** ISO time the comparison finished (the only field that differs between identical comparisons). */
   created: string;
   protocol: ComparisonProtocol;
-  data: { path: string; sha256: string; windows: number; trainWindows: number; validationWindows: number; validationInSpanRate: number };
+  data: { path: string; sha256: string; windows: number; trainWindows: number; validationWindows: number; validationInSpanRate: number; split: DataSplit };
   /** The compared objectives, in `protocol.objectives` order. */
   objectives: ObjectiveDescription[];
   conventions: Conventions;

@@ -5,13 +5,17 @@ import { barSeriesFromColumns, readBars } from "./bars.js";
 import type { BarSeries } from "./bars.js";
 import { readAnnotations } from "./annotations.js";
 import type { AnnotatedEvent } from "./annotations.js";
-import { cutWindows, describeCutReport, overlapShifts } from "./cut.js";
-import type { CutReport } from "./cut.js";
+import { cutWindows as cut, describeCutReport, overlapShifts } from "./cut.js";
+import type { CutOptions } from "./cut.js";
 import { validateWindows } from "./validate.js";
 import type { Window } from "./window.js";
 import { MINUTE, makeBars } from "../../test/fixtures/bars/make.js";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/bars");
+
+/** These tests pin the reference cut (centred + ±52 overlaps); src/data/cut_random.test.ts tests the default. */
+const cutWindows = (bars: BarSeries, annotations: Parameters<typeof cut>[1], options: CutOptions = {}) =>
+  cut(bars, annotations, { referenceCut: true, ...options });
 
 /**
  * `n` 1-minute bars; `gaps` inserts `missing` bars of silence before bar `index`. Read with --max-gap 0,
@@ -92,7 +96,8 @@ describe("cutWindows: the reference procedure on exact indices", () => {
     expect(windows.every((w) => w.volume?.length === 105)).toBe(true);
     expect(windows[0]!.volume![0]).toBe(bars.volume![92]);
     expect(validateWindows(windows).problems).toEqual([]);
-    expect(report).toEqual<CutReport>({
+    expect(report).toMatchObject({
+      placement: "reference",
       events: 4,
       windows: 8,
       originals: 4,
@@ -106,11 +111,56 @@ describe("cutWindows: the reference procedure on exact indices", () => {
         { windowId: "c-s+52", eventId: "c", reason: "the shifted window would run past the data's last bar" },
         { windowId: "d-s-52", eventId: "d", reason: "the shifted window would run before the data's first bar" },
       ],
+      fewerWindows: [],
+      windowsWithOtherSpans: 6,
+      annotationOverlaps: [],
     });
+    // The reference cut's position prior: overlaps put span starts at bar 0 or near 52 and 104.
+    expect(report.spanStartCounts.flatMap((count, position) => (count > 0 ? [[position, count]] : []))).toEqual([
+      [0, 2],
+      [20, 1],
+      [38, 1],
+      [48, 1],
+      [50, 1],
+      [90, 1],
+      [100, 1],
+    ]);
+    // Every annotated span a window holds, clipped: the events are closer than a window.
+    expect(windows.map((w) => w.spans)).toEqual([
+      [[48, 57]],
+      [
+        [0, 5],
+        [56, 85],
+      ],
+      [
+        [20, 24],
+        [100, 104],
+      ],
+      [
+        [20, 21],
+        [60, 64],
+      ],
+      [[38, 67]],
+      [
+        [30, 39],
+        [90, 104],
+      ],
+      [
+        [10, 11],
+        [50, 54],
+      ],
+      [
+        [0, 2],
+        [78, 87],
+      ],
+    ]);
+    expect(windows[0]!.timestamps![0]).toBe("2024-01-02T11:02:00Z");
     expect(describeCutReport(report)).toBe(
       [
         "events: 4, accepted: 4, rejected: 0",
-        "windows: 8 (4 centred + 4 overlaps kept; 4 overlaps dropped)",
+        "windows: 8 (reference cut: 4 centred + 4 overlaps kept; 4 overlaps dropped)",
+        "  span start in window: min 0, median 38, max 100; by fifths (bars 0–20, 21–41, 42–62, 63–83, 84–104): 3 / 1 / 2 / 0 / 2",
+        "  windows holding another annotated span too: 6 (its bars are in-span targets as well)",
         "  note: event b: too close to the data's start to centre: window moved by 32 bar(s), span at [20, 21] instead of [52, 53]",
         "  overlaps dropped: 1 × too little of the span visible (min-visible)",
         "  overlaps dropped: 2 × runs before the data's first bar",
@@ -308,10 +358,19 @@ describe("cutWindows: property", () => {
     fc.assert(
       fc.property(arbitrary, ({ n, seed, events, overlaps, stride, minVisible, gap }) => {
         const bars = series(n, gap !== undefined && gap < n ? [{ index: gap, missing: 3 }] : [], seed);
-        const annotated = events.map(({ s, length, label }, i) => {
-          const start = s % n;
-          return event(bars, `ev${i}`, start, Math.min(n - 1, start + length - 1), label, i);
-        });
+        // Two annotations naming the same bars are an error (tested in cut_random.test.ts): keep the first.
+        const seen = new Set<string>();
+        const annotated = events
+          .map(({ s, length, label }, i) => {
+            const start = s % n;
+            return event(bars, `ev${i}`, start, Math.min(n - 1, start + length - 1), label, i);
+          })
+          .filter((ev) => {
+            const key = `${ev.start}/${ev.end}`;
+            if (seen.has(key)) return false;
+            seen.add(key);
+            return true;
+          });
         const options = { overlaps, ...(stride !== undefined ? { stride } : {}), minVisible };
         const { windows, report } = cutWindows(bars, annotated, options);
         overlapsKept += report.overlapsKept;
@@ -351,6 +410,18 @@ describe("cutWindows: property", () => {
             expect(window.label).toBe(ev.label);
             expect(window.expansion_start).toBe(Math.max(0, s - start));
             expect(window.expansion_end).toBe(Math.min(104, e - start));
+            // spans: every annotation touching the window, clipped, sorted, once each (brute force).
+            const touching = annotated
+              .map((other) => [bars.timestamps.indexOf(other.start), bars.timestamps.indexOf(other.end)] as const)
+              .filter(([a, b]) => a <= start + 104 && b >= start)
+              .map(([a, b]) => `${Math.max(a, start) - start}-${Math.min(b, start + 104) - start}`);
+            const expectedSpans = [...new Set(touching)].sort((x, y) => {
+              const [xa, xb] = x.split("-").map(Number) as [number, number];
+              const [ya, yb] = y.split("-").map(Number) as [number, number];
+              return xa - ya || xb - yb;
+            });
+            expect(window.spans!.map(([a, b]) => `${a}-${b}`)).toEqual(expectedSpans);
+            expect(window.timestamps).toEqual(Array.from(bars.timestamps.subarray(start, start + 105), (t) => new Date(t).toISOString().replace(".000Z", "Z")));
           }
         }
       }),

@@ -8,10 +8,12 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { basename, dirname, extname, join } from "node:path";
 import type { Window } from "./window.js";
 import { decodeParquet, encodeParquet } from "./parquet.js";
-import { formatJsonl, parseJsonl } from "./jsonl.js";
+import { encodeJsonl, parseJsonl } from "./jsonl.js";
 import { summarizeProblems, validateWindows } from "./validate.js";
 import type { Problem } from "./validate.js";
 import { assertWritable, writeFileAtomic } from "../util/files.js";
+import type { OptionalColumns } from "./parquet.js";
+import { openWindowSink } from "./window_sink.js";
 
 export type WindowFormat = "parquet" | "jsonl";
 
@@ -76,7 +78,23 @@ export function writeWindows(path: string, windows: readonly Window[], options: 
     throw new Error(`${path}: not written, ${problems.length} problem(s) in the windows:\n${summarizeProblems(problems)}`);
   }
   assertWritable(path, options.overwrite ?? false);
-  writeFileAtomic(path, format === "parquet" ? encodeParquet(windows) : formatJsonl(windows));
+  writeFileAtomic(path, format === "parquet" ? encodeParquet(windows) : encodeJsonl(windows));
+}
+
+/**
+ * Write windows that arrive in chunks (e.g. `windowChunks` of a cut) into one file, validating each
+ * chunk and never holding more than one: the file appears only when complete. `columns` names the
+ * optional columns of a Parquet file (every chunk must fit them). Returns how many windows were written.
+ */
+export function writeWindowChunks(path: string, chunks: Iterable<readonly Window[]>, columns: OptionalColumns, options: WriteOptions = {}): number {
+  const sink = openWindowSink(path, windowFormatOf(path), columns, { overwrite: options.overwrite ?? false });
+  try {
+    for (const chunk of chunks) sink.write(chunk);
+  } catch (error) {
+    sink.abort();
+    throw error;
+  }
+  return sink.close();
 }
 
 export interface LoadOptions {

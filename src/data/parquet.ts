@@ -1,60 +1,148 @@
 /**
  * Parquet window files in the reference column layout (what pandas + pyarrow write for the reference
  * DataFrame): `window_id`, `base_window_id`, `label` strings, `expansion_start`, `expansion_end` int64,
- * `features` list<list<double>> (105 bars × [open, high, low, close]), optional `volume` list<double>.
+ * `features` list<list<double>> (105 bars × [open, high, low, close]), optional `volume` list<double>,
+ * then spanlab's optional columns (docs/spec.md §1): `timestamps` list<timestamp[ms, UTC]> (int64
+ * milliseconds, what pandas writes for a list of UTC datetimes) and `spans` list<list<int64>>.
  * Reading is lenient about physical encodings other writers use (int32 or int64 indices, `features` as one
  * flat list of 420 numbers, typed arrays) and strict about everything else, which validation reports.
  */
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
-import { parquetWriteBuffer } from "hyparquet-writer";
+import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import type { Window } from "./window.js";
 import { WINDOW_BARS } from "./window.js";
 import { REQUIRED_COLUMNS } from "./schema.js";
+import { formatBarTime, parseBarTime } from "./window_time.js";
 
 const BAR_VALUES = 4;
 
 const STRING = { type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } } as const;
 const LIST = { converted_type: "LIST", logical_type: { type: "LIST" } } as const;
 
-/** A pyarrow-style 3-level list of optional doubles, as nested `depth` times (1: list<double>). */
-function listOfDoubles(name: string, depth: number): SchemaElement[] {
+const DOUBLE: Partial<SchemaElement> = { type: "DOUBLE" };
+const INT64: Partial<SchemaElement> = { type: "INT64" };
+const UTC_MILLIS: Partial<SchemaElement> = {
+  type: "INT64",
+  converted_type: "TIMESTAMP_MILLIS",
+  logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MILLIS" },
+};
+
+/** A pyarrow-style 3-level list of optional `leaf` values, nested `depth` times (1: list<leaf>). */
+function listOf(name: string, depth: number, leaf: Partial<SchemaElement>): SchemaElement[] {
   const elements: SchemaElement[] = [{ name, repetition_type: "OPTIONAL", ...LIST, num_children: 1 }];
   for (let level = 0; level < depth; level++) {
     elements.push({ name: "list", repetition_type: "REPEATED", num_children: 1 });
     elements.push(
       level === depth - 1
-        ? { name: "element", type: "DOUBLE", repetition_type: "OPTIONAL" }
+        ? { name: "element", ...leaf, repetition_type: "OPTIONAL" }
         : { name: "element", repetition_type: "OPTIONAL", ...LIST, num_children: 1 },
     );
   }
   return elements;
 }
 
+/** Which optional columns a file has: each is written when any window has the field. */
+export interface OptionalColumns {
+  volume: boolean;
+  timestamps: boolean;
+  spans: boolean;
+}
+
+/** The optional columns `windows` need. */
+export function optionalColumnsOf(windows: readonly Window[]): OptionalColumns {
+  return {
+    volume: windows.some((w) => w.volume !== undefined),
+    timestamps: windows.some((w) => w.timestamps !== undefined),
+    spans: windows.some((w) => w.spans !== undefined),
+  };
+}
+
 /**
  * The exact schema spanlab writes. Column order, names, nullability and list nesting follow pyarrow's
  * conversion of the reference DataFrame, so pandas/pyarrow read our files as theirs and vice versa.
  */
-export function windowParquetSchema(withVolume: boolean): SchemaElement[] {
+export function windowParquetSchema(optional: boolean | OptionalColumns): SchemaElement[] {
+  const columnsWanted = typeof optional === "boolean" ? { volume: optional, timestamps: false, spans: false } : optional;
   const columns: SchemaElement[][] = [
     [{ name: "window_id", repetition_type: "OPTIONAL", ...STRING }],
     [{ name: "base_window_id", repetition_type: "OPTIONAL", ...STRING }],
     [{ name: "label", repetition_type: "OPTIONAL", ...STRING }],
     [{ name: "expansion_start", type: "INT64", repetition_type: "OPTIONAL" }],
     [{ name: "expansion_end", type: "INT64", repetition_type: "OPTIONAL" }],
-    listOfDoubles("features", 2),
+    listOf("features", 2, DOUBLE),
   ];
-  if (withVolume) columns.push(listOfDoubles("volume", 1));
+  if (columnsWanted.volume) columns.push(listOf("volume", 1, DOUBLE));
+  if (columnsWanted.timestamps) columns.push(listOf("timestamps", 1, UTC_MILLIS));
+  if (columnsWanted.spans) columns.push(listOf("spans", 2, INT64));
   return [{ name: "schema", num_children: columns.length }, ...columns.flat()];
 }
 
+/** Windows per Parquet row group: a file of fewer is one row group, as the bundled data is. */
+export const ROW_GROUP_WINDOWS = 512;
+
 /**
- * Encode windows as Parquet bytes. Deterministic: no timestamps, a fixed `created_by`, fixed row-group
- * size, so identical windows give identical bytes. Indices are written as int64 (what pandas writes).
+ * Parquet bytes built a row group at a time, so a large cut is encoded without holding every window.
+ * Deterministic: no timestamps in the metadata, a fixed `created_by` and row-group size, so identical
+ * windows give identical bytes. Indices are written as int64 (what pandas writes).
  */
+export class ParquetWindowEncoder {
+  private readonly writer: ParquetWriter;
+  /** Windows of the row group not yet full: groups are cut by count, so chunking never changes the bytes. */
+  private pending: Window[] = [];
+  private finished = false;
+
+  /**
+   * `bytes` receives the file; by default it is held in memory. A writer whose `flush` empties its buffer
+   * (src/data/window_sink.ts) lets a large file go to disk a row group at a time.
+   */
+  constructor(
+    readonly columns: OptionalColumns,
+    private readonly bytes: ByteWriter = new ByteWriter(),
+  ) {
+    this.writer = new ParquetWriter({ writer: this.bytes, schema: windowParquetSchema(columns), createdBy: "spanlab" });
+  }
+
+  /** Append `windows` (already validated) as row groups; a field the file has no column for is refused. */
+  add(windows: readonly Window[]): void {
+    if (this.finished) throw new Error("ParquetWindowEncoder: already finished");
+    for (const field of ["volume", "timestamps", "spans"] as const) {
+      const k = windows.findIndex((w) => w[field] !== undefined);
+      if (!this.columns[field] && k >= 0) throw new Error(`window ${windows[k]!.window_id} has ${field} but the file has no ${field} column`);
+    }
+    for (const window of windows) {
+      this.pending.push(window);
+      if (this.pending.length === ROW_GROUP_WINDOWS) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.writer.write({ columnData: windowColumnData(this.pending, this.columns), rowGroupSize: ROW_GROUP_WINDOWS });
+    this.pending = [];
+  }
+
+  /** The file's bytes (a view of the encoder's buffer; what is left in it, when the writer flushes). */
+  finish(): Uint8Array {
+    if (!this.finished) {
+      this.flush();
+      this.writer.finish();
+    }
+    this.finished = true;
+    return this.bytes.getBytes();
+  }
+}
+
+/** Encode windows as Parquet bytes (see {@link ParquetWindowEncoder}). */
 export function encodeParquet(windows: readonly Window[]): Uint8Array {
-  const withVolume = windows.some((w) => w.volume !== undefined);
+  const encoder = new ParquetWindowEncoder(optionalColumnsOf(windows));
+  encoder.add(windows);
+  return encoder.finish();
+}
+
+/** The column sources of `windows` for hyparquet-writer, in schema order. */
+export function windowColumnData(windows: readonly Window[], optional: OptionalColumns): ColumnSource[] {
   const columnData: ColumnSource[] = [
     { name: "window_id", data: windows.map((w) => w.window_id) },
     { name: "base_window_id", data: windows.map((w) => w.base_window_id) },
@@ -63,14 +151,24 @@ export function encodeParquet(windows: readonly Window[]): Uint8Array {
     { name: "expansion_end", data: windows.map((w) => BigInt(w.expansion_end)) },
     { name: "features", data: windows.map((w) => w.features) },
   ];
-  if (withVolume) columnData.push({ name: "volume", data: windows.map((w) => w.volume ?? null) });
-  const buffer = parquetWriteBuffer({
-    columnData,
-    schema: windowParquetSchema(withVolume),
-    createdBy: "spanlab",
-    rowGroupSize: 100_000,
-  });
-  return new Uint8Array(buffer);
+  if (optional.volume) columnData.push({ name: "volume", data: windows.map((w) => w.volume ?? null) });
+  if (optional.timestamps) {
+    // Overlapping windows repeat each bar's time: convert each distinct one once.
+    const millis = new Map<string, bigint>();
+    const toMillis = (t: string): bigint => {
+      let value = millis.get(t);
+      if (value === undefined) {
+        value = BigInt(parseBarTime(t));
+        millis.set(t, value);
+      }
+      return value;
+    };
+    columnData.push({ name: "timestamps", data: windows.map((w) => (w.timestamps === undefined ? null : w.timestamps.map(toMillis))) });
+  }
+  if (optional.spans) {
+    columnData.push({ name: "spans", data: windows.map((w) => (w.spans === undefined ? null : w.spans.map(([a, b]) => [BigInt(a), BigInt(b)]))) });
+  }
+  return columnData;
 }
 
 function toPlainArray(value: unknown): unknown {
@@ -102,6 +200,22 @@ function normalizeFeatures(value: unknown): unknown {
   return items.map((bar) => (Array.isArray(bar) ? bar.map(toNumberIfSafe) : bar));
 }
 
+function normalizeList(value: unknown): unknown {
+  const list = toPlainArray(value);
+  return Array.isArray(list) ? list.map(toNumberIfSafe) : list;
+}
+
+/**
+ * A stored bar time as the window's ISO string: hyparquet gives a TIMESTAMP column as Dates, and other
+ * writers' list<int64> of epoch milliseconds or list<string> of ISO times read the same. Anything else is
+ * left for validation to name.
+ */
+function toBarTime(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? value.toString() : formatBarTime(value.getTime());
+  if (typeof value === "bigint") return formatBarTime(Number(value));
+  return value;
+}
+
 /** Turn one hyparquet row into the plain JSON-like shape validation expects. */
 function normalizeRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -110,6 +224,12 @@ function normalizeRow(row: Record<string, unknown>): Record<string, unknown> {
     else if (key === "volume") {
       const volume = toPlainArray(value);
       if (volume !== null && volume !== undefined) out[key] = Array.isArray(volume) ? volume.map(toNumberIfSafe) : volume;
+    } else if (key === "timestamps") {
+      const times = toPlainArray(value);
+      if (times !== null && times !== undefined) out[key] = Array.isArray(times) ? times.map(toBarTime) : times;
+    } else if (key === "spans") {
+      const spans = toPlainArray(value);
+      if (spans !== null && spans !== undefined) out[key] = Array.isArray(spans) ? spans.map((span) => normalizeList(span)) : spans;
     } else out[key] = toNumberIfSafe(value);
   }
   return out;

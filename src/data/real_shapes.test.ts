@@ -77,20 +77,22 @@ describe("real-shaped fixtures", () => {
     expect(naive.breaks.longest!.durationMs).toBe(49 * 3_600_000);
   });
 
-  it("semicolon file with a quoted %Y-%m-%d date column and decimal commas: 24 weekends, Easter and 1 May", async () => {
+  it("semicolon file with a quoted %Y-%m-%d date column and decimal commas: 72 weekends, 6 holiday closures", async () => {
     const bars = await readBars(fixture("semicolon_daily.csv"));
-    // Weekdays Jan–Jun 2024: 130, minus 1 Jan, Good Friday, Easter Monday, 1 May = 126.
-    expect(bars.timestamps.length).toBe(126);
+    // 2023-01-02 (Mon) … 2024-06-28 (Fri): 78 weeks = 390 weekdays, minus 9 closures (2023: Good Friday,
+    // Easter Monday, 1 May, 25 and 26 Dec; 2024: 1 Jan, Good Friday, Easter Monday, 1 May) = 381.
+    expect(bars.timestamps.length).toBe(381);
     expect(bars.mapping).toMatchObject({
       columns: { timestamp: "%Y-%m-%d", open: "Open", high: "High", low: "Low", close: "Close", volume: "Volume" },
       delimiter: ";",
       decimal: ",",
     });
     expect(bars.mapping.timestampFormat).toBe("first column (its values are dates; no column is named like a timestamp), ISO-8601 without zone (read as UTC)");
-    // 25 Saturdays (Jan 6 … Jun 22); the Easter weekend is part of the Good Friday–Easter Monday break.
-    expect(bars.breaks.classes).toEqual({ missing: 0, session: 0, weekend: 24, holiday: 2, longer: 0 });
-    // Thu 28 Mar → Tue 2 Apr: 4 days without a bar; 2 Apr is session 22 + 21 + 20 = 63 (0-based).
-    expect(bars.breaks.longest).toMatchObject({ index: 63, from: at("2024-03-28T00:00:00Z"), to: at("2024-04-02T00:00:00Z"), durationMs: 4 * 86_400_000 });
+    // 77 Saturdays (2023-01-07 … 2024-06-22). Five weekends are part of a holiday break (both Easters,
+    // 1 May 2023, Christmas 2023, New Year 2024); 1 May 2024 (a Wednesday) is a break of its own: 72 + 6.
+    expect(bars.breaks.classes).toEqual({ missing: 0, session: 0, weekend: 72, holiday: 6, longer: 0 });
+    // The first 4-day break: Thu 2023-04-06 → Tue 2023-04-11; 11 Apr is session 22 + 20 + 23 + 4 = 69 (0-based).
+    expect(bars.breaks.longest).toMatchObject({ index: 69, from: at("2023-04-06T00:00:00Z"), to: at("2023-04-11T00:00:00Z"), durationMs: 4 * 86_400_000 });
     expect(bars.open[0]).toBeCloseTo(171.4, 6);
     const events = await readAnnotations(fixture("semicolon_daily_events.csv"));
     expect(events.mapping.columns).toEqual({ start: "start", end: "end", label: "label", event_id: "event_id" });

@@ -6,15 +6,32 @@
  */
 import { z } from "zod";
 import { LABELS, WINDOW_BARS } from "./window.js";
+import { BAR_TIME_EXPECTED, parseBarTime } from "./window_time.js";
 
 /** Highest valid bar index in a window. */
 export const LAST_BAR = WINDOW_BARS - 1;
 
-/** Column (and JSON field) names in storage order. `volume` is optional and written only when present. */
-export const WINDOW_COLUMNS = ["window_id", "base_window_id", "label", "expansion_start", "expansion_end", "features", "volume"] as const;
+/**
+ * Column (and JSON field) names in storage order. `volume`, `timestamps` and `spans` are optional and
+ * written only when present; they come last, so files written before they existed read as they were.
+ */
+export const WINDOW_COLUMNS = [
+  "window_id",
+  "base_window_id",
+  "label",
+  "expansion_start",
+  "expansion_end",
+  "features",
+  "volume",
+  "timestamps",
+  "spans",
+] as const;
 
-/** Columns a file must have; `volume` may be absent. */
-export const REQUIRED_COLUMNS = WINDOW_COLUMNS.filter((c) => c !== "volume");
+/** The columns a file may leave out. */
+export const OPTIONAL_COLUMNS = ["volume", "timestamps", "spans"] as const;
+
+/** Columns a file must have. */
+export const REQUIRED_COLUMNS = WINDOW_COLUMNS.filter((c) => !(OPTIONAL_COLUMNS as readonly string[]).includes(c));
 
 const INDEX_EXPECTED = `an integer in [0, ${LAST_BAR}]`;
 
@@ -48,6 +65,48 @@ export const barSchema = z.tuple([price, price, price, price], { error: "a bar o
   }
 });
 
+const barTime = z.string({ error: BAR_TIME_EXPECTED }).refine((text) => !Number.isNaN(parseBarTime(text)), { error: BAR_TIME_EXPECTED });
+
+const SPAN_EXPECTED = `a span [start, end] of two integers in [0, ${LAST_BAR}]`;
+
+/** One listed span [start, end]; start ≤ end is checked once both are indices. */
+const listedSpan = z.tuple([barIndex, barIndex], { error: SPAN_EXPECTED }).superRefine(([start, end], ctx) => {
+  if (start > end) ctx.addIssue({ code: "custom", path: [0], message: `≤ the span's end ${end} (spans are inclusive: start ≤ end)` });
+});
+
+/** Every timestamp strictly after the one before it (bars are in time order, none repeated). */
+function checkTimeOrder(timestamps: readonly string[], ctx: z.RefinementCtx): void {
+  let previous = Number.NEGATIVE_INFINITY;
+  timestamps.forEach((text, i) => {
+    const t = parseBarTime(text);
+    // An unreadable time is reported by its own check; the order is judged between readable ones.
+    if (Number.isNaN(t)) return;
+    if (!(t > previous)) {
+      ctx.addIssue({ code: "custom", path: [i], message: `a time after timestamps[${i - 1}] = ${timestamps[i - 1]} (bars are in time order)` });
+    }
+    previous = t;
+  });
+}
+
+/** Spans sorted by (start, end), each listed once. */
+function checkSpanOrder(spans: readonly (readonly [number, number])[], ctx: z.RefinementCtx): void {
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = spans[i - 1]!;
+    const [c, d] = spans[i]!;
+    if (c < a || (c === a && d <= b)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `a span after spans[${i - 1}] = [${a}, ${b}] (spans are sorted by start, then end, each listed once)`,
+      });
+    }
+  }
+}
+
+function isSpanPair(value: unknown): value is [number, number] {
+  return Array.isArray(value) && value.length === 2 && isBarIndex(value[0]) && isBarIndex(value[1]);
+}
+
 /** The docs/spec.md §1 window record. Unknown extra fields (e.g. a pandas index column) are ignored. */
 export const windowSchema = z
   .object(
@@ -65,6 +124,16 @@ export const windowSchema = z
         })
         .length(WINDOW_BARS, { error: `exactly ${WINDOW_BARS} volumes, or absent` })
         .nullish(),
+      timestamps: z
+        .array(barTime, { error: `a list of ${WINDOW_BARS} ISO-8601 UTC times, or absent` })
+        .length(WINDOW_BARS, { error: `exactly ${WINDOW_BARS} times, or absent` })
+        .superRefine(checkTimeOrder)
+        .nullish(),
+      spans: z
+        .array(listedSpan, { error: "a list of [start, end] spans, or absent" })
+        .min(1, { error: "at least the primary span, or absent" })
+        .superRefine(checkSpanOrder)
+        .nullish(),
     },
     { error: "an object with the window fields" },
   )
@@ -75,6 +144,25 @@ export const windowSchema = z
     when: (payload) => {
       const value = payload.value as { expansion_start?: unknown; expansion_end?: unknown } | null;
       return typeof value === "object" && value !== null && isBarIndex(value.expansion_start) && isBarIndex(value.expansion_end);
+    },
+  })
+  .refine((w) => w.spans == null || w.spans.some(([start, end]) => start === w.expansion_start && end === w.expansion_end), {
+    path: ["spans"],
+    error: (issue) => {
+      const w = issue.input as { expansion_start: number; expansion_end: number };
+      return `a list holding the primary span [${w.expansion_start}, ${w.expansion_end}] (expansion_start, expansion_end)`;
+    },
+    // Look for the primary span whenever both it and the listed pairs are readable, whatever else is wrong.
+    when: (payload) => {
+      const value = payload.value as { expansion_start?: unknown; expansion_end?: unknown; spans?: unknown } | null;
+      return (
+        typeof value === "object" &&
+        value !== null &&
+        isBarIndex(value.expansion_start) &&
+        isBarIndex(value.expansion_end) &&
+        Array.isArray(value.spans) &&
+        value.spans.every(isSpanPair)
+      );
     },
   });
 

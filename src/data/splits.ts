@@ -1,16 +1,52 @@
 /**
  * Train/validation splits over windows, as sorted index arrays so callers pick the windows themselves.
  * Overlapping windows cut around one annotated event share a `base_window_id`; a row split lets the same
- * bars sit on both sides (docs/spec.md §5, §9), so the default is a group split. `referenceSplit` reproduces the
- * reference's leaky row split for comparison only. All randomness comes from the `Rng` passed in.
+ * bars sit on both sides (docs/spec.md §5, §9), so without bar times the default is a group split; with
+ * them it is the purged time split of src/data/time_splits.ts (`splitWindows` chooses). `referenceSplit`
+ * reproduces the reference's leaky row split for comparison only. All randomness comes from the `Rng`
+ * passed in.
  */
 import type { Rng } from "../util/rng.js";
 import type { Window } from "./window.js";
+import { hasTimestamps, purgedKFold, timeSplit, type TimeSplitOptions } from "./time_splits.js";
 
 /** Indices into the windows array; each side ascending. */
 export interface Split {
   train: number[];
   validation: number[];
+  /** Time splits: training windows dropped because they share bars with validation (or fall in the embargo). */
+  purged?: number[];
+  /** Time splits: the embargo used, in bars (null: no embargo, not a time split). */
+  embargoBars?: number | null;
+}
+
+/** The split kinds: `auto` is `time` when every window carries bar times, otherwise `group`. */
+export const SPLIT_KINDS = ["auto", "time", "group", "reference"] as const;
+export type SplitKind = (typeof SPLIT_KINDS)[number];
+export type ResolvedSplitKind = Exclude<SplitKind, "auto">;
+
+/** What `auto` means for these windows. */
+export function resolveSplitKind(windows: readonly Pick<Window, "timestamps">[], kind: SplitKind): ResolvedSplitKind {
+  return kind === "auto" ? (hasTimestamps(windows) ? "time" : "group") : kind;
+}
+
+/** A split and the kind that made it, with what purging removed (empty for group and reference splits). */
+export interface KindedSplit extends Split {
+  kind: ResolvedSplitKind;
+  purged: number[];
+  /** The embargo in bars (time splits), or null. */
+  embargoBars: number | null;
+}
+
+/** The split of `kind` (docs/spec.md §5): the one entry point train, compare and baseline use. */
+export function splitWindows(windows: readonly Window[], kind: SplitKind, options: SplitOptions & Pick<TimeSplitOptions, "embargoBars">): KindedSplit {
+  const resolved = resolveSplitKind(windows, kind);
+  if (resolved === "time") {
+    const split = timeSplit(windows, options);
+    return { ...split, kind: resolved };
+  }
+  const split = resolved === "group" ? groupSplit(windows, options) : referenceSplit(windows, options);
+  return { ...split, kind: resolved, purged: [], embargoBars: null };
 }
 
 export interface SplitOptions {
@@ -110,9 +146,16 @@ export function referenceSplit(windows: readonly unknown[], options: SplitOption
 /**
  * k folds by `base_window_id`: each group is validation in exactly one fold and never straddles train and
  * validation. Groups are shuffled with the Rng, then placed largest first into the currently smallest
- * fold (GroupKFold's balancing), so fold sizes differ by at most the largest group.
+ * fold (GroupKFold's balancing), so fold sizes differ by at most the largest group. Windows that all carry
+ * bar times get the purged k-fold with embargo instead (src/data/time_splits.ts): contiguous blocks in
+ * time, no training window sharing a bar with its fold's validation windows; the Rng is then unused.
  */
-export function groupKFold(windows: readonly Grouped[], k: number, rng: Rng): Split[] {
+export function groupKFold(
+  windows: readonly (Grouped & Partial<Pick<Window, "window_id" | "expansion_start" | "timestamps">>)[],
+  k: number,
+  rng: Rng,
+): Split[] {
+  if (hasTimestamps(windows)) return purgedKFold(windows as Window[], k);
   if (!Number.isInteger(k) || k < 2) throw new Error(`groupKFold needs an integer k ≥ 2, got ${k}`);
   const groups = groupIndices(windows);
   if (groups.length < k) throw new Error(`groupKFold with k = ${k} needs at least ${k} base_window_ids, got ${groups.length}`);

@@ -7,6 +7,8 @@
 import type { Window } from "./window.js";
 import { UnreadableLine } from "./jsonl.js";
 import { windowSchema } from "./schema.js";
+import type { ParsedWindow } from "./schema.js";
+import { acceptValidWindow } from "./fast_validation.js";
 
 /** One thing wrong with one row. */
 export interface Problem {
@@ -101,6 +103,16 @@ export function formatProblem(problem: Problem): string {
   return `${problem.file}: row ${problem.row}${context}: ${problem.field} = ${problem.value}; expected ${problem.expected}`;
 }
 
+/** The schema's output as a window: null optional fields (pandas' missing values) mean absent. */
+function withoutNulls(data: ParsedWindow): Window {
+  const { volume, timestamps, spans, ...rest } = data;
+  const window: Window = rest;
+  if (volume != null) window.volume = volume;
+  if (timestamps != null) window.timestamps = timestamps;
+  if (spans != null) window.spans = spans;
+  return window;
+}
+
 /**
  * Check every row and return every problem: per-row schema and OHLC/span checks, then duplicate
  * window_ids across rows (reported on each repeat, naming the first row that used the id).
@@ -109,6 +121,8 @@ export function validateWindows(rows: readonly unknown[], options: ValidationOpt
   const file = options.file ?? "(in memory)";
   const problemsByRow: Problem[][] = rows.map(() => []);
   const parsed: (Window | undefined)[] = new Array(rows.length);
+  const parsedTimes = new Map<string, number>();
+  const checkedBars = new Set<unknown>();
 
   rows.forEach((row, index) => {
     const base = { file, row: index, ...(options.lines ? { line: options.lines[index] } : {}) };
@@ -118,11 +132,16 @@ export function validateWindows(rows: readonly unknown[], options: ValidationOpt
       problemsByRow[index]!.push({ ...base, field: "(line)", value: JSON.stringify(excerpt), expected: `a JSON object (${row.reason}${cut})` });
       return;
     }
+    // Rows that pass the fast check are exactly the rows the schema accepts; the rest get its messages.
+    const accepted = acceptValidWindow(row, parsedTimes, checkedBars);
+    if (accepted !== undefined) {
+      parsed[index] = accepted;
+      return;
+    }
     const windowId = readableId(row);
     const result = windowSchema.safeParse(row);
     if (result.success) {
-      const { volume, ...rest } = result.data;
-      parsed[index] = volume == null ? rest : { ...rest, volume };
+      parsed[index] = withoutNulls(result.data);
       return;
     }
     for (const issue of result.error.issues) {

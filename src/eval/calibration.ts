@@ -8,18 +8,16 @@
  * the exact double value of each float32 (Float32(0.7) = 0.69999998… falls in [0.6, 0.7)).
  */
 
-import { checkProbabilities, checkSpans, type Span } from "./metrics.js";
+import { checkProbabilities } from "./metrics.js";
+import { checkTruth, truthMask, type WindowTruth } from "./truth.js";
 
 /**
- * The (W, T) 0/1 target mask of the true spans: entry [w, t] = 1 iff start_w ≤ t ≤ end_w (docs/spec.md §4).
+ * The (W, T) 0/1 target mask of the true spans: entry [w, t] = 1 iff bar t lies in one of window w's
+ * annotated spans (start ≤ t ≤ end; docs/spec.md §4, §6).
  */
-export function spanTargetsMask(spans: readonly Span[], bars: number): Uint8Array {
-  checkSpans("spanTargetsMask", spans, bars);
-  const mask = new Uint8Array(spans.length * bars);
-  spans.forEach(({ start, end }, w) => {
-    mask.fill(1, w * bars + start, w * bars + end + 1);
-  });
-  return mask;
+export function spanTargetsMask(spans: readonly WindowTruth[], bars: number): Uint8Array {
+  checkTruth("spanTargetsMask", spans, bars);
+  return truthMask(spans, bars);
 }
 
 /** One equal-width bin of a reliability diagram. */

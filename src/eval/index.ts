@@ -37,6 +37,8 @@ export {
   type NormalisedReduction,
 } from "./metrics.js";
 
+export { truthSpans, truthMask, checkTruth, type WindowTruth } from "./truth.js";
+
 export {
   thresholdGrid,
   thresholdSweep,

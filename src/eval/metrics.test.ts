@@ -391,3 +391,24 @@ describe("loss reduction", () => {
     expect(r.soft).toBeCloseTo(0.235351, 6);
   });
 });
+
+describe("per-bar scores over every annotated span of a window", () => {
+  it("count a bar in any listed span as in span, each bar once", () => {
+    // One 6-bar window, spans [0, 1] and [1, 3] (overlapping): in-span bars 0..3.
+    const truth = [
+      [
+        { start: 0, end: 1 },
+        { start: 1, end: 3 },
+      ],
+    ];
+    const mask = [1, 1, 0, 1, 1, 0];
+    expect(pooledSpanScores(mask, truth, 6)).toMatchObject({ truePositives: 3, falsePositives: 1, falseNegatives: 1, nTrue: 4 });
+    expect(macroSpanScoresFromMask(mask, truth, 6).f1).toBeCloseTo(0.75, 12);
+    const separation = probabilitySeparation([0.9, 0.8, 0.7, 0.6, 0.1, 0.2], truth, 6);
+    expect(separation.inSpan.count).toBe(4);
+    expect(separation.separation).toBeCloseTo(0.75 - 0.15, 12);
+    // A window given as one span scores as before.
+    expect(pooledSpanScores(mask, [{ start: 1, end: 3 }], 6)).toEqual(pooledSpanScores(mask, [[{ start: 1, end: 3 }]], 6));
+    expect(() => pooledSpanScores(mask, [[]], 6)).toThrow(/window 0 has no span/);
+  });
+});

@@ -2,8 +2,9 @@
  * Evaluation metrics of docs/spec.md §6 for the span heads, the pointer head and the class head.
  *
  * Inputs are flat arrays with their shapes passed as arguments: per-bar probabilities are (W, T)
- * row-major (W windows of T = `bars` bars), a 0/1 prediction mask likewise, and the true spans are one
- * inclusive `{ start, end }` per window (so `spans.length` is W). Every function is pure and accumulates
+ * row-major (W windows of T = `bars` bars), a 0/1 prediction mask likewise. The per-bar scores take each
+ * window's truth as one inclusive `{ start, end }` or the list of every annotated span it holds
+ * (`WindowTruth`, src/eval/truth.ts); span-level scores take one true span per window. Every function is pure and accumulates
  * in float64, whatever the input array type.
  *
  * Conventions used throughout (and tested):
@@ -16,6 +17,7 @@
  */
 
 import { runsFromMask } from "../model/span_decoding.js";
+import { checkTruth, truthMask, type WindowTruth } from "./truth.js";
 
 /** An inclusive span of bars: `start`…`end`, 0 ≤ start ≤ end < bars. */
 export interface Span {
@@ -84,10 +86,6 @@ function checkProbability(name: string, p: number, index: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`${name}: probability at index ${index} must be in [0, 1], got ${p}`);
 }
 
-function inSpan(span: Span, t: number): boolean {
-  return t >= span.start && t <= span.end;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Bar-level span scores
 
@@ -99,12 +97,12 @@ function inSpan(span: Span, t: number): boolean {
  * Zero windows give all zeros.
  *
  * @param probabilities (W, T) per-bar p(in span), row-major; W = spans.length
- * @param spans the true span of each window
+ * @param spans the truth of each window: its span, or all its annotated spans
  * @param bars T
  * @param threshold decision threshold; default 0.5
  */
-export function macroSpanScores(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number, threshold = 0.5): PrfScores {
-  checkSpans("macroSpanScores", spans, bars);
+export function macroSpanScores(probabilities: ArrayLike<number>, spans: readonly WindowTruth[], bars: number, threshold = 0.5): PrfScores {
+  checkTruth("macroSpanScores", spans, bars);
   checkShape("macroSpanScores", "probabilities", probabilities.length, spans.length, bars);
   const mask = new Uint8Array(probabilities.length);
   for (let i = 0; i < probabilities.length; i++) {
@@ -119,9 +117,10 @@ export function macroSpanScores(probabilities: ArrayLike<number>, spans: readonl
  * {@link macroSpanScores} for a ready 0/1 prediction mask (W, T): any non-zero entry is a predicted
  * in-span bar.
  */
-export function macroSpanScoresFromMask(mask: ArrayLike<number>, spans: readonly Span[], bars: number): PrfScores {
-  checkSpans("macroSpanScoresFromMask", spans, bars);
+export function macroSpanScoresFromMask(mask: ArrayLike<number>, spans: readonly WindowTruth[], bars: number): PrfScores {
+  checkTruth("macroSpanScoresFromMask", spans, bars);
   checkShape("macroSpanScoresFromMask", "mask", mask.length, spans.length, bars);
+  const truth = truthMask(spans, bars);
   const windows = spans.length;
   if (windows === 0) return { precision: 0, recall: 0, f1: 0 };
   let sumP = 0;
@@ -134,7 +133,7 @@ export function macroSpanScoresFromMask(mask: ArrayLike<number>, spans: readonly
     const base = w * bars;
     for (let t = 0; t < bars; t++) {
       const predicted = mask[base + t] !== 0;
-      const actual = inSpan(spans[w]!, t);
+      const actual = truth[base + t] !== 0;
       if (predicted && actual) tp++;
       else if (predicted) fp++;
       else if (actual) fn++;
@@ -154,22 +153,19 @@ export function macroSpanScoresFromMask(mask: ArrayLike<number>, spans: readonly
  *
  * @param mask (W, T) 0/1 prediction mask (non-zero = predicted in-span)
  */
-export function pooledSpanScores(mask: ArrayLike<number>, spans: readonly Span[], bars: number): PooledScores {
-  checkSpans("pooledSpanScores", spans, bars);
+export function pooledSpanScores(mask: ArrayLike<number>, spans: readonly WindowTruth[], bars: number): PooledScores {
+  checkTruth("pooledSpanScores", spans, bars);
   checkShape("pooledSpanScores", "mask", mask.length, spans.length, bars);
+  const truth = truthMask(spans, bars);
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  for (let w = 0; w < spans.length; w++) {
-    const base = w * bars;
-    const span = spans[w]!;
-    for (let t = 0; t < bars; t++) {
-      const predicted = mask[base + t] !== 0;
-      const actual = inSpan(span, t);
-      if (predicted && actual) tp++;
-      else if (predicted) fp++;
-      else if (actual) fn++;
-    }
+  for (let i = 0; i < truth.length; i++) {
+    const predicted = mask[i] !== 0;
+    const actual = truth[i] !== 0;
+    if (predicted && actual) tp++;
+    else if (predicted) fp++;
+    else if (actual) fn++;
   }
   return pooledFromCounts(tp, fp, fn);
 }
@@ -236,17 +232,16 @@ export interface ProbabilitySeparation {
  *
  * @param probabilities (W, T) per-bar p(in span)
  */
-export function probabilitySeparation(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number): ProbabilitySeparation {
-  checkSpans("probabilitySeparation", spans, bars);
+export function probabilitySeparation(probabilities: ArrayLike<number>, spans: readonly WindowTruth[], bars: number): ProbabilitySeparation {
+  checkTruth("probabilitySeparation", spans, bars);
   checkShape("probabilitySeparation", "probabilities", probabilities.length, spans.length, bars);
+  const truth = truthMask(spans, bars);
   const inside: number[] = [];
   const outside: number[] = [];
-  for (let w = 0; w < spans.length; w++) {
-    for (let t = 0; t < bars; t++) {
-      const p = probabilities[w * bars + t]!;
-      if (Number.isNaN(p)) throw new Error(`probabilitySeparation: probability at index ${w * bars + t} is NaN`);
-      (inSpan(spans[w]!, t) ? inside : outside).push(p);
-    }
+  for (let i = 0; i < truth.length; i++) {
+    const p = probabilities[i]!;
+    if (Number.isNaN(p)) throw new Error(`probabilitySeparation: probability at index ${i} is NaN`);
+    (truth[i] !== 0 ? inside : outside).push(p);
   }
   const inSummary = populationSummary(inside);
   const outSummary = populationSummary(outside);

@@ -14,7 +14,7 @@
  */
 import { computeRelativityFeatures, FEATURE_NAMES } from "../features/relativity.js";
 import { groupSplit } from "../data/splits.js";
-import type { Window } from "../data/window.js";
+import { windowSpans, type Window } from "../data/window.js";
 import { Rng } from "../util/rng.js";
 
 /** The two features the rules read from one bar, and the bar's gold tag. */
@@ -38,16 +38,17 @@ const RANGE_Z = FEATURE_NAMES.indexOf("range_z");
 const EXPANSION_PROXY = FEATURE_NAMES.indexOf("expansion_proxy");
 const BASE_FEATURES = 12;
 
-/** Feature rows of every bar of every window, with the gold span tag. */
+/** Feature rows of every bar of every window, with the gold tag: in any of the window's annotated spans. */
 export function ruleBars(windows: readonly Window[]): RuleBar[] {
   const rows: RuleBar[] = [];
   for (const w of windows) {
     const features = computeRelativityFeatures(w.features);
+    const spans = windowSpans(w);
     for (let t = 0; t < w.features.length; t++) {
       rows.push({
         rangeZ: features[t * BASE_FEATURES + RANGE_Z]!,
         expansionProxy: features[t * BASE_FEATURES + EXPANSION_PROXY]!,
-        inSpan: t >= w.expansion_start && t <= w.expansion_end,
+        inSpan: spans.some((span) => t >= span.start && t <= span.end),
       });
     }
   }

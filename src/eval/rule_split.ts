@@ -5,7 +5,7 @@
  * network beats a transparent rule.
  */
 import type { Window } from "../data/window.js";
-import { WINDOW_BARS } from "../data/window.js";
+import { WINDOW_BARS, windowSpans } from "../data/window.js";
 import { pooledSpanScores, predictedSpansFromMask, spanLevelScores, type PooledScores, type SpanLevelScores } from "./metrics.js";
 import { predictTwo, ruleBars, tuneTwoFeatureRule, type TwoFeatureRule } from "./rule_baseline.js";
 
@@ -27,11 +27,12 @@ export function evaluateRuleOnSplit(windows: readonly Window[], trainIndices: re
   const bars = ruleBars(validation);
   const predict = predictTwo(tuned.rule);
   const mask = Uint8Array.from(bars, (bar) => (predict(bar) ? 1 : 0));
-  const spans = validation.map((w) => ({ start: w.expansion_start, end: w.expansion_end }));
+  // Per-bar scores against every annotated span; span-level scores against the primary span.
+  const primary = validation.map((w) => ({ start: w.expansion_start, end: w.expansion_end }));
   return {
     rule: tuned.rule,
     trainingF1: tuned.score.f1,
-    pooled: pooledSpanScores(mask, spans, WINDOW_BARS),
-    spanLevel: spanLevelScores(predictedSpansFromMask(mask, validation.length, WINDOW_BARS), spans),
+    pooled: pooledSpanScores(mask, validation.map(windowSpans), WINDOW_BARS),
+    spanLevel: spanLevelScores(predictedSpansFromMask(mask, validation.length, WINDOW_BARS), primary),
   };
 }

@@ -9,7 +9,8 @@
  */
 
 import { removeShortRuns } from "../model/span_decoding.js";
-import { checkSpans, f1Score, pooledFromCounts, pooledSpanScores, type PooledScores, type Span } from "./metrics.js";
+import { f1Score, pooledFromCounts, pooledSpanScores, type PooledScores } from "./metrics.js";
+import { checkTruth, truthMask, type WindowTruth } from "./truth.js";
 
 /** The largest number of decimals a grid parameter may have. */
 const MAX_DECIMALS = 12;
@@ -79,8 +80,13 @@ export interface ThresholdSweepOptions {
  *
  * @param probabilities (W, T) per-bar p(in span), row-major; W = spans.length
  */
-export function thresholdSweep(probabilities: ArrayLike<number>, spans: readonly Span[], bars: number, options: ThresholdSweepOptions = {}): ThresholdRow[] {
-  checkSpans("thresholdSweep", spans, bars);
+export function thresholdSweep(
+  probabilities: ArrayLike<number>,
+  spans: readonly WindowTruth[],
+  bars: number,
+  options: ThresholdSweepOptions = {},
+): ThresholdRow[] {
+  checkTruth("thresholdSweep", spans, bars);
   if (probabilities.length !== spans.length * bars) {
     throw new Error(`thresholdSweep: probabilities length ${probabilities.length} ≠ W ${spans.length} × T ${bars}`);
   }
@@ -112,11 +118,12 @@ export function bestThreshold<R extends ThresholdRow>(rows: readonly R[]): R {
   return best;
 }
 
-function countInSpan(name: string, spans: readonly Span[], bars: number, windows: number): number {
+/** In-span bars of all windows: every bar any of a window's spans covers, counted once. */
+function countInSpan(name: string, spans: readonly WindowTruth[], bars: number, windows: number): number {
   if (windows !== spans.length) throw new Error(`${name}: windows ${windows} ≠ ${spans.length} spans`);
-  checkSpans(name, spans, bars);
+  checkTruth(name, spans, bars);
   let n = 0;
-  for (const { start, end } of spans) n += end - start + 1;
+  for (const marked of truthMask(spans, bars)) n += marked;
   return n;
 }
 
@@ -124,7 +131,7 @@ function countInSpan(name: string, spans: readonly Span[], bars: number, windows
  * The share of bars that are in-span: Σ (e − s + 1) / (W·T) — the prior rate to pass to
  * {@link priorRateScores} (computed on the TRAINING windows). NaN for zero windows.
  */
-export function inSpanRate(spans: readonly Span[], bars: number): number {
+export function inSpanRate(spans: readonly WindowTruth[], bars: number): number {
   const n = countInSpan("inSpanRate", spans, bars, spans.length);
   return spans.length > 0 ? n / (spans.length * bars) : NaN;
 }
@@ -135,7 +142,7 @@ export function inSpanRate(spans: readonly Span[], bars: number): number {
  *
  * @param windows W; must equal spans.length (kept for call-site clarity; defaults to it)
  */
-export function allPositiveScores(spans: readonly Span[], bars: number, windows: number = spans.length): PooledScores {
+export function allPositiveScores(spans: readonly WindowTruth[], bars: number, windows: number = spans.length): PooledScores {
   const nTrue = countInSpan("allPositiveScores", spans, bars, windows);
   return pooledFromCounts(nTrue, windows * bars - nTrue, 0);
 }
@@ -167,7 +174,7 @@ export interface PriorRateScores {
  * @param windows W; must equal spans.length
  * @param rate in [0, 1]
  */
-export function priorRateScores(spans: readonly Span[], bars: number, windows: number, rate: number): PriorRateScores {
+export function priorRateScores(spans: readonly WindowTruth[], bars: number, windows: number, rate: number): PriorRateScores {
   if (!(rate >= 0 && rate <= 1)) throw new Error(`priorRateScores: rate must be in [0, 1], got ${rate}`);
   const nTrue = countInSpan("priorRateScores", spans, bars, windows);
   const total = windows * bars;

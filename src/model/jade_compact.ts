@@ -59,6 +59,8 @@ export interface ModelOutputs {
 export interface BatchTargets {
   spanStart: ArrayLike<number>;
   spanEnd: ArrayLike<number>;
+  /** (B, T) marks of every annotated bar (docs/spec.md §4); absent: the primary span's bars only. */
+  inSpan?: Uint8Array;
   /** Class ids (consolidation 0, retracement 1). */
   label: ArrayLike<number>;
 }
@@ -340,7 +342,7 @@ export class JadeCompact {
     if (targets.spanStart.length !== batch || targets.spanEnd.length !== batch || targets.label.length !== batch) {
       throw new Error(`targets must hold ${batch} windows`);
     }
-    const target = spanTargetsBatch(targets.spanStart, targets.spanEnd, bars);
+    const target = spanTargetsBatch(targets.spanStart, targets.spanEnd, bars, targets.inSpan);
     const outputs = this.outputs(batch);
     const want = options.gradients;
     const dClass = buf.dClassLogits.subarray(0, batch * dims.classes);

@@ -342,4 +342,18 @@ describe("spanTargets", () => {
     expect(() => spanTargets(0, 105)).toThrow(/< 105/);
     expect(() => spanTargets(-1, 2, 10)).toThrow();
   });
+
+  it("marks every annotated bar in span when the window lists other spans; countdown and pointers keep the primary", () => {
+    // Primary [3, 4], another annotated span [7, 8] in a 10-bar window (docs/spec.md §4).
+    const marks = Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 1, 1, 0]);
+    const t = spanTargets(3, 4, 10, marks);
+    expect(Array.from(t.mask)).toEqual([0, 0, 0, 1, 1, 0, 0, 1, 1, 0]);
+    expect(Array.from(t.tags)).toEqual([0, 0, 0, 1, 1, 0, 0, 1, 1, 0]);
+    expect(Array.from(t.countdown)).toEqual(Array.from(spanTargets(3, 4, 10).countdown));
+    expect(Array.from(t.pointers)).toEqual(Array.from(spanTargets(3, 4, 10).pointers));
+    const batch = spanTargetsBatch([3, 0], [4, 0], 10, Uint8Array.from([...marks, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+    expect(Array.from(batch.tags.subarray(10))).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(() => spanTargets(3, 4, 10, Uint8Array.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]))).toThrow(/bar 4 of the primary span \[3, 4\] is not marked/);
+    expect(() => spanTargets(3, 4, 10, new Uint8Array(9))).toThrow(/length 9, expected 10/);
+  });
 });

@@ -304,9 +304,12 @@ export function kendallTaskWeights(logSigmas: ArrayLike<number>): number[] {
 /** Countdown targets are clipped to ±this many bars (docs/spec.md §4). */
 export const COUNTDOWN_CLIP = 20;
 
-/** Per-window targets derived from an expansion span [start, end]. */
+/** Per-window targets derived from an expansion span [start, end] (and, optionally, every annotated bar). */
 export interface SpanTargets {
-  /** mₜ = 1 on start ≤ t ≤ end, else 0; length T. The soft span loss target. */
+  /**
+   * mₜ = 1 on every annotated bar — start ≤ t ≤ end, and every bar of the window's other annotated spans
+   * when they are given — else 0; length T. The soft span loss target.
+   */
   mask: Float32Array;
   /** The same mask as CRF tags (1 = in span); length T. */
   tags: Uint8Array;
@@ -314,6 +317,13 @@ export interface SpanTargets {
   countdown: Float32Array;
   /** [center, length] = [(start + end)/2/T, (end − start)/T]. */
   pointers: Float32Array;
+}
+
+function checkInSpan(inSpan: ArrayLike<number>, start: number, end: number, bars: number): void {
+  if (inSpan.length !== bars) throw new Error(`span targets: the in-span marks have length ${inSpan.length}, expected ${bars}`);
+  for (let t = start; t <= end; t++) {
+    if (inSpan[t] === 0) throw new Error(`span targets: bar ${t} of the primary span [${start}, ${end}] is not marked in span`);
+  }
 }
 
 function checkSpan(start: number, end: number, bars: number): void {
@@ -324,18 +334,24 @@ function checkSpan(start: number, end: number, bars: number): void {
 }
 
 /**
- * Targets of docs/spec.md §4 for one window whose expansion span is [start, end] (inclusive).
+ * Targets of docs/spec.md §4 for one window whose primary expansion span is [start, end] (inclusive).
  * The pointer normaliser is the window length `bars` — 105 (WINDOW_BARS) as in the reference.
+ *
+ * `inSpan` (length `bars`, non-zero = in span), when given, is the window's per-bar truth over every
+ * annotated span it holds (docs/spec.md §1 `spans`): the soft mask and the CRF tags follow it, so no
+ * annotated bar is trained as out of span. It must mark every bar of the primary span. The countdown and
+ * the pointers always describe the primary span alone.
  */
-export function spanTargets(start: number, end: number, bars: number = WINDOW_BARS): SpanTargets {
+export function spanTargets(start: number, end: number, bars: number = WINDOW_BARS, inSpan?: ArrayLike<number>): SpanTargets {
   checkSpan(start, end, bars);
+  if (inSpan !== undefined) checkInSpan(inSpan, start, end, bars);
   const mask = new Float32Array(bars);
   const tags = new Uint8Array(bars);
   const countdown = new Float32Array(bars);
   for (let t = 0; t < bars; t++) {
-    const inSpan = t >= start && t <= end ? 1 : 0;
-    mask[t] = inSpan;
-    tags[t] = inSpan;
+    const marked = inSpan === undefined ? t >= start && t <= end : inSpan[t] !== 0;
+    mask[t] = marked ? 1 : 0;
+    tags[t] = marked ? 1 : 0;
     countdown[t] = Math.max(-COUNTDOWN_CLIP, Math.min(COUNTDOWN_CLIP, start - t));
   }
   const pointers = new Float32Array([(start + end) / 2 / bars, (end - start) / bars]);
@@ -344,11 +360,14 @@ export function spanTargets(start: number, end: number, bars: number = WINDOW_BA
 
 /**
  * {@link spanTargets} for a batch, laid out as the losses take them: mask, tags and countdown (B, T)
- * and pointers (B, 2), row-major.
+ * and pointers (B, 2), row-major. `inSpan`, when given, is (B, T): each window's marks over all of its
+ * annotated spans.
  */
-export function spanTargetsBatch(starts: ArrayLike<number>, ends: ArrayLike<number>, bars: number = WINDOW_BARS): SpanTargets {
+export function spanTargetsBatch(starts: ArrayLike<number>, ends: ArrayLike<number>, bars: number = WINDOW_BARS, inSpan?: Uint8Array): SpanTargets {
   const batch = starts.length;
   if (ends.length !== batch) throw new Error(`spanTargetsBatch: ${batch} starts but ${ends.length} ends`);
+  if (inSpan !== undefined && inSpan.length !== batch * bars)
+    throw new Error(`spanTargetsBatch: in-span marks of length ${inSpan.length}, expected ${batch} × ${bars}`);
   const out: SpanTargets = {
     mask: new Float32Array(batch * bars),
     tags: new Uint8Array(batch * bars),
@@ -356,7 +375,7 @@ export function spanTargetsBatch(starts: ArrayLike<number>, ends: ArrayLike<numb
     pointers: new Float32Array(batch * 2),
   };
   for (let b = 0; b < batch; b++) {
-    const one = spanTargets(starts[b]!, ends[b]!, bars);
+    const one = spanTargets(starts[b]!, ends[b]!, bars, inSpan?.subarray(b * bars, (b + 1) * bars));
     out.mask.set(one.mask, b * bars);
     out.tags.set(one.tags, b * bars);
     out.countdown.set(one.countdown, b * bars);

@@ -1,188 +1,109 @@
 /**
- * The merge rule on cases small enough to work out by hand: windows of 5 bars over a few bars, with
- * the expected detections, confidences and class averages computed in the comments.
+ * Detections from one per-bar score series: runs strictly above the threshold, cut at segment breaks,
+ * short runs dropped; confidence and peak are the mean and max of the thresholded score; classes, windows
+ * and known_at come from the context; the notes say when a decoder finds (almost) nothing and when every
+ * detection has one class.
  */
 import { describe, expect, it } from "vitest";
-import { DetectionMerger, labelProbabilities, mergeWindowRuns, type WindowRuns } from "./merge.js";
+import { detectionNotes, detectionsFromScores, labelProbabilities, runsAbove, type DetectionContext } from "./merge.js";
 
-const T0 = Date.UTC(2024, 0, 2, 9, 30);
-const minutes = (n: number) => Array.from({ length: n }, (_, i) => T0 + i * 60_000);
+const context = (overrides: Partial<DetectionContext> = {}): DetectionContext => ({
+  mode: "hindsight",
+  decoder: "threshold",
+  scoreName: "p",
+  threshold: 0.5,
+  minRunLength: 1,
+  segmentStarts: new Set(),
+  timestamps: null,
+  classes: () => [0.25, 0.75],
+  windowsCovering: (a, b) => b - a + 1,
+  knownAt: (t) => t + 10,
+  ...overrides,
+});
 
-describe("mergeWindowRuns", () => {
-  it("merges the same expansion seen by two overlapping windows, averaging p per bar across the windows", () => {
-    // 8 bars, windows of 5 at 0 (bars 0–4) and 3 (bars 3–7).
-    const windows: WindowRuns[] = [
-      { start: 0, probabilities: [0.1, 0.2, 0.9, 0.8, 0.7], runs: [[2, 4]], classProbabilities: [0.7, 0.3] },
-      { start: 3, probabilities: [0.6, 0.9, 0.3, 0.2, 0.1], runs: [[0, 1]], classProbabilities: [0.2, 0.8] },
-    ];
-    const detections = mergeWindowRuns(windows, { barCount: 8, windowLength: 5, timestamps: minutes(8), decoder: "threshold" });
-    // Global runs [2, 4] and [3, 4] overlap → [2, 4]. p̄: bar 2 = 0.9 (window 0 only), bar 3 = (0.8 + 0.6)/2
-    // = 0.7, bar 4 = (0.7 + 0.9)/2 = 0.8 → confidence (0.9 + 0.7 + 0.8)/3 = 0.8, peak 0.9. Classes:
-    // ((0.7 + 0.2)/2, (0.3 + 0.8)/2) = (0.45, 0.55) → retracement.
-    expect(detections).toEqual([
-      {
-        start_index: 2,
-        end_index: 4,
-        start_time: "2024-01-02T09:32:00.000Z",
-        end_time: "2024-01-02T09:34:00.000Z",
-        length: 3,
-        confidence: 0.8,
-        peak_probability: 0.9,
-        predicted_class: "retracement",
-        class_probabilities: { consolidation: 0.45, retracement: 0.55 },
-        windows: 2,
-        windows_covering: 2,
-        decoder: "threshold",
-      },
-    ]);
-  });
-
-  it("joins a run cut by one window's edge to its continuation in the next window", () => {
-    // Window 0 (bars 0–4) sees [3, 4], cut at its last bar; window 3 (bars 3–7) sees local [1, 3] = [4, 6].
-    const p = [0.5, 0.5, 0.5, 0.5, 0.5];
-    const detections = mergeWindowRuns(
-      [
-        { start: 0, probabilities: p, runs: [[3, 4]], classProbabilities: [0.9, 0.1] },
-        { start: 3, probabilities: p, runs: [[1, 3]], classProbabilities: [0.9, 0.1] },
-      ],
-      { barCount: 8, windowLength: 5, decoder: "viterbi" },
-    );
-    expect(detections.map((d) => [d.start_index, d.end_index, d.length, d.windows, d.predicted_class])).toEqual([[3, 6, 4, 2, "consolidation"]]);
-    // Without timestamps, times are null.
-    expect(detections[0]!.start_time).toBeNull();
-    expect(detections[0]!.decoder).toBe("viterbi");
-  });
-
-  it("merges runs that touch (no bar between them) and keeps runs with a bar between them apart", () => {
-    const p = [0, 0, 0, 0, 0];
-    const touching = mergeWindowRuns(
-      [
-        { start: 0, probabilities: p, runs: [[0, 1]], classProbabilities: [0.5, 0.5] }, // bars 0–1
-        { start: 2, probabilities: p, runs: [[0, 1]], classProbabilities: [0.5, 0.5] }, // bars 2–3
-      ],
-      { barCount: 7, windowLength: 5, decoder: "threshold" },
-    );
-    expect(touching.map((d) => [d.start_index, d.end_index])).toEqual([[0, 3]]);
-    // An exact class tie goes to consolidation.
-    expect(touching[0]!.predicted_class).toBe("consolidation");
-
-    const apart = mergeWindowRuns(
-      [
-        { start: 0, probabilities: p, runs: [[0, 1]], classProbabilities: [0.5, 0.5] }, // bars 0–1
-        { start: 2, probabilities: p, runs: [[1, 2]], classProbabilities: [0.5, 0.5] }, // bars 3–4
-      ],
-      { barCount: 7, windowLength: 5, decoder: "threshold" },
-    );
-    expect(apart.map((d) => [d.start_index, d.end_index, d.windows])).toEqual([
-      [0, 1, 1],
-      [3, 4, 1],
-    ]);
-    // Two runs of one window joined through another window's run count that window once.
-    const bridged = mergeWindowRuns(
-      [
-        {
-          start: 0,
-          probabilities: p,
-          runs: [
-            [0, 1],
-            [3, 4],
-          ],
-          classProbabilities: [1, 0],
-        },
-        { start: 1, probabilities: p, runs: [[1, 2]], classProbabilities: [0, 1] }, // bars 2–3
-      ],
-      { barCount: 6, windowLength: 5, decoder: "threshold" },
-    );
-    expect(bridged.map((d) => [d.start_index, d.end_index, d.windows, d.class_probabilities.consolidation])).toEqual([[0, 4, 2, 0.5]]);
-  });
-
-  it("never merges runs touching across a segment break (a gap in the bars)", () => {
-    const p = [0.5, 0.5, 0.5];
-    const windows: WindowRuns[] = [
-      { start: 0, probabilities: p, runs: [[1, 2]], classProbabilities: [0.5, 0.5] }, // bars 1–2
-      { start: 3, probabilities: p, runs: [[0, 1]], classProbabilities: [0.5, 0.5] }, // bars 3–4
-    ];
-    const withBreak = mergeWindowRuns(windows, { barCount: 6, windowLength: 3, decoder: "threshold", breaks: [3] });
-    expect(withBreak.map((d) => [d.start_index, d.end_index])).toEqual([
+describe("runsAbove", () => {
+  it("finds maximal runs of score > threshold (not ≥; NaN is not above), cut at segment starts", () => {
+    const score = [0.1, 0.6, 0.7, 0.5, 0.9, Number.NaN, 0.8, 0.8, 0.8];
+    expect(runsAbove(score, 0.5)).toEqual([
       [1, 2],
-      [3, 4],
+      [4, 4],
+      [6, 8],
     ]);
-    const withoutBreak = mergeWindowRuns(windows, { barCount: 6, windowLength: 3, decoder: "threshold" });
-    expect(withoutBreak.map((d) => [d.start_index, d.end_index])).toEqual([[1, 4]]);
-    // A window may not cross a break.
-    expect(() => new DetectionMerger(6, 3, [3]).addWindow(2, p, [], [0.5, 0.5])).toThrow("window at 2 crosses the segment break at bar 3");
-  });
-
-  it("with stride 1, counts every window that flagged the bar and every window that covered it", () => {
-    // 7 bars, windows of 5 at 0, 1, 2: all three cover bar 3 and flag it (local 3, 2, 1).
-    const windows: WindowRuns[] = [
-      { start: 0, probabilities: [0, 0, 0, 0.9, 0], runs: [[3, 3]], classProbabilities: [0.8, 0.2] },
-      { start: 1, probabilities: [0, 0, 0.6, 0, 0], runs: [[2, 2]], classProbabilities: [0.6, 0.4] },
-      { start: 2, probabilities: [0.2, 0.3, 0, 0, 0], runs: [[1, 1]], classProbabilities: [0.1, 0.9] },
-    ];
-    const detections = mergeWindowRuns(windows, { barCount: 7, windowLength: 5, decoder: "single-span" });
-    // p̄(3) = (0.9 + 0.6 + 0.3)/3 = 0.6; classes ((0.8 + 0.6 + 0.1)/3, (0.2 + 0.4 + 0.9)/3) = (0.5, 0.5).
-    expect(detections).toHaveLength(1);
-    expect(detections[0]).toMatchObject({ start_index: 3, end_index: 3, length: 1, confidence: 0.6, peak_probability: 0.6, windows: 3, windows_covering: 3 });
-    expect(detections[0]!.class_probabilities).toEqual({ consolidation: 0.5, retracement: 0.5 });
-
-    // A detection at bar 0 is covered by window 0 only; one at bars 5–6 by windows 1 and 2 (bar 5) and 2 (bar 6).
-    const edges = mergeWindowRuns(
-      [
-        { start: 0, probabilities: [1, 0, 0, 0, 0], runs: [[0, 0]], classProbabilities: [1, 0] },
-        { start: 1, probabilities: [0, 0, 0, 0, 1], runs: [], classProbabilities: [1, 0] },
-        { start: 2, probabilities: [0, 0, 0, 1, 1], runs: [[3, 4]], classProbabilities: [1, 0] },
-      ],
-      { barCount: 7, windowLength: 5, decoder: "threshold" },
-    );
-    expect(edges.map((d) => [d.start_index, d.end_index, d.windows, d.windows_covering, d.confidence])).toEqual([
-      [0, 0, 1, 1, 1],
-      // p̄(5) = (1 + 1)/2 = 1 (windows 1, 2), p̄(6) = 1 (window 2).
-      [5, 6, 1, 2, 1],
+    expect(runsAbove(score, 0.5, new Set([7]))).toEqual([
+      [1, 2],
+      [4, 4],
+      [6, 6],
+      [7, 8],
     ]);
+    expect(runsAbove([0.6, 0.6], 0.5, new Set([1]))).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    expect(runsAbove([], 0.5)).toEqual([]);
   });
+});
 
-  it("does not depend on the order windows are added in", () => {
-    const windows: WindowRuns[] = [0, 2, 4, 6, 8].map((start, k) => ({
-      start,
-      probabilities: [0.1 * k, 0.5, 0.9, 0.3, 0.2 + 0.1 * k],
-      runs:
-        k % 2 === 0
-          ? [[1, 2]]
-          : [
-              [0, 0],
-              [2, 4],
-            ],
-      classProbabilities: [0.1 * k, 1 - 0.1 * k],
-    }));
-    const options = { barCount: 13, windowLength: 5, decoder: "threshold" };
-    const forward = mergeWindowRuns(windows, options);
-    expect(mergeWindowRuns([...windows].reverse(), options)).toEqual(forward);
-    expect(forward.length).toBeGreaterThan(0);
-  });
-
-  it("returns no detections when no window has a run, and refuses runs or windows out of bounds", () => {
-    const merger = new DetectionMerger(6, 5);
-    merger.addWindow(0, [0, 0, 0, 0, 0], [], [0.5, 0.5]);
-    expect(merger.uncoveredBars()).toBe(1);
-    merger.addWindow(1, [0, 0, 0, 0, 0], [], [0.5, 0.5]);
-    expect(merger.uncoveredBars()).toBe(0);
-    expect(merger.finish(null, "threshold")).toEqual([]);
-    expect(() => merger.addWindow(2, [0, 0, 0, 0, 0], [], [0.5, 0.5])).toThrow("window start 2 puts the window outside bars [0, 5]");
-    expect(() => merger.addWindow(0, [0, 0, 0, 0, 0], [[3, 5]], [0.5, 0.5])).toThrow("run [3, 5] is not inside [0, 4]");
-    expect(() => merger.finish([1, 2], "threshold")).toThrow("2 timestamps for 6 bars");
+describe("detectionsFromScores", () => {
+  it("writes the run, the mean and max of the score, the classes, windows and the bar it was known at", () => {
+    const timestamps = Float64Array.from({ length: 8 }, (_, i) => Date.UTC(2024, 0, 1) + i * 60_000);
+    const found = detectionsFromScores([0.2, 0.6, 0.9, 0.3, 0.55, 0.7, 0.2, 0.2], context({ timestamps, minRunLength: 2, knownAt: (t) => t + 1 }));
+    expect(found).toEqual([
+      {
+        start_index: 1,
+        end_index: 2,
+        start_time: "2024-01-01T00:01:00.000Z",
+        end_time: "2024-01-01T00:02:00.000Z",
+        length: 2,
+        mode: "hindsight",
+        decoder: "threshold",
+        score: "p",
+        threshold: 0.5,
+        confidence: 0.75,
+        peak: 0.9,
+        predicted_class: "retracement",
+        class_probabilities: { consolidation: 0.25, retracement: 0.75 },
+        windows_covering: 2,
+        // minRunLength 2: the run is long enough at bar 2; this context knows it one bar later.
+        known_at_index: 3,
+        known_at_time: "2024-01-01T00:03:00.000Z",
+      },
+      expect.objectContaining({ start_index: 4, end_index: 5, confidence: 0.625, peak: 0.7, known_at_index: 6 }),
+    ]);
+    // Short runs are dropped; a tie of the classes goes to consolidation.
+    const tie = detectionsFromScores([0.9, 0.1, 0.9, 0.9], context({ minRunLength: 2, classes: () => [0.5, 0.5] }));
+    expect(tie.map((d) => [d.start_index, d.predicted_class])).toEqual([[2, "consolidation"]]);
   });
 });
 
 describe("labelProbabilities", () => {
-  it("is the two-way softmax of the label logits, ignoring the unused third", () => {
+  it("is the two-way softmax of the first two logits at the offset, stable for huge logits", () => {
     const [c, r] = labelProbabilities(new Float32Array([9, 0, 1, 2, 50]), 2);
-    expect(c).toBeCloseTo(1 / (1 + Math.E), 12);
-    expect(r).toBeCloseTo(Math.E / (1 + Math.E), 12);
-    // Large logits neither overflow nor lose the sum.
+    expect(r).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
+    expect(c + r).toBe(1);
     const [big, small] = labelProbabilities([1000, -1000], 0);
-    expect(big).toBe(1);
-    expect(small).toBe(0);
+    expect([big, small]).toEqual([1, 0]);
     expect(labelProbabilities([-800, 800], 0)).toEqual([0, 1]);
+  });
+});
+
+describe("detectionNotes", () => {
+  const one = detectionsFromScores([0.9, 0.1], context());
+  it("says when a decoder finds nothing or fewer than 1 per 10,000 bars, with what the others find", () => {
+    expect(detectionNotes([], 5000, "viterbi", { threshold: 12, viterbi: 0, "single-span": 40 })).toEqual([
+      "the viterbi decoder found no detection in 5000 bars; the other decoders on the same combined series find: threshold 12, single-span 40 (--decoder NAME to use one)",
+    ]);
+    expect(detectionNotes(one, 20_000, "threshold", { threshold: 1, viterbi: 3 })[0]).toBe(
+      "the threshold decoder found only 1 detection(s) (0.50 per 10,000 bars) in 20000 bars; the other decoders on the same combined series find: viterbi 3 (--decoder NAME to use one)",
+    );
+    expect(detectionNotes(one, 5000, "threshold", {})).toEqual([]);
+  });
+
+  it("says when every detection carries the same predicted class", () => {
+    const same = detectionsFromScores([0.9, 0.1, 0.8, 0.1, 0.7], context({ classes: (a) => [0.4 - a / 100, 0.6 + a / 100] }));
+    expect(detectionNotes(same, 10, "threshold", {})).toEqual([
+      "every one of the 3 detections is predicted retracement (p_retracement 0.600–0.640): the class head does not separate them",
+    ]);
+    const mixed = detectionsFromScores([0.9, 0.1, 0.8], context({ classes: (a) => (a === 0 ? [0.9, 0.1] : [0.1, 0.9]) }));
+    expect(detectionNotes(mixed, 10, "threshold", {})).toEqual([]);
   });
 });

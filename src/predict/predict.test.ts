@@ -5,7 +5,7 @@
 import { crfParameters } from "../model/heads/crf.js";
 import { spanHead } from "../model/heads/registry.js";
 import { describe, expect, it } from "vitest";
-import { makeWindows } from "../../test/fixtures/data/windows.js";
+import { makeWindow, makeWindows } from "../../test/fixtures/data/windows.js";
 import { computeWindowFeatures } from "../features/index.js";
 import { crfPosteriorMarginals, crfViterbi, emissionSoftmax } from "../model/crf.js";
 import { JadeCompact } from "../model/jade_compact.js";
@@ -142,5 +142,28 @@ describe("summarizePredictions", () => {
     expect(summary.span_hit_rate).toBe(0.5);
     expect(summary.mean_span_iou).toBeCloseTo(0.495, 12);
     expect(Number.isNaN(summarizePredictions([]).mean_in_span_probability)).toBe(true);
+    // Every annotated span counts as in span when the window lists them.
+    const listed = {
+      ...make([0.9, 0.8, 0.1, 0.7], [0, 1], 1),
+      true_spans: [
+        { start: 0, end: 1 },
+        { start: 3, end: 3 },
+      ],
+    } as WindowPrediction;
+    expect(summarizePredictions([listed]).mean_in_span_probability).toBeCloseTo((0.9 + 0.8 + 0.7) / 3, 12);
+  });
+});
+
+describe("predictWindows on windows cut from bars", () => {
+  it("carries each bar's time and every annotated span into the prediction; windows without them stay without", () => {
+    const model = seededModel("soft");
+    const [timed, plain] = [makeWindow(0, { timed: true, spans: true }), makeWindow(1)];
+    const [a, b] = predictWindows(model, [timed!, plain!]);
+    expect(a!.timestamps).toEqual(timed!.timestamps);
+    expect(a!.true_spans).toEqual(timed!.spans!.map(([start, end]) => ({ start, end })));
+    expect(b).not.toHaveProperty("timestamps");
+    expect(b).not.toHaveProperty("true_spans");
+    // The bars, and so the model's numbers, are the same with or without the times.
+    expect(a!.probabilities).toEqual(predictWindows(model, [{ ...timed!, timestamps: undefined, spans: undefined } as never])[0]!.probabilities);
   });
 });

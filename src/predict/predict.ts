@@ -7,7 +7,7 @@
  * feature iff the model takes 13 features. Windows go through the model in batches, in order, with
  * dropout off, so the output is deterministic and independent of the batch size.
  */
-import type { Label, Window } from "../data/window.js";
+import { windowSpans, type Label, type Window } from "../data/window.js";
 import { loadWindows } from "../data/load.js";
 import { spanIoU, STRICT_IOU } from "../eval/metrics.js";
 import { BASE_FEATURE_COUNT, computeWindowFeatures } from "../features/index.js";
@@ -38,8 +38,12 @@ export interface WindowPrediction {
   window_id: string;
   /** The window's true label. */
   label: Label;
-  /** The annotated expansion span, inclusive. */
+  /** The annotated (primary) expansion span, inclusive. */
   true_span: { start: number; end: number };
+  /** Every annotated span in the window, the primary among them, when the window file lists them (`spans`). */
+  true_spans?: { start: number; end: number }[];
+  /** Each bar's ISO-8601 UTC time, when the window file has them. */
+  timestamps?: string[];
   /** p(bar in span): soft head sigmoid(logit); CRF head posterior marginal (forward–backward). */
   probabilities: number[];
   /** CRF only: softmax of the two emissions at each bar, tag 1 — the reference's measure (ignores transitions). */
@@ -70,7 +74,7 @@ export interface WindowPrediction {
 /** Dataset-level numbers of a prediction run. */
 export interface PredictionSummary {
   windows: number;
-  /** Mean probability over all in-span bars of all windows (pooled). NaN with no windows. */
+  /** Mean probability over all in-span bars (of any annotated span) of all windows (pooled). NaN with no windows. */
   mean_in_span_probability: number;
   /** Mean probability over all out-of-span bars (pooled). NaN when there are none. */
   mean_out_of_span_probability: number;
@@ -99,6 +103,8 @@ export function decodingDescription(head: SpanHead, threshold: number, batchSize
     ...paths,
     span: `single-span decoder: ${head.singleSpanScoreDescription}`,
     span_iou: "intersection over union of span with the true span (inclusive bars)",
+    true_spans: "every annotated span in the window (when the window file lists them); the summary's in-span bars are theirs",
+    timestamps: "each bar's time, ISO-8601 UTC (when the window file has them)",
     class_probabilities: `softmax of the class logits (${CLASS_NAMES.join(", ")}); predicted_class is the largest`,
     pointers: "pointer head (center, length) as fractions of the window, after sigmoid",
     pointer_bars: "center·105 and length·105 in bars, and the span they imply: round(center ∓ length/2), clipped",
@@ -169,6 +175,8 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
       window_id: window.window_id,
       label: window.label,
       true_span: truth,
+      ...(window.spans !== undefined ? { true_spans: windowSpans(window) } : {}),
+      ...(window.timestamps !== undefined ? { timestamps: [...window.timestamps] } : {}),
       probabilities: p,
       ...Object.fromEntries(readingKeys.map((key) => [key, Array.from(windowRow(inference.readings[key]!, w, bars))])),
       threshold_path: thresholdPath,
@@ -194,9 +202,10 @@ export function summarizePredictions(predictions: readonly WindowPrediction[]): 
   let hits = 0;
   let iouSum = 0;
   for (const prediction of predictions) {
-    const { start, end } = prediction.true_span;
+    // Per-bar means count every annotated bar as in span (docs/spec.md §6).
+    const spans = prediction.true_spans ?? [prediction.true_span];
     prediction.probabilities.forEach((p, t) => {
-      if (t >= start && t <= end) {
+      if (spans.some((span) => t >= span.start && t <= span.end)) {
         inSum += p;
         inCount++;
       } else {

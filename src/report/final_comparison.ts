@@ -5,7 +5,18 @@
  */
 import type { ComparisonResult, DecoderMeans, ObjectiveDescription } from "../compare/types.js";
 import { fixed, formatStatistics, formatValue, isValue, plural, type ValueKind } from "./format.js";
-import { headlineRows, intervalWording, mdTable, METRIC_ALIGN, metricHeader, metricTable, plotImage, seedsOf, type DocumentContext } from "./markdown.js";
+import {
+  headlineRows,
+  intervalWording,
+  mdTable,
+  METRIC_ALIGN,
+  metricHeader,
+  metricTable,
+  plotImage,
+  seedsOf,
+  usedSplit,
+  type DocumentContext,
+} from "./markdown.js";
 import { histogramKey } from "./layout.js";
 import { capitalised, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
@@ -307,7 +318,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push(`# Final comparison: ${result.objectives.map((o) => o.label).join(" vs ")}`);
   out.push("");
   out.push(
-    `spanlab ${result.spanlab_version} · created ${result.created} · ${p.epochs} epochs · ${plural(seeds, "paired seed")} (${p.seeds.join(", ")}) · ${p.split} split`,
+    `spanlab ${result.spanlab_version} · created ${result.created} · ${p.epochs} epochs · ${plural(seeds, "paired seed")} (${p.seeds.join(", ")}) · ${usedSplit(result)} split`,
   );
   out.push("");
   out.push(`Every figure below is read from \`${context.layout.comparison}\` and the runs' \`metrics.jsonl\`. Intervals: ${intervalWording(result)}.`);

@@ -12,7 +12,7 @@ import type { ComparisonResult } from "../compare/types.js";
 import { PNG_SCALE } from "./render.js";
 import { fixed, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import { histogramKey, type PlotKey } from "./layout.js";
-import { headlineRows, HEADLINE_KEYS, metricHeader, type DocumentContext } from "./markdown.js";
+import { headlineRows, HEADLINE_KEYS, metricHeader, usedSplit, type DocumentContext } from "./markdown.js";
 import { capitalised, differenceName, requireMetric, say, winnerName } from "./model.js";
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
@@ -155,7 +155,7 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   out.push(`<h1>${escapeHtml(capitalised(title))}</h1>`);
   out.push(
     `<p class="meta">JadeCompact (BiLSTM) · ${p.epochs} epochs · ${escapeHtml(plural(seeds, "paired seed"))} (${escapeHtml(p.seeds.join(", "))}) · ` +
-      `${escapeHtml(p.split)} split · ${result.data.windows} windows (${result.data.trainWindows} train / ${result.data.validationWindows} validation, first seed) · ` +
+      `${escapeHtml(usedSplit(result))} split · ${result.data.windows} windows (${result.data.trainWindows} train / ${result.data.validationWindows} validation, first seed) · ` +
       `created ${escapeHtml(result.created)} · spanlab ${escapeHtml(result.spanlab_version)}</p>`,
   );
 

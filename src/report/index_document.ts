@@ -6,7 +6,7 @@
 import type { ComparisonResult } from "../compare/types.js";
 import { plural } from "./format.js";
 import { histogramKey, RUN_FILE_DESCRIPTIONS, type PlotKey } from "./layout.js";
-import { headlineRows, intervalWording, mdTable, METRIC_ALIGN, metricHeader, protocolRows, seedsOf, type DocumentContext } from "./markdown.js";
+import { headlineRows, intervalWording, mdTable, METRIC_ALIGN, metricHeader, protocolRows, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
 import { differenceName, readingsNames, say, titleCase } from "./model.js";
 
 export function analysisIndex(result: ComparisonResult, context: DocumentContext): string {
@@ -144,16 +144,17 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
 
 /** What the bundle does that the reference's did not (docs/spec.md §9), as it applies to this result. */
 function differencesFromReference(result: ComparisonResult): string[] {
-  const p = result.protocol;
   const seeds = seedsOf(result);
   return [
     seeds > 1
       ? `${seeds} paired seeds with bootstrap intervals; a winner is named only when the interval of the paired difference excludes 0 (the reference ran one unseeded run each).`
       : "One seed per objective, as in the reference: no difference can be established, and the bundle names no winner on any compared metric.",
     `Thresholds are chosen on each run's training windows and scored on its validation windows (the reference's came from an untrained model and were scored on the windows they were chosen on).`,
-    p.split === "group"
-      ? "The split groups overlapping windows by base_window_id, so no event is in both training and validation (the reference's row split leaks)."
-      : "This run uses the reference's row split, which leaks overlapping windows of the same event across training and validation: validation scores are optimistic.",
+    usedSplit(result) === "time"
+      ? "The split is in time: the latest events validate, and training windows that share a bar with a validation window are purged, so no bar is on both sides (the reference's row split leaks)."
+      : usedSplit(result) === "group"
+        ? "The split groups overlapping windows by base_window_id, so no event is in both training and validation (the reference's row split leaks)."
+        : "This run uses the reference's row split, which leaks overlapping windows of the same event across training and validation: validation scores are optimistic.",
     "The CRF's per-bar probability is its posterior marginal; the reference's emission softmax (which ignores transitions) is scored beside it and Viterbi.",
     "Calibration is measured (reliability diagram, ECE, Brier), not only mean probabilities.",
     "Loss values and loss reductions are reported as descriptive only (the CRF's span term is an NLL summed over the bars, the soft one a per-bar mean); the reference's \"normalised reduction\" is computed exactly and flagged, never used to decide.",

@@ -83,6 +83,25 @@ export function metricTable(result: ComparisonResult, keys: readonly string[]): 
   return mdTable(metricHeader(result), rows, METRIC_ALIGN);
 }
 
+/** The split the runs used (`auto` resolved per data file), e.g. "time", "group", "reference". */
+export function usedSplit(result: ComparisonResult): string {
+  return result.data.split?.kind ?? result.protocol.split;
+}
+
+/** How the split kept validation apart from training, in words (docs/spec.md §5). */
+function splitWords(result: ComparisonResult): string {
+  const split = result.data.split;
+  if (split?.kind === "time") {
+    return (
+      `purged walk-forward in time: the latest events validate; ${split.purgedWindows} training window(s) purged because they shared a bar (by timestamp) ` +
+      `with a validation window or started within the ${split.embargoBars}-bar embargo after one, so no training window shares a bar with a validation window`
+    );
+  }
+  return usedSplit(result) === "reference"
+    ? "the reference's row split (overlapping windows can leak across it)"
+    : "grouped by base_window_id (overlapping windows never straddle the split)";
+}
+
 export function protocolRows(result: ComparisonResult): string[][] {
   const p = result.protocol;
   const d = result.data;
@@ -91,7 +110,7 @@ export function protocolRows(result: ComparisonResult): string[][] {
     ["Data", `\`${d.path}\` (sha256 ${d.sha256.slice(0, 16)}…): ${d.windows} windows`],
     [
       "Split",
-      `${p.split === "group" ? "grouped by base_window_id (overlapping windows never straddle the split)" : "the reference's row split (overlapping windows can leak across it)"}, validation fraction ${p.validationFraction}; first seed: ${d.trainWindows} training / ${d.validationWindows} validation windows, ${formatValue(100 * d.validationInSpanRate, "percent")} of validation bars in span`,
+      `${splitWords(result)}, validation fraction ${p.validationFraction}; first seed: ${d.trainWindows} training / ${d.validationWindows} validation windows, ${formatValue(100 * d.validationInSpanRate, "percent")} of validation bars in span`,
     ],
     [
       "Training",

@@ -469,6 +469,20 @@ describe("candlestickPage", () => {
     expect(rendered.svg).toContain("soft span loss none · CRF none");
   });
 
+  it("labels the axis with bar times and shades every annotated span when the window has them", async () => {
+    const [w] = windowFixture(1, 6);
+    const timestamps = Array.from({ length: 105 }, (_, k) => new Date(Date.UTC(2024, 2, 8, 21, 30) + k * 1_800_000).toISOString().replace(".000Z", "Z"));
+    const other = w!.trueSpan.start > 10 ? { start: 2, end: 4 } : { start: 100, end: 102 };
+    const spec = candlestickPage(PLOTTED, [{ ...w!, timestamps, spans: [other, w!.trueSpan].sort((a, b) => a.start - b.start) }]);
+    expectCompilesCleanly(spec);
+    const rendered = await expectRenders(spec, "Windows with true and predicted spans", { minWidth: 1200, maxWidth: 1500, minHeight: 500, maxHeight: 1200 });
+    expect(rendered.svg).toContain("bar time (UTC)");
+    // 30-minute bars across midnight: month-day and time on the ticks; the title gives the time range.
+    expect(rendered.svg).toContain("03-08 21:30");
+    expect(rendered.svg).toContain(`window ${w!.windowId} · 2024-03-08T21:30:00Z … 2024-03-11T01:30:00Z`);
+    expect(rendered.svg).toContain(`(other annotated: ${other.start}–${other.end})`);
+  });
+
   it("refuses probabilities of the wrong length and spans outside the window", () => {
     const [w] = windowFixture(1, 4);
     const short = { ...w!, predicted: [{ objective: "soft", span: null, probabilities: [0.5] }] };

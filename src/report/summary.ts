@@ -5,7 +5,7 @@
  */
 import type { ComparisonResult, SeedSpread } from "../compare/types.js";
 import { formatDifference, formatShare, formatStatistics, formatValue, plural, textTable, wrap } from "./format.js";
-import { HEADLINE_KEYS, seedsOf, type DocumentContext } from "./markdown.js";
+import { HEADLINE_KEYS, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
 import { capitalised, differenceName, requireMetric, say, winnerName } from "./model.js";
 
 function underline(title: string, character = "-"): string {
@@ -33,8 +33,9 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   out.push(wrap(`spanlab ${result.spanlab_version} · created ${result.created} · data ${result.data.path} (${result.data.windows} windows)`));
   out.push(
     wrap(
-      `Protocol: ${p.epochs} epochs, ${plural(seeds, "paired seed")} (${p.seeds.join(", ")}), ${p.split} split, pos_weight ${p.posWeight}; ` +
-        `thresholds chosen on ${p.thresholdChosenOn}; evaluated checkpoint: ${p.evaluatedCheckpoint}.`,
+      `Protocol: ${p.epochs} epochs, ${plural(seeds, "paired seed")} (${p.seeds.join(", ")}), ${usedSplit(result)} split${
+        result.data.split?.kind === "time" ? ` (${result.data.split.purgedWindows} training windows purged for sharing bars with validation)` : ""
+      }, pos_weight ${p.posWeight}; ` + `thresholds chosen on ${p.thresholdChosenOn}; evaluated checkpoint: ${p.evaluatedCheckpoint}.`,
     ),
   );
   out.push("");

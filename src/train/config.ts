@@ -8,6 +8,21 @@
 import { z } from "zod";
 import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
+import { SPLIT_KINDS } from "../data/splits.js";
+
+/**
+ * The reference comparison's settings (docs/spec.md §5): `--reference-protocol` fixes these, and today's
+ * defaults are these too, so a plain run reproduces the reference's training.
+ */
+export const REFERENCE_SETTINGS = {
+  epochs: 50,
+  batchSize: 32,
+  learningRate: 1e-3,
+  weightDecay: 0.01,
+  clipGradNorm: null,
+  posWeight: REFERENCE_POS_WEIGHT,
+  split: "reference",
+} as const;
 
 export const trainConfigSchema = z
   .object({
@@ -18,20 +33,26 @@ export const trainConfigSchema = z
       .default(SPAN_OBJECTIVES[0]!),
     /** Window file (Parquet or JSONL). */
     data: z.string().min(1),
-    epochs: z.number().int().min(1).default(50),
-    batchSize: z.number().int().min(1).max(4096).default(32),
-    learningRate: z.number().positive().default(1e-3),
-    weightDecay: z.number().min(0).default(0.01),
+    epochs: z.number().int().min(1).default(REFERENCE_SETTINGS.epochs),
+    batchSize: z.number().int().min(1).max(4096).default(REFERENCE_SETTINGS.batchSize),
+    learningRate: z.number().positive().default(REFERENCE_SETTINGS.learningRate),
+    weightDecay: z.number().min(0).default(REFERENCE_SETTINGS.weightDecay),
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.999),
     epsilon: z.number().positive().default(1e-8),
     /** Global gradient-norm clip (later reference scripts used 1.0); null for none (the reference comparison). */
-    clipGradNorm: z.number().positive().nullable().default(null),
+    clipGradNorm: z.number().positive().nullable().default(REFERENCE_SETTINGS.clipGradNorm),
     seed: z.number().int().default(42),
     /** Weight of in-span bars in the soft span loss: 1.0 in the reference comparison, 13.1 in later runs. */
-    posWeight: z.number().min(0).default(REFERENCE_POS_WEIGHT),
-    /** `group`: split by base_window_id (no leakage between overlapping windows); `reference`: the reference's row split. */
-    split: z.enum(["group", "reference"]).default("group"),
+    posWeight: z.number().min(0).default(REFERENCE_SETTINGS.posWeight),
+    /**
+     * docs/spec.md §5. `auto`: `time` when every window carries bar times, else `group`. `time`: purged
+     * walk-forward (the latest events validate; training windows sharing a bar with them are dropped);
+     * `group`: by base_window_id; `reference`: the reference's row split.
+     */
+    split: z.enum(SPLIT_KINDS).default("auto"),
+    /** Time splits: bars after each validation window no training window may start in; null = 1% of the bar times. */
+    embargoBars: z.number().int().min(0).nullable().default(null),
     validationFraction: z.number().gt(0).lt(1).default(0.2),
     /** Add the 13th feature, bar position t/104. */
     position: z.boolean().default(false),

@@ -49,7 +49,9 @@ describe.each(["soft", "crf"] as const)("train (%s head)", (loss) => {
     expect(log).toContain(`val_loss=${metrics[2]!.validation.unweighted.toFixed(4)}`);
     const manifest = JSON.parse(read(a.runDirectory, "config").toString());
     expect(manifest.data.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.config).toMatchObject({ loss, seed: 5, epochs: 3, batchSize: 6, split: "group", posWeight: 1 });
+    // `auto` is a group split for windows without bar times; config.json records both.
+    expect(manifest.config).toMatchObject({ loss, seed: 5, epochs: 3, batchSize: 6, split: "auto", posWeight: 1 });
+    expect(manifest.split).toMatchObject({ kind: "group", requested: "auto", purged_windows: 0, embargo_bars: null });
     expect(manifest.split.train_windows + manifest.split.validation_windows).toBe(manifest.data.windows);
   });
 

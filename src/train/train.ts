@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
-import { groupSplit, referenceSplit, type Split } from "../data/splits.js";
+import { splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
 import type { Window } from "../data/window.js";
 import { JadeCompact } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
@@ -61,6 +61,8 @@ export interface TrainResult {
   /** True when every configured epoch has run. */
   complete: boolean;
   parameterCount: number;
+  /** The split as config.json records it (kind, sizes, purged windows, validation ids). */
+  split: RunManifest["split"];
 }
 
 /** What config.json holds. */
@@ -69,7 +71,17 @@ export interface RunManifest {
   node_version: string;
   config: TrainConfig;
   data: { path: string; sha256: string; windows: number; rejected: number; rejects_file: string | null };
-  split: { kind: TrainConfig["split"]; train_windows: number; validation_windows: number; validation_window_ids: string[] };
+  split: {
+    /** The split used (`auto` resolved: `time` for windows with bar times, else `group`). */
+    kind: ResolvedSplitKind;
+    requested: TrainConfig["split"];
+    train_windows: number;
+    validation_windows: number;
+    /** Time splits: training windows dropped because they share bars with validation windows or fall in the embargo. */
+    purged_windows: number;
+    embargo_bars: number | null;
+    validation_window_ids: string[];
+  };
   model: { name: "JadeCompact"; loss: TrainConfig["loss"]; parameters: number; features: number; hidden: number };
 }
 
@@ -95,17 +107,41 @@ function runGenerators(seed: number): { split: Rng; init: Rng; train: Rng } {
   return { split: master.fork(), init: master.fork(), train: master.fork() };
 }
 
-/** The training/validation split a run with `config` uses (the same for both objectives of a seed). */
-export function runSplit(windows: readonly Window[], config: Pick<TrainConfig, "seed" | "split" | "validationFraction" | "data">): Split {
+/**
+ * The training/validation split a run with `config` uses (the same for both objectives of a seed):
+ * docs/spec.md §5, `auto` meaning the purged time split when every window carries bar times.
+ */
+export function runSplit(
+  windows: readonly Window[],
+  config: Pick<TrainConfig, "seed" | "split" | "validationFraction" | "data"> & Partial<Pick<TrainConfig, "embargoBars">>,
+): KindedSplit {
+  // `split` comes from the seed's own stream, forked first, so every split kind leaves the others untouched.
   const rng = runGenerators(config.seed).split;
-  const split =
-    config.split === "group"
-      ? groupSplit(windows, { validationFraction: config.validationFraction, rng })
-      : referenceSplit(windows, { validationFraction: config.validationFraction, rng });
+  const split = splitWindows(windows, config.split, { validationFraction: config.validationFraction, rng, embargoBars: config.embargoBars ?? null });
+  if (split.train.length === 0 && split.purged.length > 0) {
+    throw new Error(
+      `${config.data}: the ${split.kind} split purged all ${split.purged.length} training windows (each shares bars with a validation window or falls in the ` +
+        `${split.embargoBars}-bar embargo after one); use more events spread further apart, a smaller --embargo, or --split group`,
+    );
+  }
   if (split.train.length === 0 || split.validation.length === 0) {
     throw new Error(`${config.data}: ${windows.length} windows cannot be split into non-empty training and validation sets`);
   }
   return split;
+}
+
+/** The split in one line, for logs and consoles: kind, sizes, and what purging removed. */
+export function describeSplit(split: KindedSplit | RunManifest["split"]): string {
+  const [train, validation, purged, embargo] =
+    "train_windows" in split
+      ? [split.train_windows, split.validation_windows, split.purged_windows, split.embargo_bars]
+      : [split.train.length, split.validation.length, split.purged.length, split.embargoBars];
+  const sizes = `${train} train / ${validation} validation windows, ${split.kind} split`;
+  if (split.kind !== "time") return sizes;
+  return (
+    `${sizes} (the latest events validate; ${purged} training window(s) purged for sharing bars with a validation window ` +
+    `or starting within the ${embargo}-bar embargo after one)`
+  );
 }
 
 function buildModel(config: Pick<TrainConfig, "loss" | "batchSize" | "posWeight">, dims: ModelDimensions, bars: number): JadeCompact {
@@ -145,9 +181,12 @@ async function openSession(config: TrainConfig): Promise<Session> {
       rejects_file: report.rejectsPath ?? null,
     },
     split: {
-      kind: config.split,
+      kind: split.kind,
+      requested: config.split,
       train_windows: split.train.length,
       validation_windows: split.validation.length,
+      purged_windows: split.purged.length,
+      embargo_bars: split.embargoBars,
       validation_window_ids: split.validation.map((i) => data.windowIds[i]!),
     },
     model: { name: "JadeCompact", loss: config.loss, parameters: model.parameters.count, features: dims.features, hidden: dims.hidden },
@@ -169,7 +208,7 @@ function logHeader(manifest: RunManifest): string[] {
   const thousands = new Intl.NumberFormat("en-US");
   return [
     `spanlab ${manifest.spanlab_version}: JadeCompact, ${spanHead(c.loss).label} head, ${thousands.format(manifest.model.parameters)} parameters`,
-    `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${manifest.split.train_windows} train / ${manifest.split.validation_windows} validation windows, ${c.split} split, seed ${c.seed}`,
+    `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${describeSplit(manifest.split)}, seed ${c.seed}`,
     `AdamW lr ${c.learningRate}, betas (${c.beta1}, ${c.beta2}), eps ${c.epsilon}, weight decay ${c.weightDecay}; batch ${c.batchSize}; ${c.epochs} epochs; ` +
       `pos_weight ${c.posWeight}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
     `train_loss = Kendall-weighted objective (mean over training windows); val_loss = L_type + L_ptr + L_span + L_cd, unweighted (mean over validation windows)`,
@@ -193,7 +232,8 @@ function validate(session: Session, batch: BatchBuffer): Pick<EpochRecord, "vali
     probabilities.set(model.spanProbabilities(outputs), offset);
     offset += batch.size * data.bars;
   }
-  const spans = validationIndices.map((i) => ({ start: data.spanStart[i]!, end: data.spanEnd[i]! }));
+  // Per-bar scores: every annotated span of each window is in span (docs/spec.md §6).
+  const spans = validationIndices.map((i) => data.spans[i]!);
   const scores = macroSpanScores(probabilities, spans, data.bars, 0.5);
   const separation = probabilitySeparation(probabilities, spans, data.bars);
   return {
@@ -342,5 +382,12 @@ async function runEpochs(
     writeFileAtomic(path("log"), formatLog(header, records));
     options.onEvent?.({ kind: "epoch", record, lines: formatLog([], [record]).trimEnd().split("\n") });
   }
-  return { runDirectory, config, records, complete: records.length === config.epochs, parameterCount: model.parameters.count };
+  return {
+    runDirectory,
+    config,
+    records,
+    complete: records.length === config.epochs,
+    parameterCount: model.parameters.count,
+    split: session.manifest.split,
+  };
 }

@@ -1,7 +1,9 @@
 /**
  * A page of example windows, one row each: candlesticks (wick + body, up/down colours) with the true span
  * shaded, each objective's predicted span as a coloured bar above the candles, and under the chart the
- * per-bar p(in span) of each objective on [0, 1].
+ * per-bar p(in span) of each objective on [0, 1]. When a window carries its bars' times, the axis is
+ * labelled with them (UTC) and the title gives the window's time range; every other annotated span it
+ * holds is shaded too (all its bars are in span, docs/spec.md §1).
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { Span } from "../../eval/metrics.js";
@@ -35,7 +37,28 @@ export interface CandleWindow {
   windowId: string;
   bars: readonly Ohlc[];
   trueSpan: Span;
+  /** Every annotated span of the window, the true (primary) span among them; default: the true span only. */
+  spans?: readonly Span[];
+  /** Each bar's ISO-8601 UTC time, when the window file has them. */
+  timestamps?: readonly string[];
   predicted: readonly WindowPrediction[];
+}
+
+/**
+ * Tick labels of bar times: the date for daily bars (every time midnight), else `MM-DD HH:MM`, or only
+ * `HH:MM` when the window lies inside one day.
+ */
+export function barTimeLabels(timestamps: readonly string[]): string[] {
+  const daily = timestamps.every((t) => t.slice(11, 19) === "00:00:00");
+  if (daily) return timestamps.map((t) => t.slice(0, 10));
+  const oneDay = timestamps.every((t) => t.slice(0, 10) === timestamps[0]!.slice(0, 10));
+  return timestamps.map((t) => (oneDay ? t.slice(11, 16) : `${t.slice(5, 10)} ${t.slice(11, 16)}`));
+}
+
+/** A Vega expression naming the time of each tick value (an index into the labels). */
+function timeLabelExpression(labels: readonly string[], ticks: readonly number[]): string {
+  const byTick = labels.map((label, i) => (ticks.includes(i) ? label : ""));
+  return `${JSON.stringify(byTick)}[datum.value]`;
 }
 
 const TRUE_SPAN_LABEL = "true span";
@@ -52,7 +75,8 @@ function checkSpan(plot: string, what: string, span: Span, bars: number): void {
 /**
  * A page of windows, one row each: candlesticks (wick + body, up/down colours) with the true span
  * shaded, each objective's predicted span as a coloured bar above the candles, and under the chart the
- * per-bar p(in span) of each objective on [0, 1]. Bars are on a 0-based index axis.
+ * per-bar p(in span) of each objective on [0, 1]. Bars are on a 0-based index axis, labelled with their
+ * times when the window has them.
  */
 export function candlestickPage(compared: readonly PlotObjective[], windows: readonly CandleWindow[], text: PlotText = {}): TopLevelSpec {
   const plot = "candlestickPage";
@@ -78,6 +102,10 @@ export function candlestickPage(compared: readonly PlotObjective[], windows: rea
     const bars = w.bars.length;
     if (bars === 0) throw new Error(`${plot}: window ${w.windowId} has no bars`);
     checkSpan(plot, `true span of window ${w.windowId}`, w.trueSpan, bars);
+    for (const span of w.spans ?? []) checkSpan(plot, `annotated span of window ${w.windowId}`, span, bars);
+    if (w.timestamps !== undefined && w.timestamps.length !== bars) {
+      throw new Error(`${plot}: window ${w.windowId} has ${w.timestamps.length} timestamps for ${bars} bars`);
+    }
     const x = { type: "quantitative", scale: { domain: [-0.5, bars - 0.5], nice: false, zero: false } };
     let low = Infinity;
     let high = -Infinity;
@@ -109,7 +137,11 @@ export function candlestickPage(compared: readonly PlotObjective[], windows: rea
     datasets[`${name}_bars`] = candles;
     datasets[`${name}_spans`] = spans;
     datasets[`${name}_probabilities`] = probabilities;
-    const truth = { values: [{ kind: TRUE_SPAN_LABEL, from: w.trueSpan.start - 0.5, to: w.trueSpan.end + 0.5 }] };
+    const shaded = w.spans && w.spans.length > 0 ? w.spans : [w.trueSpan];
+    const truth = { values: shaded.map((span) => ({ kind: TRUE_SPAN_LABEL, from: span.start - 0.5, to: span.end + 0.5 })) };
+    const ticks = tickValues(bars);
+    const timeAxis =
+      w.timestamps !== undefined ? { labelExpr: timeLabelExpression(barTimeLabels(w.timestamps), ticks), labelAngle: -30, labelAlign: "right" } : {};
     // Headroom above the highest high for the predicted-span bars (about 18% of the chart height).
     const range = high - low || Math.abs(high) || 1;
     const priceDomain = [round(low - 0.04 * range), round(high + 0.24 * range)];
@@ -179,7 +211,13 @@ export function candlestickPage(compared: readonly PlotObjective[], windows: rea
           data: { name: `${name}_probabilities` },
           mark: { type: "line", strokeWidth: 1.4, interpolate: "step" },
           encoding: {
-            x: { field: "bar", ...x, title: index === windows.length - 1 ? "bar index in window" : null, axis: { values: tickValues(bars), grid: false } },
+            x: {
+              field: "bar",
+              ...x,
+              title:
+                index === windows.length - 1 || w.timestamps !== undefined ? (w.timestamps !== undefined ? "bar time (UTC)" : "bar index in window") : null,
+              axis: { values: ticks, grid: false, ...timeAxis },
+            },
             y: { field: "p", type: "quantitative", title: "p(in span)", scale: { domain: [0, 1] }, axis: { values: [0, 0.5, 1], format: ".1f" } },
             color: colour("objective"),
           },
@@ -187,10 +225,13 @@ export function candlestickPage(compared: readonly PlotObjective[], windows: rea
       ],
     };
     const predictedText = w.predicted.map((p) => `${checkObjective(plot, compared, p.objective).label} ${spanText(p.span)}`).join(" · ");
+    const others = shaded.filter((span) => span.start !== w.trueSpan.start || span.end !== w.trueSpan.end);
+    const othersText = others.length > 0 ? ` (other annotated: ${others.map(spanText).join(", ")})` : "";
+    const when = w.timestamps !== undefined ? ` · ${w.timestamps[0]} … ${w.timestamps[bars - 1]}` : "";
     return {
       title: {
-        text: `window ${w.windowId}`,
-        subtitle: `true span ${spanText(w.trueSpan)}${predictedText ? ` · ${predictedText}` : ""}`,
+        text: `window ${w.windowId}${when}`,
+        subtitle: `true span ${spanText(w.trueSpan)}${othersText}${predictedText ? ` · ${predictedText}` : ""}`,
         fontSize: 12.5,
         subtitleFontSize: 11,
         offset: 6,
@@ -203,7 +244,7 @@ export function candlestickPage(compared: readonly PlotObjective[], windows: rea
     title: titleBlock(text, {
       title: "Windows with true and predicted spans",
       subtitle: [
-        "Candles: green up, dark down. Gold shading: true span. Coloured bars above the candles: each objective's",
+        "Candles: green up, dark down. Gold shading: annotated span(s). Coloured bars above the candles: each objective's",
         "predicted span. Lower panel: per-bar p(in span) per objective (dotted: 0.5).",
       ],
     }),

@@ -1,0 +1,180 @@
+/**
+ * Scans on worker threads (docs/spec.md §11). The kernels are single-threaded by design, so a long scan
+ * uses every core by splitting its windows into one chunk per worker:
+ *  - hindsight: contiguous chunks of bars with the windows touching them (src/predict/scan_plan.ts
+ *    chunkPlan), so windows at a chunk boundary are run by both neighbours and every bar's weighted
+ *    combination sees the same windows in the same order as a single-thread scan — bit-for-bit equal;
+ *  - live: contiguous runs of windows (one window per bar, no overlap needed).
+ * Each worker builds its own copy of the model from the parameter values (the kernels' arena is per
+ * thread) and gets only the bars its windows read. Small scans stay on the calling thread: starting a
+ * worker costs more than a few hundred windows.
+ */
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { ModelDimensions } from "../model/parameters.js";
+import type { JadeCompact } from "../model/jade_compact.js";
+import { packageRoot } from "../util/package.js";
+import { finishLive, prepareLive, scanLive, type LiveChunkResult, type LiveOptions, type LiveResult } from "./live.js";
+import { assembleChunks, finishScan, prepareScan, scanBars, type HindsightChunkResult, type ScanOptions, type ScanResult } from "./scan.js";
+import { chunkPlan } from "./scan_plan.js";
+import { slicePrices, type ScanBars } from "./window_features.js";
+
+/** Fewer windows than this per worker and a scan is not worth a worker thread. */
+export const MIN_WINDOWS_PER_WORKER = 512;
+
+/** What a worker needs to rebuild the model. */
+export interface ModelSpec {
+  head: string;
+  dims: ModelDimensions;
+  bars: number;
+  posWeight: number;
+  values: Float32Array;
+}
+
+interface JobPrices {
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  offset: number;
+}
+
+export type ScanJob =
+  | { kind: "hindsight"; model: ModelSpec; prices: JobPrices; starts: Float64Array; from: number; to: number; batchSize: number }
+  | { kind: "live"; model: ModelSpec; prices: JobPrices; starts: Float64Array; batchSize: number };
+
+export type ScanJobResult = { kind: "hindsight"; chunk: HindsightChunkResult } | { kind: "live"; chunk: LiveChunkResult };
+
+export type ScanWorkerMessage = { type: "progress"; windows: number } | { type: "done"; result: ScanJobResult } | { type: "error"; message: string };
+
+export interface ParallelOptions {
+  /** Worker threads (default: the machine's available parallelism); 1 scans on the calling thread. */
+  workers?: number;
+  /** Windows a worker must have at least (default {@link MIN_WINDOWS_PER_WORKER}; tests lower it). */
+  minWindowsPerWorker?: number;
+}
+
+export function modelSpec(model: JadeCompact): ModelSpec {
+  return { head: model.head.name, dims: { ...model.dims }, bars: model.bars, posWeight: model.posWeight, values: model.parameters.values.slice() };
+}
+
+/** The compiled worker script (worker threads run JavaScript: under vitest it is taken from the build). */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const script = here.endsWith(".ts") ? join(packageRoot(), "dist", "src", "predict", "scan_worker.js") : join(here, "..", "scan_worker.js");
+  if (!existsSync(script)) throw new Error(`worker script ${script} is missing; run \`npm run build\``);
+  return script;
+}
+
+function runJob(job: ScanJob, onProgress: (windows: number) => void): Promise<ScanJobResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript(), { workerData: job });
+    let settled = false;
+    worker.on("message", (message: ScanWorkerMessage) => {
+      if (message.type === "progress") onProgress(message.windows);
+      else if (message.type === "done") {
+        settled = true;
+        resolve(message.result);
+      } else {
+        settled = true;
+        reject(new Error(message.message));
+      }
+    });
+    worker.on("error", (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on("exit", (code) => {
+      if (!settled) reject(new Error(`scan worker exited with code ${code} before finishing`));
+    });
+  });
+}
+
+/** How many workers a scan of `windows` windows gets. */
+export function workerCount(windows: number, options: ParallelOptions): number {
+  const requested = options.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new Error(`workers must be a positive integer, got ${requested}`);
+  const minimum = options.minWindowsPerWorker ?? MIN_WINDOWS_PER_WORKER;
+  return Math.max(1, Math.min(requested, Math.floor(windows / Math.max(1, minimum))));
+}
+
+function jobPrices(bars: ScanBars, from: number, to: number): JobPrices {
+  return { ...slicePrices(bars, from, to), offset: from };
+}
+
+/** {@link scanBars} with its windows split over worker threads; the same result, bit for bit. */
+export async function scanBarsParallel(model: JadeCompact, bars: ScanBars, options: ScanOptions & ParallelOptions = {}): Promise<ScanResult> {
+  const started = performance.now();
+  const setup = prepareScan(model, bars, options);
+  const { plan, barCount } = setup;
+  const workers = workerCount(plan.starts.length, options);
+  if (workers === 1) return scanBars(model, bars, options);
+  const spec = modelSpec(model);
+  const length = model.bars;
+  const chunks = chunkPlan(barCount, plan.starts, length, workers);
+  // Windows at chunk boundaries run twice: progress counts the work, so it ends at its total.
+  const work = chunks.reduce((sum, chunk) => sum + chunk.lastWindow - chunk.firstWindow, 0);
+  let done = 0;
+  const progress = (windows: number) => {
+    done += windows;
+    options.onProgress?.(done, work);
+  };
+  const results = await Promise.all(
+    chunks.map(async (chunk) => {
+      const starts = Float64Array.from(plan.starts.slice(chunk.firstWindow, chunk.lastWindow));
+      const result = await runJob(
+        {
+          kind: "hindsight",
+          model: spec,
+          prices: jobPrices(bars, starts[0]!, starts[starts.length - 1]! + length),
+          starts,
+          from: chunk.from,
+          to: chunk.to,
+          batchSize: setup.options.batchSize,
+        },
+        progress,
+      );
+      if (result.kind !== "hindsight") throw new Error("scan worker answered a hindsight job with a live result");
+      return { ...result.chunk, firstWindow: chunk.firstWindow };
+    }),
+  );
+  return finishScan(model, bars, setup, assembleChunks(model.head, barCount, plan.starts.length, results), started, workers);
+}
+
+/** {@link scanLive} with its windows split over worker threads; the same result, bit for bit. */
+export async function scanLiveParallel(model: JadeCompact, bars: ScanBars, options: LiveOptions & ParallelOptions = {}): Promise<LiveResult> {
+  const started = performance.now();
+  const setup = prepareLive(model, bars, options);
+  const windows = setup.plan.starts.length;
+  const workers = workerCount(windows, options);
+  if (workers === 1) return scanLive(model, bars, options);
+  const spec = modelSpec(model);
+  let done = 0;
+  const progress = (count: number) => {
+    done += count;
+    options.onProgress?.(done, windows);
+  };
+  const results = await Promise.all(
+    Array.from({ length: workers }, async (_, k) => {
+      const first = Math.floor((k * windows) / workers);
+      const last = Math.floor(((k + 1) * windows) / workers);
+      const starts = Float64Array.from(setup.plan.starts.slice(first, last));
+      const result = await runJob(
+        {
+          kind: "live",
+          model: spec,
+          prices: jobPrices(bars, starts[0]!, starts[starts.length - 1]! + model.bars),
+          starts,
+          batchSize: setup.batchSize,
+        },
+        progress,
+      );
+      if (result.kind !== "live") throw new Error("scan worker answered a live job with a hindsight result");
+      return { ...result.chunk, firstWindow: first };
+    }),
+  );
+  return finishLive(model, bars, setup, results, started, workers);
+}

@@ -1,0 +1,77 @@
+/**
+ * Where a scan's threshold comes from when no --threshold is given: the checkpoint's compare run, when the
+ * checkpoint lies in a compare bundle (docs/spec.md §11), else the 0.5 default, with the reason.
+ */
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { DEFAULT_THRESHOLD } from "./predict.js";
+
+/** Where a scan's threshold came from. */
+export interface ThresholdSource {
+  threshold: number;
+  /** The compare run's minimum run length (the threshold was chosen with it), or null when not from a run. */
+  minRunLength: number | null;
+  /** In words, for the output file and the console. */
+  source: string;
+  /** True when the threshold was read from a comparison.json. */
+  fromComparison: boolean;
+}
+
+interface ComparisonRunEntry {
+  objective?: unknown;
+  seed?: unknown;
+  runDirectory?: unknown;
+  evaluation?: { minRunLength?: unknown; thresholds?: { threshold?: unknown; source?: unknown }[] };
+}
+
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
+  return real(a) === real(b);
+}
+
+/**
+ * The threshold of the checkpoint's compare run, when the checkpoint lives in a compare bundle
+ * (`<bundle>/runs/<objective>-seed<k>/{last,best}.safetensors`, with `<bundle>/comparison.json` listing
+ * the run under `runs[].runDirectory`): that run's `evaluation.thresholds[0].threshold` — chosen by the
+ * best pooled F1 on its TRAINING windows, on the same probabilities a scan thresholds (sigmoid / CRF
+ * posterior marginals) — and the minimum run length it was chosen with. Otherwise 0.5, with the reason.
+ */
+export function comparisonThreshold(checkpoint: string, loss?: string): ThresholdSource {
+  const fallback = (reason: string): ThresholdSource => ({
+    threshold: DEFAULT_THRESHOLD,
+    minRunLength: null,
+    source: `default ${DEFAULT_THRESHOLD} (${reason})`,
+    fromComparison: false,
+  });
+  const runDirectory = dirname(resolve(checkpoint));
+  const bundle = resolve(runDirectory, "..", "..");
+  const file = join(bundle, "comparison.json");
+  if (!existsSync(file)) return fallback(`no comparison.json two folders above the checkpoint, so it is not in a compare bundle`);
+  let parsed: { runs?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as { runs?: unknown };
+  } catch (error) {
+    return fallback(`${file} could not be read: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed.runs)) return fallback(`${file} has no runs list`);
+  const entry = (parsed.runs as ComparisonRunEntry[]).find(
+    (run) => typeof run?.runDirectory === "string" && samePath(resolve(bundle, run.runDirectory), runDirectory),
+  );
+  const where = relative(bundle, runDirectory) || ".";
+  if (!entry) return fallback(`${file} lists no run in ${where}`);
+  if (loss !== undefined && typeof entry.objective === "string" && entry.objective !== loss) {
+    return fallback(`${file} says run ${where} is ${entry.objective}, but the checkpoint has the ${loss} head`);
+  }
+  const choice = entry.evaluation?.thresholds?.[0];
+  const threshold = choice?.threshold;
+  if (typeof threshold !== "number" || !(threshold >= 0 && threshold <= 1)) {
+    return fallback(`${file}: run ${where} has no evaluation.thresholds[0].threshold in [0, 1]`);
+  }
+  const minRun = entry.evaluation?.minRunLength;
+  return {
+    threshold,
+    minRunLength: typeof minRun === "number" && Number.isInteger(minRun) && minRun >= 1 ? minRun : null,
+    source: `compare run ${where} in ${file} (chosen by best pooled F1 on that run's training windows)`,
+    fromComparison: true,
+  };
+}
