@@ -31,6 +31,11 @@ export { predictFile as predict, predictWindows } from "./predict/predict.js";
 export type { PredictFileOptions, PredictionReport, WindowPrediction } from "./predict/predict.js";
 export { scanBars } from "./predict/scan.js";
 export type { ScanOptions, ScanResult } from "./predict/scan.js";
+export { scanBarsParallel, scanLiveParallel } from "./predict/scan_parallel.js";
+export { scanLive } from "./predict/live.js";
+export type { LiveOptions, LiveResult } from "./predict/live.js";
+export { evaluateDetections, formatEvaluation } from "./predict/evaluate.js";
+export type { EvaluationReport } from "./predict/evaluate.js";
 export type { Detection } from "./predict/merge.js";
 
 // The comparison of span objectives and its analysis bundle.

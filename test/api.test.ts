@@ -18,6 +18,9 @@ describe('import ... from "spanlab"', () => {
       "writeWindows",
       "readBars",
       "scanBars",
+      "scanBarsParallel",
+      "scanLive",
+      "evaluateDetections",
       "loadCheckpoint",
       "spanHead",
     ] as const) {

@@ -13,7 +13,8 @@ import { evaluateDetections, formatEvaluation } from "../predict/evaluate.js";
 import { DEFAULT_STRIDE } from "../predict/scan_plan.js";
 import { detectionChartHtml } from "../report/detection_chart.js";
 import { assertWritable, writeFileAtomic } from "../util/files.js";
-import { annotationSpans, positiveInteger, scoringFlags } from "./predict.js";
+import { positiveIntegerFlag } from "./flags.js";
+import { annotationSpans, scoringFlags } from "./predict.js";
 
 interface EvaluateFlags {
   bars: string;
@@ -56,7 +57,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option("--max-gap <duration>", BAR_READING_HELP.maxGap)
     .action(async (flags: EvaluateFlags) => {
       const scoring = scoringFlags(flags);
-      const stride = flags.stride === undefined ? DEFAULT_STRIDE : positiveInteger("--stride", flags.stride, 105);
+      const stride = flags.stride === undefined ? DEFAULT_STRIDE : positiveIntegerFlag("stride", flags.stride, 105);
       const reading = barReadingOptions(flags);
       if (flags.html !== undefined) assertWritable(flags.html, flags.force);
       const bars = await readBars(flags.bars, reading);

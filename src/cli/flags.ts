@@ -23,3 +23,20 @@ export function choiceFlag<T extends string>(name: string, value: string, choice
   }
   return value as T;
 }
+
+/** A positive integer, at most `max`. */
+export function positiveIntegerFlag(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer in [1, ${max}]`;
+    throw new Error(`--${name} must be ${range}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** A number in [0, 1] (a probability threshold). */
+export function probabilityFlag(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= 0 && n <= 1)) throw new Error(`--${name} must be a number in [0, 1], got ${JSON.stringify(value)}`);
+  return n;
+}

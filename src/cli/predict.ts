@@ -11,6 +11,7 @@
  *    detectors (src/predict/evaluate.ts), `--html` draws them (src/report/detection_chart.ts).
  */
 import type { Command } from "commander";
+import { positiveIntegerFlag, probabilityFlag } from "./flags.js";
 import { extname } from "node:path";
 import cliProgress from "cli-progress";
 import { readAnnotations, type AnnotationSet } from "../data/annotations.js";
@@ -104,22 +105,6 @@ export interface DetectionReport {
   detections: Detection[];
   live_detections: Detection[] | null;
   evaluation: EvaluationReport | null;
-}
-
-/** A positive integer flag (at most `max`). */
-export function positiveInteger(flag: string, text: string, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer in [1, ${max}]`;
-    throw new Error(`${flag} must be ${range}, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
-function parseThreshold(text: string): number {
-  const threshold = Number(text);
-  if (text.trim() === "" || !(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold must be a number in [0, 1], got ${JSON.stringify(text)}`);
-  return threshold;
 }
 
 /** `--iou`, `--tolerance`, `--seed`, `--rule-thresholds`, shared with `spanlab evaluate`. */
@@ -218,14 +203,14 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
     throw new Error(`--probabilities must end in .csv, got ${JSON.stringify(flags.probabilities)}`);
   }
   if (flags.html !== undefined && !/\.html?$/i.test(flags.html)) throw new Error(`--html must end in .html, got ${JSON.stringify(flags.html)}`);
-  const batchSize = positiveInteger("--batch-size", flags.batchSize);
-  const stride = flags.stride === undefined ? DEFAULT_STRIDE : positiveInteger("--stride", flags.stride, 105);
-  const workers = flags.workers === undefined ? undefined : positiveInteger("--workers", flags.workers, 256);
+  const batchSize = positiveIntegerFlag("batch-size", flags.batchSize);
+  const stride = flags.stride === undefined ? DEFAULT_STRIDE : positiveIntegerFlag("stride", flags.stride, 105);
+  const workers = flags.workers === undefined ? undefined : positiveIntegerFlag("workers", flags.workers, 256);
   if (flags.decoder !== undefined && !(SCAN_DECODERS as readonly string[]).includes(flags.decoder)) {
     throw new Error(`--decoder must be one of ${SCAN_DECODERS.join(", ")}, got ${JSON.stringify(flags.decoder)}`);
   }
-  const explicitThreshold = flags.threshold === undefined ? undefined : parseThreshold(flags.threshold);
-  const explicitMinRun = flags.minRunLength === undefined ? undefined : positiveInteger("--min-run-length", flags.minRunLength, 105);
+  const explicitThreshold = flags.threshold === undefined ? undefined : probabilityFlag("threshold", flags.threshold);
+  const explicitMinRun = flags.minRunLength === undefined ? undefined : positiveIntegerFlag("min-run-length", flags.minRunLength, 105);
   const scoring = scoringFlags(flags);
   const reading = barReadingOptions(flags);
   // Refuse before the work, so a long scan never ends in a refusal.
@@ -457,7 +442,7 @@ export function registerPredictCommand(program: Command): void {
         ["--max-gap", flags.maxGap !== undefined],
       ] as const;
       for (const [flag, given] of barsOnly) if (given) throw new Error(`${flag} applies to --bars (scanning raw bars), not to windows`);
-      const threshold = parseThreshold(flags.threshold ?? String(DEFAULT_THRESHOLD));
+      const threshold = probabilityFlag("threshold", flags.threshold ?? String(DEFAULT_THRESHOLD));
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(flags.batchSize)}`);
       // Refuse before the work, so a long run never ends in a refusal.
