@@ -11,6 +11,7 @@
  *  - annotation times between bar timestamps (inside a bar, snapped to it): reported when more than 10% of
  *    the times are, since exact bar times are the norm and a shifted clock makes them the rule.
  */
+import { lastAtOrBefore } from "./event_bars.js";
 import type { AnnotationSet } from "./annotations.js";
 import type { BarSeries } from "./bars.js";
 
@@ -32,21 +33,6 @@ export interface AlignmentReport {
   warnings: string[];
   /** Notes that are not warnings (the zones were reconciled by --timezone). */
   notes: string[];
-}
-
-/** Largest i with timestamps[i] ≤ t, or −1. */
-function lastAtOrBefore(timestamps: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = timestamps.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (timestamps[mid]! <= t) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
 
 const describeConvention = (convention: string, zone: string): string =>

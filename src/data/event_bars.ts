@@ -10,7 +10,7 @@ import { formatTimestamp } from "./timestamps.js";
 import type { Problem } from "./validate.js";
 
 /** Largest i with timestamps[i] ≤ t, or −1. */
-export function lastAtOrBefore(timestamps: Float64Array, t: number): number {
+export function lastAtOrBefore(timestamps: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = timestamps.length - 1;
   let found = -1;

@@ -6,6 +6,7 @@
  * out of the scoring and reported (with the reason), never silently dropped.
  */
 import type { AnnotatedEvent } from "../data/annotations.js";
+import { lastAtOrBefore } from "../data/event_bars.js";
 import { formatTimestamp } from "../data/timestamps.js";
 import type { BarInterval } from "./range_scores.js";
 
@@ -21,21 +22,6 @@ export interface EventPlacement {
   unplaced: { eventId: string; row: number; reason: string }[];
   /** Event times snapped to the bar containing them. */
   snapped: number;
-}
-
-/** Largest i with timestamps[i] ≤ t, or −1. */
-function lastAtOrBefore(timestamps: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = timestamps.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (timestamps[mid]! <= t) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }
 
 /** Places every event on the bars (see the module comment). */
