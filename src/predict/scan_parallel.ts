@@ -10,13 +10,9 @@
  * worker costs more than a few hundred windows.
  */
 import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import type { ModelDimensions } from "../model/parameters.js";
 import type { JadeCompact } from "../model/jade_compact.js";
-import { packageRoot } from "../util/package.js";
+import { runWorkerJob, type WorkerJobMessage, workerScript } from "../util/worker_job.js";
 import { finishLive, prepareLive, scanLive, type LiveChunkResult, type LiveOptions, type LiveResult } from "./live.js";
 import { assembleChunks, finishScan, prepareScan, scanBars, type HindsightChunkResult, type ScanOptions, type ScanResult } from "./scan.js";
 import { chunkPlan } from "./scan_plan.js";
@@ -48,7 +44,7 @@ export type ScanJob =
 
 export type ScanJobResult = { kind: "hindsight"; chunk: HindsightChunkResult } | { kind: "live"; chunk: LiveChunkResult };
 
-export type ScanWorkerMessage = { type: "progress"; windows: number } | { type: "done"; result: ScanJobResult } | { type: "error"; message: string };
+export type ScanWorkerMessage = WorkerJobMessage<ScanJobResult, { type: "progress"; windows: number }>;
 
 export interface ParallelOptions {
   /** Worker threads (default: the machine's available parallelism); 1 scans on the calling thread. */
@@ -62,35 +58,13 @@ export function modelSpec(model: JadeCompact): ModelSpec {
 }
 
 /** The compiled worker script (worker threads run JavaScript: under vitest it is taken from the build). */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const script = here.endsWith(".ts") ? join(packageRoot(), "dist", "src", "predict", "scan_worker.js") : join(here, "..", "scan_worker.js");
-  if (!existsSync(script)) throw new Error(`worker script ${script} is missing; run \`npm run build\``);
-  return script;
-}
-
 function runJob(job: ScanJob, onProgress: (windows: number) => void): Promise<ScanJobResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: job });
-    let settled = false;
-    worker.on("message", (message: ScanWorkerMessage) => {
-      if (message.type === "progress") onProgress(message.windows);
-      else if (message.type === "done") {
-        settled = true;
-        resolve(message.result);
-      } else {
-        settled = true;
-        reject(new Error(message.message));
-      }
-    });
-    worker.on("error", (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.on("exit", (code) => {
-      if (!settled) reject(new Error(`scan worker exited with code ${code} before finishing`));
-    });
-  });
+  return runWorkerJob<ScanJobResult, { type: "progress"; windows: number }>(
+    workerScript(import.meta.url, "predict", "scan_worker.js"),
+    job,
+    "scan worker",
+    (message) => onProgress(message.windows),
+  );
 }
 
 /** How many workers a scan of `windows` windows gets. */

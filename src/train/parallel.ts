@@ -2,11 +2,7 @@
  * Training runs on worker threads, one run per thread, so several runs (both objectives, several seeds)
  * use every core. The kernels are single-threaded by design; parallelism lives here, across runs.
  */
-import { Worker } from "node:worker_threads";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { packageRoot } from "../util/package.js";
+import { runWorkerJob, type WorkerJobMessage, workerScript } from "../util/worker_job.js";
 import type { TrainConfigInput } from "./config.js";
 import type { TrainEvent, TrainOptions, TrainResult } from "./train.js";
 
@@ -14,42 +10,16 @@ export type WorkerJob =
   | { kind: "train"; config: TrainConfigInput; options: Omit<TrainOptions, "onEvent"> }
   | { kind: "resume"; runDirectory: string; stopAfterEpochs?: number };
 
-export type WorkerMessage = { type: "event"; event: TrainEvent } | { type: "done"; result: TrainResult } | { type: "error"; message: string };
-
-/**
- * The compiled worker script. Worker threads run JavaScript only, so when this module runs from the
- * TypeScript sources (under vitest) the worker is taken from the build (`npm run build`).
- */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const script = here.endsWith(".ts") ? join(packageRoot(), "dist", "src", "train", "worker_entry.js") : join(here, "..", "worker_entry.js");
-  if (!existsSync(script)) throw new Error(`worker script ${script} is missing; run \`npm run build\``);
-  return script;
-}
+export type WorkerMessage = WorkerJobMessage<TrainResult, { type: "event"; event: TrainEvent }>;
 
 /** Runs one training job on its own worker thread; progress events arrive through `onEvent`. */
 export function runJobInWorker(job: WorkerJob, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(workerScript(), { workerData: job });
-    let settled = false;
-    worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "event") onEvent?.(message.event);
-      else if (message.type === "done") {
-        settled = true;
-        resolve(message.result);
-      } else {
-        settled = true;
-        reject(new Error(message.message));
-      }
-    });
-    worker.on("error", (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.on("exit", (code) => {
-      if (!settled) reject(new Error(`training worker exited with code ${code} before finishing`));
-    });
-  });
+  return runWorkerJob<TrainResult, { type: "event"; event: TrainEvent }>(
+    workerScript(import.meta.url, "train", "worker_entry.js"),
+    job,
+    "training worker",
+    (message) => onEvent?.(message.event),
+  );
 }
 
 /** Trains on a worker thread (see {@link train}). */
