@@ -10,7 +10,8 @@
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
-import type { ColumnSource } from "hyparquet-writer";
+import { shredList, shredListOfLists } from "./parquet_levels.js";
+import { type RowGroupColumn, writeRowGroup } from "./parquet_row_group.js";
 import type { Window } from "./window.js";
 import { WINDOW_BARS } from "./window.js";
 import { REQUIRED_COLUMNS } from "./schema.js";
@@ -119,7 +120,7 @@ export class ParquetWindowEncoder {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    this.writer.write({ columnData: windowColumnData(this.pending, this.columns), rowGroupSize: ROW_GROUP_WINDOWS });
+    writeRowGroup(this.writer, windowColumnData(this.pending, this.columns), this.pending.length);
     this.pending = [];
   }
 
@@ -141,32 +142,38 @@ export function encodeParquet(windows: readonly Window[]): Uint8Array {
   return encoder.finish();
 }
 
-/** The column sources of `windows` for hyparquet-writer, in schema order. */
-export function windowColumnData(windows: readonly Window[], optional: OptionalColumns): ColumnSource[] {
-  const columnData: ColumnSource[] = [
-    { name: "window_id", data: windows.map((w) => w.window_id) },
-    { name: "base_window_id", data: windows.map((w) => w.base_window_id) },
-    { name: "label", data: windows.map((w) => w.label) },
-    { name: "expansion_start", data: windows.map((w) => BigInt(w.expansion_start)) },
-    { name: "expansion_end", data: windows.map((w) => BigInt(w.expansion_end)) },
-    { name: "features", data: windows.map((w) => w.features) },
+/**
+ * The columns of `windows` in schema order: flat ones as rows for the writer to shred, list ones
+ * shredded here from their known shapes (src/data/parquet_levels.ts).
+ */
+export function windowColumnData(windows: readonly Window[], optional: OptionalColumns): RowGroupColumn[] {
+  const columnData: RowGroupColumn[] = [
+    { name: "window_id", rows: windows.map((w) => w.window_id) },
+    { name: "base_window_id", rows: windows.map((w) => w.base_window_id) },
+    { name: "label", rows: windows.map((w) => w.label) },
+    { name: "expansion_start", rows: windows.map((w) => BigInt(w.expansion_start)) },
+    { name: "expansion_end", rows: windows.map((w) => BigInt(w.expansion_end)) },
+    { name: "features", shredded: shredListOfLists(windows.map((w) => w.features)) },
   ];
-  if (optional.volume) columnData.push({ name: "volume", data: windows.map((w) => w.volume ?? null) });
+  if (optional.volume) columnData.push({ name: "volume", shredded: shredList(windows.map((w) => w.volume ?? null)) });
   if (optional.timestamps) {
     // Overlapping windows repeat each bar's time: convert each distinct one once.
-    const millis = new Map<string, bigint>();
-    const toMillis = (t: string): bigint => {
+    const millis = new Map<string, number>();
+    const toMillis = (t: string): number => {
       let value = millis.get(t);
       if (value === undefined) {
-        value = BigInt(parseBarTime(t));
+        value = parseBarTime(t);
         millis.set(t, value);
       }
       return value;
     };
-    columnData.push({ name: "timestamps", data: windows.map((w) => (w.timestamps === undefined ? null : w.timestamps.map(toMillis))) });
+    columnData.push({ name: "timestamps", shredded: shredList(windows.map((w) => (w.timestamps === undefined ? null : w.timestamps.map(toMillis)))) });
   }
   if (optional.spans) {
-    columnData.push({ name: "spans", data: windows.map((w) => (w.spans === undefined ? null : w.spans.map(([a, b]) => [BigInt(a), BigInt(b)]))) });
+    columnData.push({
+      name: "spans",
+      shredded: shredListOfLists(windows.map((w) => (w.spans === undefined ? null : w.spans))),
+    });
   }
   return columnData;
 }
