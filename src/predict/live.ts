@@ -17,7 +17,7 @@
 import { inferBatch } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import { detectionNotes, detectionsFromScores, labelProbabilities, type Detection } from "./merge.js";
-import { usesPositionFeature } from "./predict.js";
+import { usesPositionFeature } from "./inference_defaults.js";
 import { resolveScanOptions, type ScanOptions } from "./scan.js";
 import { scanPlan, type ScanPlan } from "./scan_plan.js";
 import { barTimestamps, checkScanBars, WindowFeatureFiller, type PriceColumns, type ScanBars } from "./window_features.js";

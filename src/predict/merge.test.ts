@@ -5,7 +5,7 @@
  * detection has one class.
  */
 import { describe, expect, it } from "vitest";
-import { detectionNotes, detectionsFromScores, labelProbabilities, runsAbove, type DetectionContext } from "./merge.js";
+import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, runsAbove, type DetectionContext } from "./merge.js";
 
 const context = (overrides: Partial<DetectionContext> = {}): DetectionContext => ({
   mode: "hindsight",
@@ -72,6 +72,17 @@ describe("detectionsFromScores", () => {
     // Short runs are dropped; a tie of the classes goes to consolidation.
     const tie = detectionsFromScores([0.9, 0.1, 0.9, 0.9], context({ minRunLength: 2, classes: () => [0.5, 0.5] }));
     expect(tie.map((d) => [d.start_index, d.predicted_class])).toEqual([[2, "consolidation"]]);
+  });
+});
+
+describe("countDetections", () => {
+  it("counts what detectionsFromScores returns, for every minimum run length and with segment breaks", () => {
+    const score = [0.9, 0.9, 0.1, 0.8, 0.2, 0.7, 0.7, 0.7, 0.6, 0.1, 0.95];
+    const segmentStarts = new Set([7]);
+    const counts = [1, 2, 3, 4].map((minRunLength) => countDetections(score, 0.5, minRunLength, segmentStarts));
+    const built = [1, 2, 3, 4].map((minRunLength) => detectionsFromScores(score, context({ minRunLength, segmentStarts })).length);
+    expect(counts).toEqual(built);
+    expect(counts).toEqual([5, 3, 0, 0]);
   });
 });
 

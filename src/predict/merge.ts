@@ -102,6 +102,13 @@ export function runsAbove(score: ArrayLike<number>, threshold: number, segmentSt
   return runs;
 }
 
+/** How many detections {@link detectionsFromScores} would return, without building them. */
+export function countDetections(score: ArrayLike<number>, threshold: number, minRunLength: number, segmentStarts: ReadonlySet<number>): number {
+  let count = 0;
+  for (const [a, b] of runsAbove(score, threshold, segmentStarts)) if (b - a + 1 >= minRunLength) count++;
+  return count;
+}
+
 /** What {@link detectionsFromScores} needs besides the scores. */
 export interface DetectionContext {
   mode: DetectionMode;

@@ -16,15 +16,12 @@ import { inferWindows, windowRow } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import { runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding.js";
 import type { SpanHead } from "../model/span_head.js";
+import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
 
 /** Names of the three class logits, in order (the reference's third class is never a label). */
 export const CLASS_NAMES = ["consolidation", "retracement", "unused"] as const;
 
-/** Default cut for the threshold path: a bar is in span when p > 0.5. */
-export const DEFAULT_THRESHOLD = 0.5;
-
-/** Default windows per forward pass (the model's maxBatch caps it). */
-export const DEFAULT_PREDICT_BATCH = 32;
+export { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
 
 export interface PredictOptions {
   /** Windows per forward pass; at most the model's maxBatch (default min(32, maxBatch)). */
@@ -109,14 +106,6 @@ export function decodingDescription(head: SpanHead, threshold: number, batchSize
     pointers: "pointer head (center, length) as fractions of the window, after sigmoid",
     pointer_bars: "center·105 and length·105 in bars, and the span they imply: round(center ∓ length/2), clipped",
   };
-}
-
-/** Whether a model's inputs include the position feature: 12 features no, 13 yes, anything else is refused. */
-export function usesPositionFeature(model: JadeCompact): boolean {
-  const features = model.dims.features;
-  if (features === BASE_FEATURE_COUNT) return false;
-  if (features === BASE_FEATURE_COUNT + 1) return true;
-  throw new Error(`the model takes ${features} features per bar; spanlab computes ${BASE_FEATURE_COUNT} (or ${BASE_FEATURE_COUNT + 1} with position)`);
 }
 
 function softmax(logits: Float32Array, offset: number, count: number): number[] {

@@ -27,9 +27,9 @@ import { inferBatch } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import type { SpanHead } from "../model/span_head.js";
 import { BarCombiner, weightPrefix, windowWeightOver } from "./combine.js";
-import { detectionNotes, detectionsFromScores, labelProbabilities, type Detection } from "./merge.js";
+import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, type Detection } from "./merge.js";
 import { offsetHistogram, type OffsetHistogram } from "./offsets.js";
-import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./predict.js";
+import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
 import { DEFAULT_STRIDE, lowerBound, scanPlan, type ScanPlan } from "./scan_plan.js";
 import { barTimestamps, checkScanBars, WindowFeatureFiller, type PriceColumns, type ScanBars } from "./window_features.js";
 
@@ -245,14 +245,14 @@ export function finishScan(model: JadeCompact, bars: ScanBars, setup: ScanSetup,
   const prefix = weightPrefix(length);
   const segmentStarts = new Set(plan.segmentList.slice(1).map((segment) => segment.start));
   const timestamps = barTimestamps(bars);
-  const decode = (decoder: string): Detection[] => {
-    const isThreshold = decoder === "threshold";
-    const score = isThreshold ? combined.probabilities : combined.votes[decoder]!;
-    return detectionsFromScores(score, {
+  const scoreOf = (decoder: string) => (decoder === "threshold" ? combined.probabilities : combined.votes[decoder]!);
+  const thresholdOf = (decoder: string) => (decoder === "threshold" ? options.threshold : VOTE_THRESHOLD);
+  const decode = (decoder: string): Detection[] =>
+    detectionsFromScores(scoreOf(decoder), {
       mode: "hindsight",
       decoder,
-      scoreName: isThreshold ? "p" : "vote",
-      threshold: isThreshold ? options.threshold : VOTE_THRESHOLD,
+      scoreName: decoder === "threshold" ? "p" : "vote",
+      threshold: thresholdOf(decoder),
       minRunLength: options.minRunLength,
       segmentStarts,
       timestamps,
@@ -272,10 +272,14 @@ export function finishScan(model: JadeCompact, bars: ScanBars, setup: ScanSetup,
       // The combined score of bar t is final once the last window covering t (the latest start ≤ t) is read.
       knownAt: (t) => Math.min(barCount - 1, starts[lowerBound(starts, t + 1) - 1]! + length - 1),
     });
-  };
-  const all = Object.fromEntries(scanDecoders(model.head).map((decoder) => [decoder, decode(decoder)]));
-  const detections = all[options.decoder]!;
-  const decoderCounts = Object.fromEntries(Object.entries(all).map(([decoder, found]) => [decoder, found.length]));
+  const detections = decode(options.decoder);
+  // The other decoders are only counted (the report names them when the chosen one finds little).
+  const decoderCounts = Object.fromEntries(
+    scanDecoders(model.head).map((decoder) => [
+      decoder,
+      decoder === options.decoder ? detections.length : countDetections(scoreOf(decoder), thresholdOf(decoder), options.minRunLength, segmentStarts),
+    ]),
+  );
   const seconds = (performance.now() - started) / 1000;
   return {
     detections,

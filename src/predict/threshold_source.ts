@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { DEFAULT_THRESHOLD } from "./predict.js";
+import { DEFAULT_THRESHOLD } from "./inference_defaults.js";
 
 /** Where a scan's threshold came from. */
 export interface ThresholdSource {
