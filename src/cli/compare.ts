@@ -12,6 +12,10 @@ import type { TrainEvent } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
+import { parsePosWeight } from "../train/pos_weight.js";
+import { formatPosWeight } from "../report/format.js";
+import { SENSITIVITY_LEVELS } from "../compare/sensitivity_runs.js";
+import { primaryStatement } from "../report/model.js";
 
 interface CompareFlags {
   data?: string;
@@ -21,6 +25,8 @@ interface CompareFlags {
   batchSize: string;
   lr: string;
   posWeight: string;
+  sensitivity: string;
+  sensitivitySeeds: string;
   clipGradNorm?: string;
   split: string;
   minRunLength: string;
@@ -111,10 +117,14 @@ const RULE_COLUMN: Record<string, "f1" | "iou" | "strictF1" | "hit3"> = {
 export function headline(outcome: BundleOutcome): string {
   const { result } = outcome;
   const lines = [`bundle: ${outcome.bundleDirectory}`, result.recommendation.headline];
+  for (const settings of result.settings) {
+    lines.push(`  ${settings.objective}: pos_weight ${formatPosWeight(settings)} — ${settings.posWeight.why}`);
+  }
   const width = 58;
   const show = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? "n/a" : v.toFixed(d));
   const cell = (s: { mean: number; low: number; high: number } | null | undefined) =>
     !s ? "—" : result.protocol.seeds.length > 1 ? `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]` : show(s.mean);
+  const cellWithInterval = (s: { mean: number; low: number; high: number } | undefined) => (!s ? "—" : `${show(s.mean)} [${show(s.low)}, ${show(s.high)}]`);
   const objectives = result.protocol.objectives;
   lines.push(`${"metric".padEnd(width)}  ${objectives.map((o) => o.padEnd(22)).join("  ")}  ${"rule baseline".padEnd(22)}  winner`);
   for (const key of [
@@ -137,6 +147,20 @@ export function headline(outcome: BundleOutcome): string {
     const cells = objectives.map((o) => cell(m.byObjective[o]).padEnd(22)).join("  ");
     lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cells}  ${cell(rule).padEnd(22)}  ${m.winner}`);
   }
+  lines.push(primaryStatement(result));
+  if (result.sensitivity) {
+    lines.push(`sensitivity (span F1, own decoder; ${result.sensitivity.intervalMethod}):`);
+    for (const point of result.sensitivity.points) {
+      const what =
+        point.axis === "pos_weight"
+          ? `pos_weight ${point.setting}${point.posWeight === null ? "" : ` (${show(point.posWeight, 2)})`}`
+          : `${point.epochs} epochs`;
+      const cells = objectives.map((o) => cellWithInterval(point.f1[o]).padEnd(22)).join("  ");
+      lines.push(`  ${`${what}${point.main ? " [compare's own]" : ""}`.padEnd(width - 2)}  ${cells}  ${"".padEnd(22)}  ${point.winner}`);
+    }
+    lines.push(result.sensitivity.sentence);
+    for (const line of result.sensitivity.notRun) lines.push(`  not run: ${line}`);
+  }
   return lines.join("\n");
 }
 
@@ -150,7 +174,11 @@ export function registerCompareCommand(program: Command): void {
     .option("--epochs <n>", "epochs per run", String(TRAIN_DEFAULTS.epochs))
     .option("--batch-size <n>", "windows per batch", String(TRAIN_DEFAULTS.batchSize))
     .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
-    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", String(TRAIN_DEFAULTS.posWeight))
+    .option(
+      "--pos-weight <w>",
+      "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
+      String(TRAIN_DEFAULTS.posWeight),
+    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: none)")
     .option(
       "--split <kind>",
@@ -159,6 +187,12 @@ export function registerCompareCommand(program: Command): void {
     )
     .option("--min-run-length <n>", "drop predicted runs shorter than this before scoring threshold decoders", "1")
     .option("--workers <n>", "worker threads (default: one per core)")
+    .option(
+      "--sensitivity <level>",
+      "extra runs of the sensitivity section: pos-weight (soft pos_weight 1, balanced/4, 2×balanced), all (adds 100 and 200 epochs), none",
+      "pos-weight",
+    )
+    .option("--sensitivity-seeds <n>", "seeds each sensitivity point trains on (the first n)", "1")
     .option("--reference-protocol", "reproduce the reference exactly: one seed, row split, pos_weight 1.0, 50 epochs, batch 32", false)
     .option("--out <dir>", "bundle folder to create (default: a new folder under comparisons/)")
     .option("--resume <dir>", "finish an interrupted comparison, reusing its completed runs")
@@ -188,11 +222,13 @@ export function registerCompareCommand(program: Command): void {
             epochs: integerFlag("epochs", flags.epochs),
             batchSize: integerFlag("batch-size", flags.batchSize),
             learningRate: numberFlag("lr", flags.lr),
-            posWeight: numberFlag("pos-weight", flags.posWeight),
+            posWeight: parsePosWeight(flags.posWeight),
             clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
             split: choiceFlag("split", flags.split, SPLIT_KINDS),
             minRunLength: integerFlag("min-run-length", flags.minRunLength),
             referenceProtocol: flags.referenceProtocol,
+            sensitivity: choiceFlag("sensitivity", flags.sensitivity, SENSITIVITY_LEVELS),
+            sensitivitySeeds: integerFlag("sensitivity-seeds", flags.sensitivitySeeds),
             ...workers,
             ...(flags.out !== undefined ? { out: flags.out } : {}),
             onRunEvent: progress.onRunEvent,

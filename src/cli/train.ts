@@ -7,6 +7,7 @@ import { defaultDataPath } from "../util/package.js";
 import { createProgressDisplay } from "./progress.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
+import { parsePosWeight } from "../train/pos_weight.js";
 
 interface TrainFlags {
   loss: string;
@@ -52,7 +53,11 @@ export function registerTrainCommand(program: Command): void {
     .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
     .option("--weight-decay <wd>", "AdamW weight decay (all parameters)", String(TRAIN_DEFAULTS.weightDecay))
     .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", String(TRAIN_DEFAULTS.seed))
-    .option("--pos-weight <w>", "weight of in-span bars in the soft span loss", String(TRAIN_DEFAULTS.posWeight))
+    .option(
+      "--pos-weight <w>",
+      "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
+      String(TRAIN_DEFAULTS.posWeight),
+    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
     .option(
       "--split <kind>",
@@ -82,7 +87,7 @@ export function registerTrainCommand(program: Command): void {
               learningRate: numberFlag("lr", flags.lr),
               weightDecay: numberFlag("weight-decay", flags.weightDecay),
               seed: integerFlag("seed", flags.seed),
-              posWeight: numberFlag("pos-weight", flags.posWeight),
+              posWeight: parsePosWeight(flags.posWeight),
               clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
               split,
               embargoBars: flags.embargo === undefined ? null : integerFlag("embargo", flags.embargo, 0),

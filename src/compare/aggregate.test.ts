@@ -65,7 +65,7 @@ describe("winner rules", () => {
     expect(paired(descriptive, [0.5, 0.52], [0.3, 0.31]).winner).toBe("n/a");
   });
 
-  it("recommends from the primary metric, falls back to IoU, and otherwise stays undecided", () => {
+  it("recommends from the primary metric only (a secondary winner never decides), and otherwise stays undecided", () => {
     const m = (key: string, winner: MetricComparison["winner"]): MetricComparison => ({
       key,
       label: key,
@@ -75,12 +75,14 @@ describe("winner rules", () => {
       higherIsBetter: true,
       winner,
       rule: "",
+      role: key === "f1_native" ? "primary" : "secondary",
       ruleBaseline: null,
       byObjective: { [soft]: { values: [], mean: 0.4, std: 0, low: 0.3, high: 0.5 }, [crf]: { values: [], mean: 0.3, std: 0, low: 0.2, high: 0.4 } },
       difference: { mean: 0.1, low: 0.05, high: 0.15, established: winner !== "not established" },
     });
     expect(recommend([m("f1_native", crf), m("iou_single_span", soft)], 5, objectives).decision).toBe(crf);
-    expect(recommend([m("f1_native", "not established"), m("iou_single_span", soft)], 5, objectives).decision).toBe(soft);
+    // The IoU winning after the primary failed would be a second shot at the same question: it does not decide.
+    expect(recommend([m("f1_native", "not established"), m("iou_single_span", soft)], 5, objectives).decision).toBe("undecided");
     const undecided = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 5, objectives);
     expect(undecided.decision).toBe("undecided");
     const single = recommend([m("f1_native", "not established"), m("iou_single_span", "not established")], 1, objectives);

@@ -126,6 +126,7 @@ export function compareMetric(
     higherIsBetter: metric.higherIsBetter,
     byObjective: { [objectives[0].name]: first, [objectives[1].name]: second },
     ruleBaseline: null,
+    role: metric.key === PRIMARY_METRIC ? ("primary" as const) : ("secondary" as const),
     ...(metric.note ? { note: metric.note } : {}),
   };
   if (!first || !second) {
@@ -172,13 +173,16 @@ export function compareMetric(
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "n/a");
 
 /** The decision, by the rules it states, from the compared metrics. */
+/** The one pre-declared metric whose paired winner decides (docs/spec.md §9); every other metric is secondary. */
+export const PRIMARY_METRIC = "f1_native";
+
 export function recommend(
   metrics: readonly MetricComparison[],
   seeds: number,
   objectives: readonly [ObjectiveDescription, ObjectiveDescription],
 ): ComparisonResult["recommendation"] {
   const byKey = new Map(metrics.map((m) => [m.key, m]));
-  const primary = byKey.get("f1_native")!;
+  const primary = byKey.get(PRIMARY_METRIC)!;
   const secondary = byKey.get("iou_single_span")!;
   const pair = differenceLabel(objectives);
   const ownDecoders = objectives
@@ -187,8 +191,8 @@ export function recommend(
   const rules = [
     `Primary: span F1 of each objective's own decoder (${ownDecoders}), pooled over validation bars, paired across seeds.`,
     `A winner is named only when the 95% bootstrap interval of the paired difference ${pair} excludes 0, over at least ${MIN_PAIRED_SEEDS_FOR_WINNER} paired seeds (with fewer, the interval excludes 0 by chance too often).`,
-    "If the primary difference is not established, the single-span decoder's mean IoU decides under the same rule.",
-    "If neither is established, no objective is recommended on the evidence; loss values and loss reductions never decide (their scales differ).",
+    "If it is not established, no objective is recommended on the evidence.",
+    "Every other metric is secondary: shown with its own winner for description, never deciding, and not adjusted for the many metrics and settings reported (a second metric tried after the first failed would raise the chance of a false verdict); loss values and loss reductions never decide (their scales differ).",
   ];
   // One seed has no interval: print the plain value rather than a degenerate [x, x].
   const withInterval = (mean: number, low: number, high: number) => (seeds > 1 ? `${fmt(mean)} [${fmt(low)}, ${fmt(high)}]` : fmt(mean));
@@ -204,16 +208,14 @@ export function recommend(
     const m = byKey.get(key);
     if (m && m.winner !== "n/a") reasons.push(`${describe(m)} → ${m.winner}`);
   }
-  for (const m of [primary, secondary]) {
-    const winner = objectives.find((o) => o.name === m.winner);
-    if (winner) {
-      return {
-        decision: winner.name,
-        headline: `Ship the ${winner.label}: it wins on ${m.key === "f1_native" ? "span F1" : "span IoU"} across ${seeds} paired seeds (interval excludes 0).`,
-        reasons,
-        rules,
-      };
-    }
+  const winner = objectives.find((o) => o.name === primary.winner);
+  if (winner) {
+    return {
+      decision: winner.name,
+      headline: `Ship the ${winner.label}: it wins on span F1 across ${seeds} paired seeds (interval excludes 0).`,
+      reasons,
+      rules,
+    };
   }
   return {
     decision: "undecided",
@@ -222,7 +224,7 @@ export function recommend(
         ? `No recommendation: a single run per objective cannot establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
         : seeds < MIN_PAIRED_SEEDS_FOR_WINNER
           ? `No recommendation: ${seeds} paired seeds are too few to establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
-          : `No established difference in span F1 or span IoU across ${seeds} paired seeds; the data do not favour either objective.`,
+          : `No established difference in span F1 (the primary metric) across ${seeds} paired seeds; the data do not favour either objective.`,
     reasons,
     rules,
   };

@@ -24,10 +24,32 @@ describe("spanlab compare", () => {
   it("trains both objectives over paired seeds and reports figures that match the runs' metrics", async () => {
     const trained: string[] = [];
     const outcome = await compare({ ...tiny, data, out: join(dir, "bundle"), onRunEvent: (label, event) => event.kind === "start" && trained.push(label) });
-    expect(trained.sort()).toEqual(["crf-seed42", "crf-seed43", "soft-seed42", "soft-seed43"]);
+    // The paired runs, then the sensitivity section's pos_weight axis on the first seed (the soft head reads it, the CRF does not).
+    expect(trained.sort()).toEqual([
+      "crf-seed42",
+      "crf-seed43",
+      "sensitivity/soft-pw1-seed42",
+      "sensitivity/soft-pwbalancedx0.25-seed42",
+      "sensitivity/soft-pwbalancedx2-seed42",
+      "soft-seed42",
+      "soft-seed43",
+    ]);
+
     const result = JSON.parse(readFileSync(join(outcome.bundleDirectory, "comparison.json"), "utf8")) as ComparisonResult;
     expect(result.runs).toHaveLength(4);
     expect(result.protocol.seeds).toEqual([42, 43]);
+    expect(result.sensitivity!.points.map((p) => [p.axis, p.setting, p.main])).toEqual([
+      ["pos_weight", "balanced", true],
+      ["pos_weight", "1", false],
+      ["pos_weight", "balanced × 0.25", false],
+      ["pos_weight", "balanced × 2", false],
+    ]);
+    // Each run trained with the weight it says: balanced resolved on its own training windows.
+    for (const run of result.runs.filter((r) => r.objective === "soft")) {
+      expect(run.posWeight.value).toBeCloseTo((1 - run.posWeight.trainingInSpanRate!) / run.posWeight.trainingInSpanRate!, 10);
+    }
+    const pw1 = JSON.parse(readFileSync(join(outcome.bundleDirectory, "runs", "sensitivity", "soft-pw1-seed42", "config.json"), "utf8"));
+    expect(pw1.pos_weight.value).toBe(1);
     // Every run's final validation loss in the aggregate equals the last line of its metrics.jsonl.
     const finalLoss = result.metrics.find((m) => m.key === "val_loss_final")!;
     expect(result.protocol.objectives).toEqual(["soft", "crf"]);

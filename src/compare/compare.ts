@@ -16,8 +16,9 @@ import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.j
 import { windowTensors } from "../train/dataset.js";
 import { runJobs, type WorkerJob } from "../train/parallel.js";
 import { parseMetrics, type EpochRecord } from "../train/records.js";
-import { describeSplit, RUN_FILES, runSplit, type TrainEvent } from "../train/train.js";
+import { describeSplit, RUN_FILES, runSplit, type RunManifest, type TrainEvent } from "../train/train.js";
 import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, type TrainConfigInput } from "../train/config.js";
+import type { PosWeightSetting } from "../train/pos_weight.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
 import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
@@ -27,7 +28,9 @@ import { withRuleBaseline } from "./analysis/baselines.js";
 import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRuleOnSplit } from "../eval/rule_split.js";
 import { Rng } from "../util/rng.js";
-import { evaluateRun, predict } from "./evaluate.js";
+import { evaluateRun, nativeWindowCounts, predict } from "./evaluate.js";
+import { sensitivityAnalysis } from "./analysis/sensitivity.js";
+import { SENSITIVITY_EPOCHS, sensitivityInputs, sensitivityPlan, sensitivityRuns, type RunCounts, type SensitivityLevel } from "./sensitivity_runs.js";
 import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
 
@@ -51,9 +54,14 @@ export interface CompareOptions {
   /** Time splits: the embargo in bars (default null: 1% of the bar times). */
   embargoBars?: number | null;
   validationFraction?: number;
-  posWeight?: number;
+  /** The soft span loss's positive weight (default `balanced`, resolved on each run's training windows). */
+  posWeight?: PosWeightSetting;
   minRunLength?: number;
   bootstrapResamples?: number;
+  /** Extra runs for the sensitivity section (default `pos-weight`: the pos_weight axis on the first seed). */
+  sensitivity?: SensitivityLevel;
+  /** Seeds every sensitivity point trains on: the first `n` of the comparison's (default 1). */
+  sensitivitySeeds?: number;
   /** The reference protocol exactly: one seed, the reference row split, pos_weight 1.0, AdamW, 50 epochs, batch 32. */
   referenceProtocol?: boolean;
   /** Worker threads (default: one per core). */
@@ -96,7 +104,7 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   const minRunLength = options.minRunLength ?? 1;
   if (!Number.isInteger(minRunLength) || minRunLength < 1) throw new Error(`--min-run-length must be an integer ≥ 1, got ${minRunLength}`);
   const objectives = comparedObjectives(options.objectives);
-  return {
+  const protocol: ComparisonProtocol = {
     objectives,
     seeds: Array.from({ length: seedCount }, (_, i) => first + i),
     // The reference protocol fixes its settings; everything else defaults to the training schema's defaults.
@@ -116,6 +124,7 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
     evaluatedCheckpoint: "last.safetensors (the final epoch; no selection on validation windows)",
     workers,
   };
+  return { ...protocol, sensitivity: sensitivityPlan(options.sensitivity ?? "pos-weight", protocol, options.sensitivitySeeds ?? 1) };
 }
 
 /** Two distinct registered objectives (an unknown name fails here, naming the known ones). */
@@ -217,19 +226,26 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
   const first = runSplit(windows, splitSettings(protocol, data, protocol.seeds[0]!));
   message(`split (seed ${protocol.seeds[0]}): ${describeSplit(first)}`);
 
-  // Train what is missing; resume what was interrupted; keep what is done.
-  const pending = plan.filter((run) => completedRecords(run.directory, protocol.epochs) === null);
+  // Train what is missing; resume what was interrupted; keep what is done. The sensitivity runs come last.
+  const all = [
+    ...plan.map((run) => ({ ...run, config: runConfig(protocol, data, run.objective, run.seed) })),
+    ...sensitivityRuns(bundleDirectory, protocol).map((run) => ({
+      ...run,
+      config: { ...runConfig(protocol, data, run.objective, run.seed), posWeight: run.posWeight, epochs: run.epochs },
+    })),
+  ];
+  const pending = all.filter((run) => completedRecords(run.directory, run.config.epochs ?? protocol.epochs) === null);
   const jobs: WorkerJob[] = pending.map((run) =>
     existsSync(join(run.directory, RUN_FILES.config))
       ? { kind: "resume", runDirectory: run.directory }
-      : { kind: "train", config: runConfig(protocol, data, run.objective, run.seed), options: { runDirectory: run.directory } },
+      : { kind: "train", config: run.config, options: { runDirectory: run.directory } },
   );
-  if (plan.length > pending.length) message(`${plan.length - pending.length} of ${plan.length} runs already complete; reusing them`);
+  if (all.length > pending.length) message(`${all.length - pending.length} of ${all.length} runs already complete; reusing them`);
   if (jobs.length > 0) {
     message(`training ${jobs.length} runs on ${Math.min(protocol.workers, jobs.length)} worker threads`);
     await runJobs(jobs, protocol.workers, (index, event) => {
       const run = pending[index]!;
-      options.onRunEvent?.(runLabel(run.objective, run.seed), event);
+      options.onRunEvent?.(relative(join(bundleDirectory, "runs"), run.directory), event);
     });
   }
 
@@ -258,17 +274,29 @@ export async function assembleComparison(
   const windows = report.windows;
   const tensors = windowTensors(windows);
   const runs: RunResult[] = [];
+  // The sensitivity section's main point reuses these runs' evaluations (seeds of the sensitivity plan).
+  const mainCounts = new Map<string, RunCounts>();
   const examplePredictions = new Map<Objective, ReturnType<typeof predict>>();
   let exampleIndices: number[] = [];
   for (const run of plan) {
     const records = completedRecords(run.directory, protocol.epochs);
     if (!records) throw new Error(`${run.directory}: the run did not complete`);
     const split = runSplit(windows, splitSettings(protocol, data, run.seed));
-    const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize, posWeight: protocol.posWeight });
+    // The checkpoint carries the pos_weight the run resolved on its training windows.
+    const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
     const training = predict(model, tensors, split.train);
     const validation = predict(model, tensors, split.validation);
     const evaluation = evaluateRun(training, validation, { minRunLength: protocol.minRunLength });
-    const partial = { objective: run.objective, records, evaluation, training: trainingSummary(records, protocol.learningRate) };
+    if (protocol.sensitivity?.seeds.includes(run.seed)) {
+      mainCounts.set(`${run.objective}:${run.seed}`, { counts: nativeWindowCounts(validation, evaluation), posWeight: model.posWeight });
+    }
+    const partial = {
+      objective: run.objective,
+      records,
+      posWeight: runPosWeight(run.directory, protocol),
+      evaluation,
+      training: trainingSummary(records, protocol.learningRate),
+    };
     runs.push({ ...partial, seed: run.seed, runDirectory: relative(bundleDirectory, run.directory), headline: headlineValues(partial, definitions) });
     if (run.seed === protocol.seeds[0]) {
       examplePredictions.set(run.objective, validation);
@@ -284,6 +312,24 @@ export async function assembleComparison(
   message("scoring the rule baseline on the same splits");
   const ruleBaseline = ruleBaselineAcrossSeeds(windows, protocol, data);
   const metrics = withRuleBaseline(compared, ruleBaseline);
+  message("scoring the sensitivity points");
+  const sensitivity = sensitivityAnalysis(
+    sensitivityInputs(
+      bundleDirectory,
+      protocol,
+      tensors,
+      (objective, seed) => mainCounts.get(`${objective}:${seed}`)!,
+      (seed) => runSplit(windows, splitSettings(protocol, data, seed)),
+    ),
+    protocol.objectives,
+    {
+      seeds: protocol.sensitivity?.seeds ?? [],
+      headlineWinner: metrics.find((m) => m.key === "f1_native")!.winner,
+      resamples: protocol.bootstrapResamples,
+      notRun: sensitivityNotRun(protocol),
+      labels: Object.fromEntries(objectives.map((o) => [o.name, o.label])),
+    },
+  );
   const result = analyseComparison({
     spanlab_version: stored.spanlab_version,
     created: new Date().toISOString(),
@@ -305,9 +351,37 @@ export async function assembleComparison(
     recommendation: recommend(metrics, protocol.seeds.length, objectives),
     examples: exampleWindows(windows, exampleIndices, protocol.objectives, examplePredictions, options.exampleCount ?? 6),
     technicalDetails: technicalDetails(windows, protocol, data, objectives, runs),
+    sensitivity,
   });
   writeFileAtomic(join(bundleDirectory, COMPARISON_FILE), `${JSON.stringify(result, null, 1)}\n`);
   return { result };
+}
+
+/**
+ * The pos_weight a run trained with, from its config.json (runs written before pos_weight was recorded
+ * there used the protocol's number).
+ */
+function runPosWeight(runDirectory: string, protocol: ComparisonProtocol): RunResult["posWeight"] {
+  const manifest = JSON.parse(readFileSync(join(runDirectory, RUN_FILES.config), "utf8")) as Partial<RunManifest>;
+  if (manifest.pos_weight) {
+    return { requested: manifest.pos_weight.requested, value: manifest.pos_weight.value, trainingInSpanRate: manifest.pos_weight.training_in_span_rate };
+  }
+  if (typeof protocol.posWeight !== "number") throw new Error(`${runDirectory}: config.json does not say which pos_weight the run resolved`);
+  return { requested: protocol.posWeight, value: protocol.posWeight, trainingInSpanRate: null };
+}
+
+/** The axes the issue asks for that this compare did not train, and the flag that trains them. */
+function sensitivityNotRun(protocol: ComparisonProtocol): string[] {
+  const plan = protocol.sensitivity;
+  if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0)) {
+    return ["no sensitivity runs (--sensitivity none, or the reference protocol)"];
+  }
+  const notRun: string[] = [];
+  if (plan.epochs.length === 0)
+    notRun.push(`epochs ${SENSITIVITY_EPOCHS.join(", ")}: run with --sensitivity all (${SENSITIVITY_EPOCHS.length} more runs per objective and seed)`);
+  if (plan.seeds.length < protocol.seeds.length)
+    notRun.push(`seeds after the first: --sensitivity-seeds ${protocol.seeds.length} trains every point on every seed`);
+  return notRun;
 }
 
 /** The rule baseline on every seed's split, with across-seed statistics. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { crfSpanHead } from "../model/heads/crf.js";
 import { softSpanHead } from "../model/heads/soft.js";
-import { evaluateRun, type Predictions } from "./evaluate.js";
+import { evaluateRun, nativeWindowCounts, type Predictions } from "./evaluate.js";
 
 /** Two windows of 6 bars, hand-made probabilities. */
 function predictions(probabilities: number[], spans: { start: number; end: number }[], extra: Partial<Predictions> = {}): Predictions {
@@ -115,5 +115,38 @@ describe("evaluateRun", () => {
     expect(threshold.spanLevel.meanIoU).toBe(1);
     const primaryOnly = evaluateRun(predictions(probabilities, primary), predictions(probabilities, primary));
     expect(primaryOnly.decoders.find((d) => d.decoder === "threshold")!.pooled.precision).toBe(0.5);
+  });
+});
+
+describe("nativeWindowCounts", () => {
+  it("counts each window's bars of the native decoder, and they pool to the decoder's F1 (soft threshold, CRF Viterbi)", () => {
+    const spans = [
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+    ];
+    const training = predictions(
+      [0.25, 0.6, 0.6, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.6, 0.6, 0.25],
+      [
+        { start: 1, end: 2 },
+        { start: 3, end: 4 },
+      ],
+    );
+    const validation = predictions([0.35, 0.35, 0.1, 0.1, 0.1, 0.31, 0.1, 0.2, 0.2, 0.1, 0.1, 0.1], spans);
+    const soft = nativeWindowCounts(validation, evaluateRun(training, validation));
+    // Threshold 0.25: w0 TP 2 (bars 0, 1), FP 1 (bar 5); w1 FN 2 (bars 1, 2).
+    expect([...soft.truePositives, ...soft.falsePositives, ...soft.falseNegatives]).toEqual([2, 0, 1, 0, 0, 2]);
+    const viterbi = Uint8Array.from([0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0]);
+    const crf = { head: crfSpanHead, paths: { viterbi }, readings: { emission_softmax: validation.probabilities } };
+    const crfValidation = predictions([...validation.probabilities], spans, crf);
+    const evaluation = evaluateRun(predictions([...training.probabilities], training.spans, crf), crfValidation);
+    const counts = nativeWindowCounts(crfValidation, evaluation);
+    // Viterbi: w0 TP 1 (bar 1), FP 1 (bar 2), FN 1 (bar 0); w1 TP 2, FP 1 (bar 3).
+    expect([...counts.truePositives, ...counts.falsePositives, ...counts.falseNegatives]).toEqual([1, 2, 1, 1, 1, 0]);
+    const pooled = (c: typeof counts) => {
+      const [tp, fp, fn] = [c.truePositives, c.falsePositives, c.falseNegatives].map((a) => a.reduce((x, y) => x + y, 0));
+      return (2 * tp!) / (2 * tp! + fp! + fn!);
+    };
+    expect(pooled(counts)).toBeCloseTo(evaluation.decoders.find((d) => d.decoder === "viterbi")!.pooled.f1, 12);
+    expect(pooled(soft)).toBeCloseTo(4 / 7, 12);
   });
 });

@@ -245,3 +245,39 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     histogram: { bins: 50, ...histogram(validation.probabilities, targets, 50) },
   };
 }
+
+/** Per-window true-positive, false-positive and false-negative bar counts of one decoder's mask. */
+export interface WindowCounts {
+  truePositives: Float64Array;
+  falsePositives: Float64Array;
+  falseNegatives: Float64Array;
+}
+
+/**
+ * The per-window bar counts behind the pooled F1 of the head's native decoder (its path decoder, or its
+ * thresholded probabilities at the threshold the run chose on its training windows): what a window
+ * bootstrap of that F1 resamples (src/compare/analysis/sensitivity.ts).
+ */
+export function nativeWindowCounts(validation: Predictions, evaluation: RunEvaluation): WindowCounts {
+  const head = validation.head;
+  const bars = validation.bars;
+  const native = head.pathDecoders.find((path) => path.key === head.nativeDecoder);
+  const mask = native
+    ? validation.paths[native.key]!
+    : thresholdMask(validation.probabilities, evaluation.thresholds[0]!.threshold, bars, evaluation.minRunLength);
+  const truth = maskOfSpans(validation.barTruth, bars);
+  const windows = validation.spans.length;
+  const counts: WindowCounts = {
+    truePositives: new Float64Array(windows),
+    falsePositives: new Float64Array(windows),
+    falseNegatives: new Float64Array(windows),
+  };
+  for (let w = 0; w < windows; w++) {
+    for (let t = w * bars; t < (w + 1) * bars; t++) {
+      if (mask[t] && truth[t]) counts.truePositives[w]!++;
+      else if (mask[t]) counts.falsePositives[w]!++;
+      else if (truth[t]) counts.falseNegatives[w]!++;
+    }
+  }
+  return counts;
+}

@@ -211,7 +211,7 @@ export function untrainedBaseline(windows: readonly Window[], protocol: Comparis
       data,
     });
     const model = initialModel(
-      { loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: protocol.posWeight },
+      { loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: run.posWeight.value },
       tensors.featureCount,
       tensors.bars,
     );

@@ -35,10 +35,44 @@
  * `protocol.objectives` order; a winner is an objective's name, "not established" or "n/a".
  */
 import type { EpochRecord } from "../train/records.js";
+import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { ResolvedSplitKind, SplitKind } from "../data/splits.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { RunEvaluation } from "./evaluate.js";
 import type { TechnicalDetails } from "./technical_details.js";
+import type {
+  ConvergencePattern,
+  Convergence,
+  BudgetSummary,
+  ObjectiveTraining,
+  DecoderMeans,
+  ProbabilityHistogram,
+  ObjectiveProbabilities,
+  ReadinessState,
+  Readiness,
+  SeedSpread,
+  ResultRow,
+  SeedBand,
+  ThresholdCurves,
+  PlotData,
+} from "./analysis_types.js";
+
+export type {
+  ConvergencePattern,
+  Convergence,
+  BudgetSummary,
+  ObjectiveTraining,
+  DecoderMeans,
+  ProbabilityHistogram,
+  ObjectiveProbabilities,
+  ReadinessState,
+  Readiness,
+  SeedSpread,
+  ResultRow,
+  SeedBand,
+  ThresholdCurves,
+  PlotData,
+} from "./analysis_types.js";
 
 /** A span objective: the name of its span head (`--loss`, a checkpoint's `loss_type`). */
 export type Objective = string;
@@ -107,6 +141,12 @@ export interface MetricComparison {
   winner: Winner;
   /** The rule that produced `winner`, in words. */
   rule: string;
+  /**
+   * `primary`: the one metric, declared before any run, whose winner decides (PRIMARY_METRIC in
+   * aggregate.ts); `secondary`: descriptive, its winner never decides and is not adjusted for the many
+   * metrics and settings the bundle reports.
+   */
+  role: "primary" | "secondary";
   /** Extra caveat (e.g. why loss scales are not comparable). */
   note?: string;
 }
@@ -128,6 +168,8 @@ export interface RunResult {
   /** Run folder, relative to the bundle folder. */
   runDirectory: string;
   records: EpochRecord[];
+  /** The pos_weight this run trained with, resolved on its training windows (used only by heads that read it). */
+  posWeight: { requested: PosWeightSetting; value: number; trainingInSpanRate: number | null };
   evaluation: RunEvaluation;
   /** The metric values this run contributes, by metric key (see MetricComparison.key). */
   headline: Record<string, number>;
@@ -158,14 +200,76 @@ export interface ComparisonProtocol {
   split: SplitKind;
   embargoBars?: number | null;
   validationFraction: number;
-  posWeight: number;
+  /** The soft span loss's positive weight as asked (`balanced`: resolved per run, `runs[].posWeight`). */
+  posWeight: PosWeightSetting;
   minRunLength: number;
   bootstrapResamples: number;
+  /** Extra runs for the sensitivity section (absent in bundles written before it: none). */
+  sensitivity?: SensitivityPlan;
   /** True when run with --reference-protocol (single seed, reference split, the reference's settings). */
   referenceProtocol: boolean;
   thresholdChosenOn: string;
   evaluatedCheckpoint: string;
   workers: number;
+}
+
+/** One setting of the sensitivity section (src/compare/analysis/sensitivity.ts). */
+export interface SensitivityPoint {
+  axis: "pos_weight" | "epochs";
+  /** The setting in words ("1", "balanced × 0.25"; the epoch count for the epochs axis). */
+  setting: string;
+  /** The comparison's own setting (its main runs, on the sensitivity seeds). */
+  main: boolean;
+  /** Resolved pos_weight of the objective that reads it (mean over the point's seeds); null on the epochs axis. */
+  posWeight: number | null;
+  epochs: number;
+  /** Span F1 of each objective's own decoder, pooled over the seeds' validation windows, with its window-bootstrap interval. */
+  f1: Record<Objective, { mean: number; low: number; high: number }>;
+  /** First − second, paired on the same windows. */
+  difference: { mean: number; low: number; high: number };
+  winner: Winner;
+  /** Whether `winner` is the headline winner of span F1. */
+  agrees: boolean;
+  /** The point's own run folders, relative to the bundle (none for the main point: those are `runs`). */
+  runDirectories: string[];
+}
+
+export interface Sensitivity {
+  /** The metric key of the points (the verdict metric). */
+  metric: string;
+  seeds: number[];
+  intervalMethod: string;
+  points: SensitivityPoint[];
+  /** "The verdict … holds across …" or "… depends on the settings: it reverses at …". */
+  sentence: string;
+  /** Axes the issue asks for that this bundle did not run, and how to run them. */
+  notRun: string[];
+}
+
+/** Extra settings a compare trains on its sensitivity seeds (docs/spec.md §9). */
+export interface SensitivityPlan {
+  /** pos_weight settings of the objectives that read it (the others keep their main runs). */
+  posWeights: PosWeightSetting[];
+  /** Epoch counts, both objectives at their main settings. */
+  epochs: number[];
+  /** The seeds every point is trained on (default: the first seed). */
+  seeds: number[];
+}
+
+/** The settings one objective trained with, and why (src/compare/analysis/settings.ts). */
+export interface ObjectiveSettings {
+  objective: Objective;
+  /** `used` false: the objective's loss has no positive weight (`why` says how it meets the imbalance). */
+  posWeight: {
+    used: boolean;
+    requested: PosWeightSetting;
+    /** The resolved values over the objective's runs (seeds). */
+    values: SeedSpread | null;
+    /** π of the runs' training windows, when the weight was balanced from it. */
+    trainingInSpanRate: SeedSpread | null;
+    why: string;
+  };
+  shared: { epochs: number; learningRate: number; batchSize: number; weightDecay: number; why: string };
 }
 
 /** What the bundle needs to know about an objective's span head to name it and its decoders. */
@@ -224,169 +328,6 @@ export interface Conventions {
   budgetLookbackEpochs: number;
 }
 
-export type ConvergencePattern = "single epoch" | "flat" | "rising" | "monotone" | "smooth" | "noisy";
-
-export interface Convergence {
-  pattern: ConvergencePattern;
-  /** (first − final)/first of the curve. */
-  reduction: number;
-  /** Share of epoch-to-epoch steps where the loss fell. */
-  fallingShare: number;
-  /** Largest relative epoch-to-epoch rise (rise / previous value); 0 when it never rose. */
-  largestRise: number;
-  /** The epoch at which that rise happened, null when it never rose. */
-  largestRiseEpoch: number | null;
-}
-
-/** How far an objective's log σ's moved against the bound steps·lr, averaged over its runs. */
-export interface BudgetSummary {
-  /** AdamW steps (min–max over seeds: the group split can give seeds different training sizes). */
-  steps: { min: number; max: number };
-  bound: { min: number; max: number };
-  tasks: Record<Task, { initial: number; finalMean: number; moved: number; share: number; limitedRuns: number }>;
-  runs: number;
-  /** Runs × tasks. */
-  logSigmas: number;
-  /** Runs × tasks still moving at ≥ a quarter of the maximal speed in the last epochs. */
-  limited: number;
-  /** The sentence the bundle prints about it. */
-  text: Phrase;
-}
-
-/** One objective's training, summarised over its runs (seed means unless said otherwise). */
-export interface ObjectiveTraining {
-  /** At `training.trajectoryEpochs`: training objective, validation loss and its span term. */
-  trajectory: { epoch: number; train: number; validation: number; validationSpan: number }[];
-  /** Per seed, the validation loss at the trajectory epochs (null past a run's end) and its best. */
-  validationPerSeed: { seed: number; losses: (number | null)[]; best: number; bestEpoch: number }[];
-  /** Per task at epoch 1 and the final epoch: raw losses, 1/(2σ²), and the weighted validation term. */
-  taskScales: {
-    task: Task;
-    trainFirst: number;
-    trainFinal: number;
-    validationFirst: number;
-    validationFinal: number;
-    weightFirst: number;
-    weightFinal: number;
-    weightedFinal: number;
-  }[];
-  /** Per trajectory epoch and task: the validation loss and 1/(2σ²). */
-  taskScalesPerEpoch: { epoch: number; tasks: { task: Task; validation: number; weight: number }[] }[];
-  convergence: Convergence & { text: Phrase };
-  overfitting: { onsets: (number | null)[]; bestEpochs: number[]; text: Phrase };
-  /** Min–max of the unweighted validation loss and of its span term over every epoch of every run. */
-  lossScale: { total: { min: number; max: number }; span: { min: number; max: number } };
-  /** Seed mean of the final pointer + span task-weight shares, in %. */
-  pointerPlusSpanWeight: number;
-  budget: BudgetSummary;
-}
-
-export interface DecoderMeans {
-  decoder: string;
-  description: string;
-  /** Seed-mean threshold, null for decoders that threshold nothing. */
-  threshold: number | null;
-  precision: number;
-  recall: number;
-  f1: number;
-  meanIoU: number;
-  hit1: number;
-  hit3: number;
-  hit5: number;
-  startError: number;
-  endError: number;
-  strictPrecision: number;
-  strictRecall: number;
-  strictF1: number;
-}
-
-export interface ProbabilityHistogram {
-  bins: number;
-  inSpan: number[];
-  outOfSpan: number[];
-  inSpanBars: number;
-  outOfSpanBars: number;
-  /** Each bin's share of its group's bars (each group sums to 1; 0 for an empty group). */
-  inSpanShare: number[];
-  outOfSpanShare: number[];
-  /** Mean p of each group when the raw probabilities were binned; null from counts alone. */
-  inSpanMean: number | null;
-  outOfSpanMean: number | null;
-}
-
-export interface ObjectiveProbabilities {
-  /** Seed means of each run's in-span and out-of-span statistics of p. */
-  separation: { inSpan: { mean: number; std: number; median: number }; outOfSpan: { mean: number; std: number; median: number } };
-  /** Seed means per decoder: path decoders, threshold decoder, readings' decoders, single span. */
-  decoders: DecoderMeans[];
-  /** Reliability bins pooled over runs (counts add, means count-weighted). */
-  reliability: ReliabilityBin[];
-  /** The probability histograms summed over runs. */
-  histogram: ProbabilityHistogram;
-}
-
-export type ReadinessState = "ready" | "not ready" | "not established";
-
-export interface Readiness {
-  state: ReadinessState;
-  f1: ObjectiveStatistics | null;
-  /** The highest trivial-baseline F1 over the objective's runs (all-positive or prior-rate). */
-  baseline: number;
-  text: Phrase;
-}
-
-/** Per-seed values with their mean and range (finite values only). */
-export interface SeedSpread {
-  values: number[];
-  mean: number;
-  min: number;
-  max: number;
-  /** How many seeds have a value. */
-  count: number;
-}
-
-export interface ResultRow {
-  /** The row's name (the reference's row names first). */
-  metric: string;
-  /** The `metrics` key the row prints, when it prints one. */
-  key?: string;
-  /** One cell per objective, by name. */
-  cells: Record<Objective, Phrase>;
-  /** An objective's name, "not established", "n/a" — or, for the recommendation row, the decision. */
-  winner: string;
-  notes: Phrase;
-}
-
-/** A plotted series point: the seed mean and range of one value. */
-export interface SeedBand {
-  mean: number;
-  min: number;
-  max: number;
-  seeds: number;
-}
-
-export interface ThresholdCurves {
-  /** Most seeds behind any point (1: no band). */
-  seeds: number;
-  points: ({ objective: Objective; threshold: number; metric: "F1" | "precision" | "recall" } & SeedBand)[];
-  /** The chosen threshold per objective (seed mean when several) and the mean F1 curve's value there. */
-  markers: { objective: Objective; threshold: number; f1: number }[];
-  /** Trivial baselines and the rule detector, seed means over the seeds shown. */
-  baselines: { label: string; f1: number }[];
-}
-
-export interface PlotData {
-  lossCurves: { seeds: number; points: ({ objective: Objective; split: "train" | "validation"; epoch: number } & SeedBand)[] };
-  /** Per objective, task and epoch: seed means of σ and the task's share of the weight. */
-  sigma: { seeds: number; points: { objective: Objective; task: Task; epoch: number; sigma: number; weight: number }[] };
-  /** Per objective, task and epoch: seed means of the raw validation loss and 1/(2σ²). */
-  taskScales: { seeds: number; points: { objective: Objective; task: Task; epoch: number; loss: number; weight: number }[] };
-  reliability: (ReliabilityBin & { objective: Objective })[];
-  thresholdCurves: ThresholdCurves;
-  /** The first seed only. */
-  thresholdResults: ThresholdCurves;
-}
-
 /** A validation window to draw, with both objectives' output. */
 /** The first seed's split as used: its kind, and what purging removed (time splits). */
 export type DataSplit = { kind: ResolvedSplitKind; purgedWindows: number; embargoBars: number | null };
@@ -409,6 +350,10 @@ export interface ComparisonResult {
   data: { path: string; sha256: string; windows: number; trainWindows: number; validationWindows: number; validationInSpanRate: number; split: DataSplit };
   /** The compared objectives, in `protocol.objectives` order. */
   objectives: ObjectiveDescription[];
+  /** Which setting each objective used, and why, in `objectives` order. */
+  settings: ObjectiveSettings[];
+  /** Does the verdict depend on the settings? null when the compare ran no sensitivity points. */
+  sensitivity: Sensitivity | null;
   conventions: Conventions;
   /** The stated rules behind the derived verdicts, in words (each cites `conventions`). */
   rules: Record<"convergence" | "overfitting" | "budget" | "readiness" | "calibration", string>;

@@ -5,6 +5,8 @@ import {
   ruleBars,
   ruleBaseline,
   scoreRule,
+  EXPANSION_PROXY_GRID,
+  RANGE_Z_GRID,
   thresholdGrid,
   tuneSingleFeatureRule,
   tuneTwoFeatureRule,
@@ -88,5 +90,39 @@ describe("ruleBaseline on the synthetic default dataset", () => {
     expect(report.single.heldOut.f1).toBeGreaterThan(2 * report.allPositive.f1);
     expect(report.single.heldOut.f1).toBeLessThan(0.6);
     expect(report.two.heldOut.f1).toBeLessThan(0.6);
+  });
+});
+
+describe("tuneTwoFeatureRule counts every grid cell as scoring it would", () => {
+  /** The direct definition: score every (a, b) on the grids, keep the first best. */
+  function byScan(bars: readonly RuleBar[], rangeZGrid: readonly number[], proxyGrid: readonly number[]) {
+    let best: { rule: { rangeZThreshold: number; expansionProxyThreshold: number }; score: ReturnType<typeof scoreRule> } | undefined;
+    for (const a of rangeZGrid) {
+      for (const b of proxyGrid) {
+        const rule = { rangeZThreshold: a, expansionProxyThreshold: b };
+        const score = scoreRule(bars, predictTwo(rule));
+        if (!best || score.f1 > best.score.f1) best = { rule, score };
+      }
+    }
+    return best!;
+  }
+
+  it("finds the same rule and scores on random bars, values on grid points, NaN and negative proxies included", () => {
+    const rng = new Rng(3);
+    for (let trial = 0; trial < 30; trial++) {
+      const bars: RuleBar[] = Array.from({ length: 200 + rng.int(300) }, () => {
+        const onGrid = rng.next() < 0.3;
+        const rangeZ = rng.next() < 0.02 ? Number.NaN : onGrid ? rng.int(61) * 0.05 : rng.uniform(-0.5, 3.5);
+        const expansionProxy = onGrid ? rng.int(41) * 0.05 * (rng.next() < 0.5 ? -1 : 1) : rng.uniform(-2.5, 2.5);
+        return {
+          rangeZ: Number(rangeZ.toFixed(10)),
+          expansionProxy: Number(expansionProxy.toFixed(10)),
+          inSpan: rng.next() < 0.1 + 0.2 * Math.min(1, Math.max(0, rangeZ / 3)),
+        };
+      });
+      const fast = tuneTwoFeatureRule(bars);
+      expect(fast).toEqual(byScan(bars, RANGE_Z_GRID, EXPANSION_PROXY_GRID));
+    }
+    expect(() => tuneTwoFeatureRule([], [0.5, 0.1], [0])).toThrow(/ascending/);
   });
 });

@@ -95,6 +95,10 @@ export interface SpanHead {
   readonly singleSpanScoreDescription: string;
   readonly pathDecoders: readonly PathDecoder[];
   readonly probabilityReadings: readonly ProbabilityReading[];
+  /** Whether the loss reads `context.posWeight` (the soft span loss's positive weight, src/train/pos_weight.ts). */
+  readonly usesPosWeight: boolean;
+  /** How the loss meets the rarity of in-span bars (~7%), in one sentence: why its setting is what it is. */
+  readonly imbalanceHandling: string;
 
   /** The head's own parameters, in PyTorch's order (after the countdown head), with their initialisation. */
   parameterSpecs(): ParameterSpec[];

@@ -159,7 +159,7 @@ describe("writeBundle", () => {
       expect(index).toContain("| [plots/task_scales.png](plots/task_scales.png) |");
       for (const name of all.filter((f) => !f.startsWith("runs/"))) expect(index, name).toContain(`[${name}](${name})`);
       const runRows = index.split("\n").filter((line) => line.startsWith("| `runs/"));
-      expect(runRows).toHaveLength(fixture.result.runs.length);
+      expect(runRows).toHaveLength(fixture.result.runs.length + (fixture.result.sensitivity?.points.flatMap((p) => p.runDirectories).length ?? 0));
       for (const name of all.filter((f) => f.startsWith("runs/"))) {
         const folder = name.slice(0, name.lastIndexOf("/") + 1);
         const file = name.slice(folder.length);

@@ -18,8 +18,9 @@ import {
   type DocumentContext,
 } from "./markdown.js";
 import { histogramKey } from "./layout.js";
-import { capitalised, readingsTitle, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
+import { sensitivityMarkdown } from "./sensitivity_section.js";
 
 /** How the reference names each task (its "classification" is our `type`). */
 export const TASK_LABEL: Record<string, string> = { pointer: "pointer", type: "classification", span: "span", countdown: "countdown" };
@@ -344,6 +345,8 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
 
   out.push("## 9. Decision matrix");
   out.push("");
+  out.push(primaryStatement(result));
+  out.push("");
   out.push(
     `Every row of \`${context.layout.resultsCsv}\`: the reference's 21 rows first, then every other measured metric. "n/a": descriptive, no winner applies.`,
   );
@@ -368,7 +371,9 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push(`> ⚠️ ${h.note}. A relative reduction is already scale-free; dividing it by a ratio of starting losses has no principled meaning.`);
   out.push("");
 
-  out.push("## 11. Recommendation");
+  out.push(...sensitivityMarkdown(result, context, "## 11. Does the verdict depend on the settings?"));
+
+  out.push("## 12. Recommendation");
   out.push("");
   out.push(`**${result.recommendation.headline}**`);
   out.push("");
@@ -386,7 +391,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push("");
   const examples = plotImage(context, "examples");
   if (examples) {
-    out.push("## 12. Example validation windows");
+    out.push("## 13. Example validation windows");
     out.push("");
     out.push(examples);
     out.push("");

@@ -5,7 +5,8 @@
  * 1, bar counts with 2. Values read back from `comparison.json` may be `null` where a run produced NaN
  * (JSON has no NaN), so every formatter accepts both and prints "n/a".
  */
-import type { ObjectiveStatistics, PairedDifferenceSummary, ValueKind } from "../compare/types.js";
+import type { ObjectiveSettings, ObjectiveStatistics, PairedDifferenceSummary, ValueKind } from "../compare/types.js";
+import { posWeightSettingText } from "../train/pos_weight.js";
 
 export type { ValueKind };
 
@@ -107,4 +108,19 @@ export function plural(count: number, noun: string, pluralNoun = `${noun}s`): st
 /** A share as a percentage without decimals it does not have: 0.95 → "95%", 0.025 → "2.5%". */
 export function formatShare(share: number): string {
   return `${Number((100 * share).toFixed(6))}%`;
+}
+
+/**
+ * An objective's positive weight as the bundle prints it: "balanced → 13.21 (12.87–13.55 over 5 seeds;
+ * π = 0.0703)", a given number, or "not used".
+ */
+export function formatPosWeight(settings: ObjectiveSettings): string {
+  const { posWeight } = settings;
+  if (!posWeight.used || posWeight.values === null) return "not used";
+  if (typeof posWeight.requested === "number") return String(posWeight.requested);
+  const values = posWeight.values;
+  const parts: string[] = [];
+  if (values.count > 1) parts.push(`${fixed(values.min, 2)}–${fixed(values.max, 2)} over ${values.count} seeds`);
+  if (posWeight.trainingInSpanRate) parts.push(`π = ${fixed(posWeight.trainingInSpanRate.mean, 4)}`);
+  return `${posWeightSettingText(posWeight.requested)} → ${fixed(values.mean, 2)}${parts.length > 0 ? ` (${parts.join("; ")})` : ""}`;
 }

@@ -10,12 +10,13 @@
  */
 import type { ComparisonResult } from "../compare/types.js";
 import { PNG_SCALE } from "./render.js";
-import { fixed, formatShare, formatStatistics, formatValue, plural } from "./format.js";
+import { fixed, formatPosWeight, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import { histogramKey, type PlotKey } from "./layout.js";
 import { headlineRows, HEADLINE_KEYS, metricHeader, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, differenceName, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
+import { sensitivityTable } from "./sensitivity_section.js";
 
 /** A rendered plot to embed. */
 export interface EmbeddedPlot {
@@ -130,7 +131,17 @@ function figure(plot: EmbeddedPlot): string {
 
 /** The order plots appear in: what decides first, diagnostics after. */
 function plotOrder(result: ComparisonResult): PlotKey[] {
-  return ["lossCurves", "thresholdCurves", "thresholdResults", "reliability", ...result.objectives.map(histogramKey), "sigma", "taskScales", "examples"];
+  return [
+    "lossCurves",
+    "sensitivity",
+    "thresholdCurves",
+    "thresholdResults",
+    "reliability",
+    ...result.objectives.map(histogramKey),
+    "sigma",
+    "taskScales",
+    "examples",
+  ];
 }
 
 export function reportHtml(result: ComparisonResult, context: DocumentContext, plots: readonly EmbeddedPlot[]): string {
@@ -196,6 +207,27 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
     `<p class="caption">F1, own decoder: ${escapeHtml(decoders)}; pooled over validation bars. Single span: one decoded span per window. ` +
       "IoU: mean over windows. Separation: in-span − out-of-span mean p (higher is better). ECE: expected calibration error (lower is better).</p>",
   );
+
+  out.push(`<p class="caption">${escapeHtml(primaryStatement(result))}</p>`);
+
+  // Sensitivity.
+  out.push('<h2 id="sensitivity">Does the verdict depend on the settings?</h2>');
+  if (result.sensitivity) {
+    const sensitivity = sensitivityTable(result);
+    out.push(`<p><strong>${escapeHtml(result.sensitivity.sentence)}</strong></p>`);
+    out.push(
+      table(
+        sensitivity.header,
+        sensitivity.rows.map((row) => row.map((cell) => escapeHtml(cell))),
+        ["", "num", "num", "num", ""],
+      ),
+    );
+    out.push(
+      `<p class="caption">Intervals: ${escapeHtml(result.sensitivity.intervalMethod)}.${result.sensitivity.notRun.map((line) => ` Not run: ${escapeHtml(line)}.`).join("")}</p>`,
+    );
+  } else {
+    out.push("<p>No sensitivity runs were trained (--sensitivity none, or the reference protocol).</p>");
+  }
 
   // Not established, baselines.
   out.push('<div class="columns">');
@@ -268,7 +300,12 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   );
   out.push(
     `<footer>Data <code>${escapeHtml(result.data.path)}</code>, sha256 <code>${escapeHtml(result.data.sha256.slice(0, 16))}…</code>. ` +
-      `Batch ${p.batchSize}, AdamW lr ${p.learningRate}, weight decay ${p.weightDecay}, pos_weight ${p.posWeight}, minimum run length ${p.minRunLength}. ` +
+      `Batch ${p.batchSize}, AdamW lr ${p.learningRate}, weight decay ${p.weightDecay}, ${result.settings
+        .map(
+          (settings) =>
+            `${escapeHtml(result.objectives.find((o) => o.name === settings.objective)!.label)} pos_weight ${escapeHtml(formatPosWeight(settings))}`,
+        )
+        .join(", ")}, minimum run length ${p.minRunLength}. ` +
       `Every number on this page is read from <a href="${escapeHtml(layout.comparison)}">${escapeHtml(layout.comparison)}</a>.</footer>`,
   );
   out.push("</main>");

@@ -11,7 +11,16 @@ import type { ObjectiveDescription } from "../compare/types.js";
  * Every plot the bundle renders (each as .png, .svg and .vl.json); a probability histogram per
  * objective is `histogram` + the objective's name capitalised ("histogramSoft").
  */
-export type PlotKey = "lossCurves" | "sigma" | "taskScales" | "reliability" | "thresholdCurves" | "thresholdResults" | "examples" | `histogram${string}`;
+export type PlotKey =
+  | "lossCurves"
+  | "sigma"
+  | "taskScales"
+  | "reliability"
+  | "thresholdCurves"
+  | "thresholdResults"
+  | "examples"
+  | "sensitivity"
+  | `histogram${string}`;
 
 export interface BundleLayout {
   index: string;
@@ -63,6 +72,7 @@ export function bundleLayout(epochs: number, objectives: readonly ObjectiveDescr
       thresholdResults: "threshold_optimization_results",
       ...Object.fromEntries(objectives.map((o) => [histogramKey(o), `artifacts/diagnostics/span_probs_${o.name}`])),
       examples: "plots/example_windows",
+      sensitivity: "plots/sensitivity",
     },
   };
 }

@@ -69,15 +69,17 @@ export function manifest(result: ComparisonResult, layout: BundleLayout, plots: 
 
 /** The run folders under runs/ and their files, sorted (temporary files of atomic writes left out). */
 export function runFolders(result: ComparisonResult, bundleDirectory: string): RunFolder[] {
-  return result.objectives
-    .flatMap((o) => runsOf(result, o.name))
-    .map((run) => {
-      const path = join(bundleDirectory, run.runDirectory);
-      const files = existsSync(path)
-        ? readdirSync(path)
-            .filter((f) => !f.startsWith(".") && statSync(join(path, f)).isFile())
-            .sort()
-        : [];
-      return { directory: folderName(run.runDirectory), files };
-    });
+  const directories = [
+    ...result.objectives.flatMap((o) => runsOf(result, o.name)).map((run) => run.runDirectory),
+    ...(result.sensitivity?.points.flatMap((point) => point.runDirectories) ?? []),
+  ];
+  return directories.map((runDirectory) => {
+    const path = join(bundleDirectory, runDirectory);
+    const files = existsSync(path)
+      ? readdirSync(path)
+          .filter((f) => !f.startsWith(".") && statSync(join(path, f)).isFile())
+          .sort()
+      : [];
+    return { directory: folderName(runDirectory), files };
+  });
 }

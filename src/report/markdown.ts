@@ -3,7 +3,7 @@
  * protocol table — all read from the comparison model, none computed.
  */
 import type { ComparisonResult, MetricComparison } from "../compare/types.js";
-import { formatDifference, formatShare, formatStatistics, formatValue, plural } from "./format.js";
+import { formatDifference, formatPosWeight, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import type { BundleLayout, ManifestEntry, PlotEntry, PlotKey, RunFolder } from "./layout.js";
 import { capitalised, differenceName, metricByKey, requireMetric, winnerName } from "./model.js";
 
@@ -116,7 +116,10 @@ export function protocolRows(result: ComparisonResult): string[][] {
       "Training",
       `${p.epochs} epochs, batch ${p.batchSize}, AdamW lr ${p.learningRate}, weight decay ${p.weightDecay}, grad-norm clip ${p.clipGradNorm ?? "none"}`,
     ],
-    ["pos_weight (soft span loss)", String(p.posWeight)],
+    ...result.settings.map((settings): [string, string] => [
+      `pos_weight, ${result.objectives.find((o) => o.name === settings.objective)!.label}`,
+      `${formatPosWeight(settings)} — ${settings.posWeight.why}`,
+    ]),
     ["Minimum predicted run length", p.minRunLength > 1 ? `${p.minRunLength} bars (shorter predicted runs removed before scoring)` : "1 (no filter)"],
     ["Thresholds chosen on", p.thresholdChosenOn],
     ["Evaluated checkpoint", p.evaluatedCheckpoint],

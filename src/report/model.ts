@@ -98,3 +98,13 @@ export function readingsNames(result: ComparisonResult): string {
     .map(readingsTitle)
     .join(" and ");
 }
+
+/** Which metric decides and what the others are (the role each metric carries in the model). */
+export function primaryStatement(result: ComparisonResult): string {
+  const primary = result.metrics.find((m) => m.role === "primary");
+  const name = primary ? primary.label : "none";
+  return (
+    `Primary metric, declared before any run and the only one that decides: ${name}. ` +
+    "Every other metric is secondary: its winner describes, never decides, and is not adjusted for the many metrics and settings shown."
+  );
+}

@@ -13,6 +13,7 @@ import {
   plotObjectives,
   probabilityHistogramPlot,
   reliabilityPlot,
+  sensitivityPlot,
   sigmaTrajectoriesPlot,
   taskScalesPlot,
   thresholdCurvePlot,
@@ -125,6 +126,16 @@ export function plotJobs(result: ComparisonResult, layout: BundleLayout): PlotJo
       };
     }),
   ];
+  if (result.sensitivity) {
+    const sensitivity = result.sensitivity;
+    jobs.push({
+      key: "sensitivity",
+      base: layout.plots.sensitivity,
+      title: "Does the verdict depend on the settings?",
+      caption: `Span F1 of each objective's own decoder at each sensitivity point (${sensitivity.intervalMethod}). ${sensitivity.sentence}`,
+      spec: () => sensitivityPlot(objectives, sensitivity),
+    });
+  }
   if (result.examples.length > 0) {
     jobs.push({
       key: "examples",

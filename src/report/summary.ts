@@ -4,9 +4,10 @@
  * the comparison model (the test of the bundle checks each one against comparison.json).
  */
 import type { ComparisonResult, SeedSpread } from "../compare/types.js";
-import { formatDifference, formatShare, formatStatistics, formatValue, plural, textTable, wrap } from "./format.js";
+import { formatPosWeight, formatDifference, formatShare, formatStatistics, formatValue, plural, textTable, wrap } from "./format.js";
 import { HEADLINE_KEYS, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, differenceName, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
+import { sensitivityLines } from "./sensitivity_section.js";
 
 function underline(title: string, character = "-"): string {
   return `${title}\n${character.repeat([...title].length)}`;
@@ -35,8 +36,18 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
     wrap(
       `Protocol: ${p.epochs} epochs, ${plural(seeds, "paired seed")} (${p.seeds.join(", ")}), ${usedSplit(result)} split${
         result.data.split?.kind === "time" ? ` (${result.data.split.purgedWindows} training windows purged for sharing bars with validation)` : ""
-      }, pos_weight ${p.posWeight}; ` + `thresholds chosen on ${p.thresholdChosenOn}; evaluated checkpoint: ${p.evaluatedCheckpoint}.`,
+      }; ` + `thresholds chosen on ${p.thresholdChosenOn}; evaluated checkpoint: ${p.evaluatedCheckpoint}.`,
     ),
+  );
+  out.push("");
+  out.push(underline("SETTINGS (what each objective trained with, and why)"));
+  for (const settings of result.settings) {
+    const objective = result.objectives.find((o) => o.name === settings.objective)!;
+    out.push(bullet(`${objective.label}: pos_weight ${formatPosWeight(settings)} — ${settings.posWeight.why}.`));
+  }
+  const shared = result.settings[0]!.shared;
+  out.push(
+    bullet(`Both: ${shared.epochs} epochs, AdamW lr ${shared.learningRate}, batch ${shared.batchSize}, weight decay ${shared.weightDecay} — ${shared.why}.`),
   );
   out.push("");
   out.push(underline("DECISION"));
@@ -67,6 +78,8 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   }
   out.push(textTable(rows, 3));
   out.push("");
+  out.push(wrap(primaryStatement(result)));
+  out.push("");
   const decoders = result.objectives.map((o) => `${o.shortLabel} = ${o.nativeDecoderRule}`).join(", ");
   out.push(
     wrap(
@@ -74,6 +87,9 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
         `Separation: in-span − out-of-span mean p (higher is better). ECE: expected calibration error, ${result.conventions.calibrationBins} bins (lower is better).`,
     ),
   );
+  out.push("");
+  out.push(underline("DOES THE VERDICT DEPEND ON THE SETTINGS?"));
+  for (const line of sensitivityLines(result)) out.push(bullet(line));
   out.push("");
   out.push(underline("BASELINES (trivial predictors on the same validation bars)"));
   out.push(bullet(`All-positive (every bar in span): F1 ${spreadText(result.baselines.allPositive)}.`));

@@ -9,10 +9,11 @@ import { z } from "zod";
 import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
 import { SPLIT_KINDS } from "../data/splits.js";
+import { BALANCED, type PosWeightSetting } from "./pos_weight.js";
 
 /**
- * The reference comparison's settings (docs/spec.md §5): `--reference-protocol` fixes these, and today's
- * defaults are these too, so a plain run reproduces the reference's training.
+ * The reference comparison's settings (docs/spec.md §5): `--reference-protocol` fixes these. Today's
+ * defaults are these too, except pos_weight: `balanced` by default (issue 12: no straw man).
  */
 export const REFERENCE_SETTINGS = {
   epochs: 50,
@@ -43,8 +44,14 @@ export const trainConfigSchema = z
     /** Global gradient-norm clip (later reference scripts used 1.0); null for none (the reference comparison). */
     clipGradNorm: z.number().positive().nullable().default(REFERENCE_SETTINGS.clipGradNorm),
     seed: z.number().int().default(42),
-    /** Weight of in-span bars in the soft span loss: 1.0 in the reference comparison, 13.1 in later runs. */
-    posWeight: z.number().min(0).default(REFERENCE_SETTINGS.posWeight),
+    /**
+     * Weight of in-span bars in the soft span loss: `balanced` ((1 − π)/π from the training windows,
+     * src/train/pos_weight.ts) by default; 1.0 in the reference comparison, 13.1 in its later runs.
+     */
+    posWeight: z
+      .union([z.number().min(0), z.string().regex(/^balanced(\*\d+(\.\d+)?(e[-+]?\d+)?)?$/i, 'a number ≥ 0, "balanced" or "balanced*k"')])
+      .transform((setting) => setting as PosWeightSetting)
+      .default(BALANCED),
     /**
      * docs/spec.md §5. `auto`: `time` when every window carries bar times, else `group`. `time`: purged
      * walk-forward (the latest events validate; training windows sharing a bar with them are dropped);

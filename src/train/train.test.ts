@@ -50,7 +50,11 @@ describe.each(["soft", "crf"] as const)("train (%s head)", (loss) => {
     const manifest = JSON.parse(read(a.runDirectory, "config").toString());
     expect(manifest.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     // `auto` is a group split for windows without bar times; config.json records both.
-    expect(manifest.config).toMatchObject({ loss, seed: 5, epochs: 3, batchSize: 6, split: "auto", posWeight: 1 });
+    expect(manifest.config).toMatchObject({ loss, seed: 5, epochs: 3, batchSize: 6, split: "auto", posWeight: "balanced" });
+    // balanced = (1 − π)/π of the training windows' in-span rate, resolved once and recorded.
+    const rate = manifest.pos_weight.training_in_span_rate;
+    expect(rate).toBeGreaterThan(0);
+    expect(manifest.pos_weight.value).toBeCloseTo((1 - rate) / rate, 12);
     expect(manifest.split).toMatchObject({ kind: "group", requested: "auto", purged_windows: 0, embargo_bars: null });
     expect(manifest.split.train_windows + manifest.split.validation_windows).toBe(manifest.data.windows);
   });

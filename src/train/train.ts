@@ -25,6 +25,7 @@ import { Rng, type RngState } from "../util/rng.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.js";
+import { posWeightSettingText, resolvePosWeight, type PosWeightSetting } from "./pos_weight.js";
 import { BatchBuffer, batchesOf, windowTensors, type WindowTensors } from "./dataset.js";
 import { formatLog, formatMetrics, LossAccumulator, parseMetrics, perTask, type EpochRecord } from "./records.js";
 
@@ -83,6 +84,8 @@ export interface RunManifest {
     validation_window_ids: string[];
   };
   model: { name: "JadeCompact"; loss: TrainConfig["loss"]; parameters: number; features: number; hidden: number };
+  /** The soft span loss's positive weight as resolved on the training windows (src/train/pos_weight.ts). */
+  pos_weight: { requested: PosWeightSetting; value: number; training_in_span_rate: number };
 }
 
 /** Everything a run needs in memory: data, split, model, optimizer, generator. */
@@ -144,16 +147,16 @@ export function describeSplit(split: KindedSplit | RunManifest["split"]): string
   );
 }
 
-function buildModel(config: Pick<TrainConfig, "loss" | "batchSize" | "posWeight">, dims: ModelDimensions, bars: number): JadeCompact {
-  return new JadeCompact({ head: spanHead(config.loss), dims, bars, maxBatch: config.batchSize, posWeight: config.posWeight });
+function buildModel(config: Pick<TrainConfig, "loss" | "batchSize">, posWeight: number, dims: ModelDimensions, bars: number): JadeCompact {
+  return new JadeCompact({ head: spanHead(config.loss), dims, bars, maxBatch: config.batchSize, posWeight });
 }
 
 /**
  * The model a run with `config` starts from, before any step: built and initialised from the seed's
  * initialisation generator exactly as training does (the untrained baseline of docs/spec.md §6).
  */
-export function initialModel(config: Pick<TrainConfig, "loss" | "seed" | "batchSize" | "posWeight">, features: number, bars: number): JadeCompact {
-  const model = buildModel(config, { ...DEFAULT_DIMENSIONS, features }, bars);
+export function initialModel(config: Pick<TrainConfig, "loss" | "seed" | "batchSize"> & { posWeight: number }, features: number, bars: number): JadeCompact {
+  const model = buildModel(config, config.posWeight, { ...DEFAULT_DIMENSIONS, features }, bars);
   model.initialise(runGenerators(config.seed).init);
   return model;
 }
@@ -167,7 +170,9 @@ async function openSession(config: TrainConfig): Promise<Session> {
   const split = runSplit(windows, config);
   const data = windowTensors(windows, { position: config.position });
   const dims = { ...DEFAULT_DIMENSIONS, features: data.featureCount };
-  const model = buildModel(config, dims, data.bars);
+  // Resolved on the training windows only, after the split (a validation window never sets it).
+  const posWeight = resolvePosWeight(config.posWeight, data.inSpan, data.bars, split.train);
+  const model = buildModel(config, posWeight.value, dims, data.bars);
   model.initialise(initRng);
   const manifest: RunManifest = {
     spanlab_version: packageVersion(),
@@ -190,6 +195,7 @@ async function openSession(config: TrainConfig): Promise<Session> {
       validation_window_ids: split.validation.map((i) => data.windowIds[i]!),
     },
     model: { name: "JadeCompact", loss: config.loss, parameters: model.parameters.count, features: dims.features, hidden: dims.hidden },
+    pos_weight: { requested: posWeight.requested, value: posWeight.value, training_in_span_rate: posWeight.trainingInSpanRate },
   };
   return {
     config,
@@ -210,9 +216,16 @@ function logHeader(manifest: RunManifest): string[] {
     `spanlab ${manifest.spanlab_version}: JadeCompact, ${spanHead(c.loss).label} head, ${thousands.format(manifest.model.parameters)} parameters`,
     `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${describeSplit(manifest.split)}, seed ${c.seed}`,
     `AdamW lr ${c.learningRate}, betas (${c.beta1}, ${c.beta2}), eps ${c.epsilon}, weight decay ${c.weightDecay}; batch ${c.batchSize}; ${c.epochs} epochs; ` +
-      `pos_weight ${c.posWeight}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
+      `pos_weight ${describePosWeight(manifest.pos_weight)}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
     `train_loss = Kendall-weighted objective (mean over training windows); val_loss = L_type + L_ptr + L_span + L_cd, unweighted (mean over validation windows)`,
   ];
+}
+
+/** pos_weight for logs: the value, and where a balanced one came from. */
+export function describePosWeight(posWeight: RunManifest["pos_weight"]): string {
+  const value = Number(posWeight.value.toFixed(4));
+  if (typeof posWeight.requested === "number") return String(value);
+  return `${value} (${posWeightSettingText(posWeight.requested)}: balanced = (1 − π)/π, π = ${posWeight.training_in_span_rate.toFixed(4)} of the training windows' bars in span)`;
 }
 
 function adamWOptions(config: TrainConfig): AdamWOptions {

@@ -9,6 +9,7 @@ import { CONVENTIONS } from "./conventions.js";
 import { plotData } from "./plot_data.js";
 import { CALIBRATION_RULE, calibrationWinner, objectiveProbabilities } from "./probabilities.js";
 import { resultRows } from "./results_table.js";
+import { objectiveSettings } from "./settings.js";
 import { caveatLines, decisionCaution, notEstablishedLines, type AnalysedComparison } from "./statements.js";
 import { perSeedBaselines, thresholdChoices } from "./thresholds.js";
 import { BUDGET_RULE } from "./step_budget.js";
@@ -29,6 +30,7 @@ export type ComparisonCore = Pick<
   | "recommendation"
   | "examples"
   | "technicalDetails"
+  | "sensitivity"
 >;
 
 const byObjective = <T>(objectives: readonly ObjectiveDescription[], f: (objective: ObjectiveDescription) => T): Record<string, T> =>
@@ -48,6 +50,8 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     protocol,
     data: core.data,
     objectives,
+    settings: objectiveSettings(protocol, objectives, runs),
+    sensitivity: core.sensitivity,
     conventions: CONVENTIONS,
     rules: { convergence: CONVERGENCE_RULE, overfitting: OVERFITTING_RULE, budget: BUDGET_RULE, readiness: READINESS_RULE, calibration: CALIBRATION_RULE },
     runs,

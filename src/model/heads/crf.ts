@@ -57,6 +57,9 @@ export const crfSpanHead: SpanHead = {
       compute: (scores, context) => emissionSoftmax(scores, context.batch, context.bars),
     },
   ],
+  usesPosWeight: false,
+  imbalanceHandling:
+    "no weight is needed: the negative log-likelihood scores each window's whole tag path, and the rarity of in-span bars is learned by the start, end and transition scores",
 
   parameterSpecs(): ParameterSpec[] {
     // pytorch-crf initialises all three U(−0.1, 0.1).

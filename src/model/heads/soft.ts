@@ -25,6 +25,9 @@ export const softSpanHead: SpanHead = {
   singleSpanScoreDescription: "the run maximising the summed log-odds log(p/(1−p)); score = that sum",
   pathDecoders: [],
   probabilityReadings: [],
+  usesPosWeight: true,
+  imbalanceHandling:
+    "the cross-entropy weights in-span bars by pos_weight, so that the rare in-span bars are not outweighed by the far more numerous out-of-span bars",
 
   parameterSpecs: () => [],
 

@@ -5,3 +5,4 @@ export * from "./task_trajectories.js";
 export * from "./probabilities.js";
 export * from "./thresholds.js";
 export * from "./candlesticks.js";
+export * from "./sensitivity.js";

@@ -1,0 +1,181 @@
+/**
+ * The extra runs of a compare's sensitivity section (docs/spec.md §9): which settings, where their run
+ * folders live (`<bundle>/runs/sensitivity/`), and their evaluation into per-window counts for
+ * src/compare/analysis/sensitivity.ts. A point changes one setting from the comparison's own: the
+ * pos_weight of the objectives that read it (the others are represented by their main run of the same
+ * seed), or the epoch count of both objectives.
+ */
+import { join, relative } from "node:path";
+import { loadCheckpoint } from "../model/checkpoint.js";
+import { spanHead } from "../model/heads/registry.js";
+import type { WindowTensors } from "../train/dataset.js";
+import { BALANCED, balancedMultiple, type PosWeightSetting, posWeightSettingText } from "../train/pos_weight.js";
+import { RUN_FILES, type runSplit } from "../train/train.js";
+import type { SensitivityInput } from "./analysis/sensitivity.js";
+import { evaluateRun, nativeWindowCounts, predict, type WindowCounts } from "./evaluate.js";
+import type { ComparisonProtocol, Objective, SensitivityPlan } from "./types.js";
+
+/** What `--sensitivity` asks for. */
+export const SENSITIVITY_LEVELS = ["pos-weight", "all", "none"] as const;
+export type SensitivityLevel = (typeof SENSITIVITY_LEVELS)[number];
+
+/** The pos_weight axis beside the comparison's balanced weight: the reference's 1, balanced/4, 2 × balanced. */
+export const SENSITIVITY_POS_WEIGHTS: readonly PosWeightSetting[] = [1, `${BALANCED}*0.25`, `${BALANCED}*2`];
+/** The epochs axis beside the comparison's epochs (`--sensitivity all`). */
+export const SENSITIVITY_EPOCHS: readonly number[] = [100, 200];
+
+/**
+ * The plan for `level`: `pos-weight` (the default) trains the pos_weight axis on the first seed; `all`
+ * adds the epochs axis; `none`, and the reference protocol, train nothing extra.
+ */
+export function sensitivityPlan(
+  level: SensitivityLevel,
+  protocol: Pick<ComparisonProtocol, "objectives" | "seeds" | "epochs" | "posWeight" | "referenceProtocol">,
+  seedCount = 1,
+): SensitivityPlan {
+  if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--sensitivity-seeds must be a positive integer, got ${seedCount}`);
+  const none = { posWeights: [], epochs: [], seeds: [] };
+  if (level === "none" || protocol.referenceProtocol) return none;
+  const readsPosWeight = protocol.objectives.some((objective) => spanHead(objective).usesPosWeight);
+  const same = (a: PosWeightSetting, b: PosWeightSetting) => a === b || (balancedMultiple(a) !== null && balancedMultiple(a) === balancedMultiple(b));
+  const posWeights = readsPosWeight ? SENSITIVITY_POS_WEIGHTS.filter((setting) => !same(setting, protocol.posWeight)) : [];
+  const epochs = level === "all" ? SENSITIVITY_EPOCHS.filter((e) => e !== protocol.epochs) : [];
+  return { posWeights, epochs, seeds: protocol.seeds.slice(0, seedCount) };
+}
+
+/** One extra run: its objective, seed, folder and the settings it changes. */
+export interface SensitivityRun {
+  axis: "pos_weight" | "epochs";
+  objective: Objective;
+  seed: number;
+  directory: string;
+  posWeight: PosWeightSetting;
+  epochs: number;
+  /** The point this run belongs to, in words. */
+  setting: string;
+}
+
+const label = (setting: PosWeightSetting) => String(setting).replace("*", "x");
+
+/** Every extra run of `protocol.sensitivity`, in plan order (points, then objectives, then seeds). */
+export function sensitivityRuns(bundleDirectory: string, protocol: ComparisonProtocol): SensitivityRun[] {
+  const plan = protocol.sensitivity;
+  if (!plan) return [];
+  const folder = (objective: Objective, what: string, seed: number) => join(bundleDirectory, "runs", "sensitivity", `${objective}-${what}-seed${seed}`);
+  const runs: SensitivityRun[] = [];
+  for (const posWeight of plan.posWeights) {
+    for (const objective of protocol.objectives.filter((o) => spanHead(o).usesPosWeight)) {
+      for (const seed of plan.seeds) {
+        runs.push({
+          axis: "pos_weight",
+          objective,
+          seed,
+          directory: folder(objective, `pw${label(posWeight)}`, seed),
+          posWeight,
+          epochs: protocol.epochs,
+          setting: posWeightSettingText(posWeight),
+        });
+      }
+    }
+  }
+  for (const epochs of plan.epochs) {
+    for (const objective of protocol.objectives) {
+      for (const seed of plan.seeds) {
+        runs.push({
+          axis: "epochs",
+          objective,
+          seed,
+          directory: folder(objective, `epochs${epochs}`, seed),
+          posWeight: protocol.posWeight,
+          epochs,
+          setting: String(epochs),
+        });
+      }
+    }
+  }
+  return runs;
+}
+
+/** A run's native-decoder counts per validation window, and the pos_weight it trained with. */
+export interface RunCounts {
+  counts: WindowCounts;
+  posWeight: number;
+}
+
+/** A finished run's validation predictions, evaluated, as per-window counts and its resolved pos_weight. */
+function runCounts(directory: string, tensors: WindowTensors, split: ReturnType<typeof runSplit>, protocol: ComparisonProtocol): RunCounts {
+  const { model } = loadCheckpoint(join(directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
+  const validation = predict(model, tensors, split.validation);
+  const evaluation = evaluateRun(predict(model, tensors, split.train), validation, { minRunLength: protocol.minRunLength });
+  return { counts: nativeWindowCounts(validation, evaluation), posWeight: model.posWeight };
+}
+
+/**
+ * The sensitivity points, each with both objectives' per-window counts on the plan's seeds: the main
+ * point first (the comparison's own runs), then the pos_weight axis, then the epochs axis.
+ */
+export function sensitivityInputs(
+  bundleDirectory: string,
+  protocol: ComparisonProtocol,
+  tensors: WindowTensors,
+  mainCounts: (objective: Objective, seed: number) => RunCounts,
+  splitOf: (seed: number) => ReturnType<typeof runSplit>,
+): SensitivityInput[] {
+  const plan = protocol.sensitivity;
+  if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0)) return [];
+  const readsPosWeight = (objective: Objective) => spanHead(objective).usesPosWeight;
+  const meanPosWeight = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const runs = sensitivityRuns(bundleDirectory, protocol);
+  const extra = (axis: SensitivityInput["axis"], setting: string, objective: Objective, seed: number) =>
+    runs.find((r) => r.axis === axis && r.setting === setting && r.objective === objective && r.seed === seed);
+  const point = (
+    axis: SensitivityInput["axis"],
+    setting: string,
+    isMain: boolean,
+    epochs: number,
+    countsOf: (objective: Objective, seed: number) => RunCounts,
+  ): SensitivityInput => {
+    const counts: Record<Objective, WindowCounts[]> = {};
+    const weights: number[] = [];
+    for (const objective of protocol.objectives) {
+      counts[objective] = plan.seeds.map((seed) => {
+        const run = countsOf(objective, seed);
+        if (readsPosWeight(objective)) weights.push(run.posWeight);
+        return run.counts;
+      });
+    }
+    const own = isMain ? [] : runs.filter((r) => r.axis === axis && r.setting === setting).map((r) => relative(bundleDirectory, r.directory));
+    return {
+      axis,
+      setting,
+      main: isMain,
+      posWeight: axis === "pos_weight" && weights.length > 0 ? meanPosWeight(weights) : null,
+      epochs,
+      counts,
+      runDirectories: own,
+    };
+  };
+  const inputs: SensitivityInput[] = [];
+  if (plan.posWeights.length > 0) {
+    inputs.push(point("pos_weight", posWeightSettingText(protocol.posWeight), true, protocol.epochs, mainCounts));
+    for (const setting of plan.posWeights.map(posWeightSettingText)) {
+      inputs.push(
+        point("pos_weight", setting, false, protocol.epochs, (objective, seed) => {
+          const run = extra("pos_weight", setting, objective, seed);
+          return run ? runCounts(run.directory, tensors, splitOf(seed), protocol) : mainCounts(objective, seed);
+        }),
+      );
+    }
+  }
+  if (plan.epochs.length > 0) {
+    inputs.push(point("epochs", String(protocol.epochs), true, protocol.epochs, mainCounts));
+    for (const epochs of plan.epochs) {
+      inputs.push(
+        point("epochs", String(epochs), false, epochs, (objective, seed) =>
+          runCounts(extra("epochs", String(epochs), objective, seed)!.directory, tensors, splitOf(seed), protocol),
+        ),
+      );
+    }
+  }
+  return inputs;
+}

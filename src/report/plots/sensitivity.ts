@@ -1,0 +1,68 @@
+/**
+ * "Does the verdict depend on the settings?": span F1 of each objective's own decoder at every
+ * sensitivity point, with its window-bootstrap interval (src/compare/analysis/sensitivity.ts), one panel
+ * per axis (pos_weight, epochs); the compare's own setting is marked.
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { Sensitivity } from "../../compare/types.js";
+import { checkFinite, objectiveScale, PLOT_WIDTH, type PlotObjective, type PlotText, titleBlock, topLevel } from "./shared.js";
+
+const AXIS_TITLE = { pos_weight: "pos_weight (soft span loss)", epochs: "epochs" } as const;
+
+export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivity: Sensitivity, text: PlotText = {}): TopLevelSpec {
+  const rows = sensitivity.points.flatMap((point, order) =>
+    objectives.map((objective) => {
+      const f1 = point.f1[objective.name];
+      if (!f1) throw new Error(`sensitivity plot: point ${point.setting} has no F1 for ${objective.name}`);
+      const field = `points[${order}].f1.${objective.name}`;
+      return {
+        axis: AXIS_TITLE[point.axis],
+        setting: point.axis === "pos_weight" ? `${point.setting}${point.main ? " (compare)" : ""}` : `${point.epochs}${point.main ? " (compare)" : ""}`,
+        order,
+        objective: objective.label,
+        f1: checkFinite("sensitivity plot", `${field}.mean`, f1.mean),
+        low: checkFinite("sensitivity plot", `${field}.low`, f1.low),
+        high: checkFinite("sensitivity plot", `${field}.high`, f1.high),
+      };
+    }),
+  );
+  const axes = [...new Set(rows.map((row) => row.axis))];
+  const colour = {
+    field: "objective",
+    type: "nominal",
+    title: null,
+    scale: objectiveScale(
+      objectives,
+      objectives.map((o) => o.name),
+    ),
+  };
+  const x = { field: "setting", type: "ordinal", sort: { field: "order" }, title: null, axis: { labelAngle: 0 } };
+  return topLevel({
+    title: titleBlock(text, {
+      title: "Does the verdict depend on the settings?",
+      subtitle: [`Span F1 of each objective's own decoder; bars: ${sensitivity.intervalMethod}.`, sensitivity.sentence],
+    }),
+    data: { values: rows },
+    facet: { column: { field: "axis", type: "nominal", title: null, sort: axes } },
+    resolve: { scale: { x: "independent" } },
+    spec: {
+      width: Math.floor((PLOT_WIDTH - 40 * axes.length) / axes.length),
+      height: 220,
+      layer: [
+        {
+          mark: { type: "rule", strokeWidth: 2 },
+          encoding: { x, xOffset: { field: "objective" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color: colour },
+        },
+        {
+          mark: { type: "point", filled: true, size: 60 },
+          encoding: {
+            x,
+            xOffset: { field: "objective" },
+            y: { field: "f1", type: "quantitative", title: "span F1 (validation)", scale: { domain: [0, 1] } },
+            color: colour,
+          },
+        },
+      ],
+    },
+  });
+}
