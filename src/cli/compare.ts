@@ -16,6 +16,8 @@ import { parsePosWeight } from "../train/pos_weight.js";
 import { formatPosWeight } from "../report/format.js";
 import { SENSITIVITY_LEVELS } from "../compare/sensitivity_runs.js";
 import { primaryStatement } from "../report/model.js";
+import { pointSetting } from "../report/sensitivity_section.js";
+import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
 
 interface CompareFlags {
   data?: string;
@@ -25,6 +27,7 @@ interface CompareFlags {
   batchSize: string;
   lr: string;
   posWeight: string;
+  weighting: string;
   sensitivity: string;
   sensitivitySeeds: string;
   clipGradNorm?: string;
@@ -156,7 +159,7 @@ export function headline(outcome: BundleOutcome): string {
           ? `pos_weight ${point.setting}${point.posWeight === null ? "" : ` (${show(point.posWeight, 2)})`}`
           : `${point.epochs} epochs`;
       const cells = objectives.map((o) => cellWithInterval(point.f1[o]).padEnd(22)).join("  ");
-      lines.push(`  ${`${what}${point.main ? " [compare's own]" : ""}`.padEnd(width - 2)}  ${cells}  ${"".padEnd(22)}  ${point.winner}`);
+      lines.push(`  ${what.padEnd(width - 2)}  ${cells}  ${"".padEnd(22)}  ${point.winner}`);
     }
     lines.push(result.sensitivity.sentence);
     for (const line of result.sensitivity.notRun) lines.push(`  not run: ${line}`);
@@ -179,6 +182,11 @@ export function registerCompareCommand(program: Command): void {
       "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
       String(TRAIN_DEFAULTS.posWeight),
     )
+    .option(
+      "--weighting <how>",
+      "how the four task losses combine: kendall (learned uncertainty weights, the reference's) or equal (their sum)",
+      TRAIN_DEFAULTS.weighting,
+    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: none)")
     .option(
       "--split <kind>",
@@ -189,7 +197,7 @@ export function registerCompareCommand(program: Command): void {
     .option("--workers <n>", "worker threads (default: one per core)")
     .option(
       "--sensitivity <level>",
-      "extra runs of the sensitivity section: pos-weight (soft pos_weight 1, balanced/4, 2×balanced), all (adds 100 and 200 epochs), none",
+      "extra runs of the sensitivity section: pos-weight (soft pos_weight 1 and 2×balanced, first seed), all (adds balanced/4, 100 and 200 epochs, equal task weights), none",
       "pos-weight",
     )
     .option("--sensitivity-seeds <n>", "seeds each sensitivity point trains on (the first n)", "1")
@@ -200,7 +208,7 @@ export function registerCompareCommand(program: Command): void {
     .action(async (flags: CompareFlags, command: Command) => {
       if (flags.referenceProtocol) {
         // The reference protocol fixes these; a value given beside it would be silently ignored.
-        const fixed = ["seeds", "epochs", "batchSize", "lr", "posWeight", "clipGradNorm", "split"].filter(
+        const fixed = ["seeds", "epochs", "batchSize", "lr", "posWeight", "weighting", "clipGradNorm", "split"].filter(
           (name) => command.getOptionValueSource(name) === "cli",
         );
         if (fixed.length > 0) {
@@ -223,6 +231,7 @@ export function registerCompareCommand(program: Command): void {
             batchSize: integerFlag("batch-size", flags.batchSize),
             learningRate: numberFlag("lr", flags.lr),
             posWeight: parsePosWeight(flags.posWeight),
+            weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
             clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
             split: choiceFlag("split", flags.split, SPLIT_KINDS),
             minRunLength: integerFlag("min-run-length", flags.minRunLength),

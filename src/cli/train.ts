@@ -8,6 +8,7 @@ import { createProgressDisplay } from "./progress.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
 import { parsePosWeight } from "../train/pos_weight.js";
+import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
 
 interface TrainFlags {
   loss: string;
@@ -18,6 +19,7 @@ interface TrainFlags {
   weightDecay: string;
   seed: string;
   posWeight: string;
+  weighting: string;
   clipGradNorm?: string;
   split: string;
   embargo?: string;
@@ -58,6 +60,11 @@ export function registerTrainCommand(program: Command): void {
       "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
       String(TRAIN_DEFAULTS.posWeight),
     )
+    .option(
+      "--weighting <how>",
+      "how the four task losses combine: kendall (learned uncertainty weights, the reference's) or equal (their sum)",
+      TRAIN_DEFAULTS.weighting,
+    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
     .option(
       "--split <kind>",
@@ -88,6 +95,7 @@ export function registerTrainCommand(program: Command): void {
               weightDecay: numberFlag("weight-decay", flags.weightDecay),
               seed: integerFlag("seed", flags.seed),
               posWeight: parsePosWeight(flags.posWeight),
+              weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
               clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
               split,
               embargoBars: flags.embargo === undefined ? null : integerFlag("embargo", flags.embargo, 0),

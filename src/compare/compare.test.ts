@@ -29,7 +29,6 @@ describe("spanlab compare", () => {
       "crf-seed42",
       "crf-seed43",
       "sensitivity/soft-pw1-seed42",
-      "sensitivity/soft-pwbalancedx0.25-seed42",
       "sensitivity/soft-pwbalancedx2-seed42",
       "soft-seed42",
       "soft-seed43",
@@ -41,7 +40,6 @@ describe("spanlab compare", () => {
     expect(result.sensitivity!.points.map((p) => [p.axis, p.setting, p.main])).toEqual([
       ["pos_weight", "balanced", true],
       ["pos_weight", "1", false],
-      ["pos_weight", "balanced × 0.25", false],
       ["pos_weight", "balanced × 2", false],
     ]);
     // Each run trained with the weight it says: balanced resolved on its own training windows.

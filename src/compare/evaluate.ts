@@ -120,9 +120,39 @@ export interface RunEvaluation {
     /** Accuracy of always predicting the training windows' most common class. */
     majorityClassAccuracy: number;
     majorityClass: number;
+    /**
+     * Cross-entropy on the validation labels of always predicting the training windows' class
+     * frequencies: what a class head that learned only the prior scores as L_type (compare L_type).
+     */
+    priorCrossEntropy: number;
   };
+  /** Share of validation windows whose predicted class (argmax of the 3 logits) is the training majority class. */
+  predictedMajorityShare: number;
   /** 50-bin histograms of p over [0, 1] for in-span and out-of-span validation bars. */
   histogram: { bins: number; inSpan: number[]; outOfSpan: number[] };
+}
+
+/** −mean log p(y) on `labels` under the class frequencies of `prior` (add-one smoothed, so no class has p = 0). */
+function priorCrossEntropy(prior: Int32Array, labels: Int32Array): number {
+  const classes = Math.max(...prior, ...labels) + 1;
+  const counts = new Array<number>(classes).fill(1);
+  for (const label of prior) counts[label]!++;
+  const total = prior.length + classes;
+  let sum = 0;
+  for (const label of labels) sum -= Math.log(counts[label]! / total);
+  return sum / labels.length;
+}
+
+/** Share of rows of (W, classes) logits whose argmax (first on ties) is `target`. */
+function predictedShare(logits: Float32Array, classes: number, target: number): number {
+  const windows = logits.length / classes;
+  let hits = 0;
+  for (let w = 0; w < windows; w++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[w * classes + c]! > logits[w * classes + best]!) best = c;
+    if (best === target) hits++;
+  }
+  return windows === 0 ? 0 : hits / windows;
 }
 
 /** The most frequent label (ties: the lowest class id). */
@@ -236,11 +266,13 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     },
     pointers: pointerErrors(validation.pointers, validation.spans, bars),
     classificationAccuracy: classificationAccuracy(validation.classLogits, validation.labels, 3),
+    predictedMajorityShare: predictedShare(validation.classLogits, 3, majorityClass),
     baselines: {
       allPositive: allPositiveScores(validation.barTruth, bars),
       priorRate: priorRateScores(validation.barTruth, bars, validation.spans.length, trainingRate),
       majorityClassAccuracy: majorityHits / validation.labels.length,
       majorityClass,
+      priorCrossEntropy: priorCrossEntropy(training.labels, validation.labels),
     },
     histogram: { bins: 50, ...histogram(validation.probabilities, targets, 50) },
   };

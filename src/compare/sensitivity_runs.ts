@@ -11,6 +11,7 @@ import { spanHead } from "../model/heads/registry.js";
 import type { WindowTensors } from "../train/dataset.js";
 import { BALANCED, balancedMultiple, type PosWeightSetting, posWeightSettingText } from "../train/pos_weight.js";
 import { RUN_FILES, type runSplit } from "../train/train.js";
+import type { TaskWeighting } from "../model/jade_compact.js";
 import type { SensitivityInput } from "./analysis/sensitivity.js";
 import { evaluateRun, nativeWindowCounts, predict, type WindowCounts } from "./evaluate.js";
 import type { ComparisonProtocol, Objective, SensitivityPlan } from "./types.js";
@@ -19,14 +20,21 @@ import type { ComparisonProtocol, Objective, SensitivityPlan } from "./types.js"
 export const SENSITIVITY_LEVELS = ["pos-weight", "all", "none"] as const;
 export type SensitivityLevel = (typeof SENSITIVITY_LEVELS)[number];
 
-/** The pos_weight axis beside the comparison's balanced weight: the reference's 1, balanced/4, 2 × balanced. */
-export const SENSITIVITY_POS_WEIGHTS: readonly PosWeightSetting[] = [1, `${BALANCED}*0.25`, `${BALANCED}*2`];
+/**
+ * The pos_weight axis beside the comparison's balanced weight. The default compare trains the reference's
+ * 1 and 2 × balanced: with its 10 paired runs on 2 workers, a 13th run costs a whole round (as much as
+ * a 14th), which would take the default compare past its 3-minute bound; `--sensitivity all` adds
+ * balanced/4 (and the epochs and weighting axes).
+ */
+export const SENSITIVITY_POS_WEIGHTS: readonly PosWeightSetting[] = [1, `${BALANCED}*2`];
+export const FULL_SENSITIVITY_POS_WEIGHTS: readonly PosWeightSetting[] = [1, `${BALANCED}*0.25`, `${BALANCED}*2`];
 /** The epochs axis beside the comparison's epochs (`--sensitivity all`). */
 export const SENSITIVITY_EPOCHS: readonly number[] = [100, 200];
 
 /**
- * The plan for `level`: `pos-weight` (the default) trains the pos_weight axis on the first seed; `all`
- * adds the epochs axis; `none`, and the reference protocol, train nothing extra.
+ * The plan for `level`: `pos-weight` (the default) trains the pos_weight axis (1, 2 × balanced) on the
+ * first seed; `all` adds balanced/4, 100 and 200 epochs, and equal task weights; `none`, and the
+ * reference protocol, train nothing extra.
  */
 export function sensitivityPlan(
   level: SensitivityLevel,
@@ -34,23 +42,27 @@ export function sensitivityPlan(
   seedCount = 1,
 ): SensitivityPlan {
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--sensitivity-seeds must be a positive integer, got ${seedCount}`);
-  const none = { posWeights: [], epochs: [], seeds: [] };
+  const none = { posWeights: [], epochs: [], weightings: [], seeds: [] };
   if (level === "none" || protocol.referenceProtocol) return none;
   const readsPosWeight = protocol.objectives.some((objective) => spanHead(objective).usesPosWeight);
   const same = (a: PosWeightSetting, b: PosWeightSetting) => a === b || (balancedMultiple(a) !== null && balancedMultiple(a) === balancedMultiple(b));
-  const posWeights = readsPosWeight ? SENSITIVITY_POS_WEIGHTS.filter((setting) => !same(setting, protocol.posWeight)) : [];
+  const axis = level === "all" ? FULL_SENSITIVITY_POS_WEIGHTS : SENSITIVITY_POS_WEIGHTS;
+  const posWeights = readsPosWeight ? axis.filter((setting) => !same(setting, protocol.posWeight)) : [];
   const epochs = level === "all" ? SENSITIVITY_EPOCHS.filter((e) => e !== protocol.epochs) : [];
-  return { posWeights, epochs, seeds: protocol.seeds.slice(0, seedCount) };
+  const weightings: TaskWeighting[] = level === "all" ? ["equal"] : [];
+  return { posWeights, epochs, weightings, seeds: protocol.seeds.slice(0, seedCount) };
 }
 
 /** One extra run: its objective, seed, folder and the settings it changes. */
 export interface SensitivityRun {
-  axis: "pos_weight" | "epochs";
+  axis: SensitivityInput["axis"];
   objective: Objective;
   seed: number;
   directory: string;
   posWeight: PosWeightSetting;
   epochs: number;
+  /** The task weighting (absent: the comparison's). */
+  weighting?: TaskWeighting;
   /** The point this run belongs to, in words. */
   setting: string;
 }
@@ -78,6 +90,22 @@ export function sensitivityRuns(bundleDirectory: string, protocol: ComparisonPro
       }
     }
   }
+  for (const weighting of plan.weightings ?? []) {
+    for (const objective of protocol.objectives) {
+      for (const seed of plan.seeds) {
+        runs.push({
+          axis: "weighting",
+          objective,
+          seed,
+          directory: folder(objective, `weighting-${weighting}`, seed),
+          posWeight: protocol.posWeight,
+          epochs: protocol.epochs,
+          weighting,
+          setting: weighting,
+        });
+      }
+    }
+  }
   for (const epochs of plan.epochs) {
     for (const objective of protocol.objectives) {
       for (const seed of plan.seeds) {
@@ -96,10 +124,22 @@ export function sensitivityRuns(bundleDirectory: string, protocol: ComparisonPro
   return runs;
 }
 
-/** A run's native-decoder counts per validation window, and the pos_weight it trained with. */
+/** A run's native-decoder counts per validation window, the pos_weight it trained with, and its class accuracy. */
 export interface RunCounts {
   counts: WindowCounts;
   posWeight: number;
+  classAccuracy: number;
+  majorityAccuracy: number;
+}
+
+/** What `runCounts` reads off an evaluated run. */
+export function countsOf(validation: ReturnType<typeof predict>, evaluation: ReturnType<typeof evaluateRun>, posWeight: number): RunCounts {
+  return {
+    counts: nativeWindowCounts(validation, evaluation),
+    posWeight,
+    classAccuracy: evaluation.classificationAccuracy,
+    majorityAccuracy: evaluation.baselines.majorityClassAccuracy,
+  };
 }
 
 /** A finished run's validation predictions, evaluated, as per-window counts and its resolved pos_weight. */
@@ -107,7 +147,7 @@ function runCounts(directory: string, tensors: WindowTensors, split: ReturnType<
   const { model } = loadCheckpoint(join(directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
   const validation = predict(model, tensors, split.validation);
   const evaluation = evaluateRun(predict(model, tensors, split.train), validation, { minRunLength: protocol.minRunLength });
-  return { counts: nativeWindowCounts(validation, evaluation), posWeight: model.posWeight };
+  return countsOf(validation, evaluation, model.posWeight);
 }
 
 /**
@@ -122,9 +162,9 @@ export function sensitivityInputs(
   splitOf: (seed: number) => ReturnType<typeof runSplit>,
 ): SensitivityInput[] {
   const plan = protocol.sensitivity;
-  if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0)) return [];
+  if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0 && (plan.weightings ?? []).length === 0)) return [];
   const readsPosWeight = (objective: Objective) => spanHead(objective).usesPosWeight;
-  const meanPosWeight = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const runs = sensitivityRuns(bundleDirectory, protocol);
   const extra = (axis: SensitivityInput["axis"], setting: string, objective: Objective, seed: number) =>
     runs.find((r) => r.axis === axis && r.setting === setting && r.objective === objective && r.seed === seed);
@@ -133,26 +173,30 @@ export function sensitivityInputs(
     setting: string,
     isMain: boolean,
     epochs: number,
-    countsOf: (objective: Objective, seed: number) => RunCounts,
+    runOf: (objective: Objective, seed: number) => RunCounts,
   ): SensitivityInput => {
     const counts: Record<Objective, WindowCounts[]> = {};
+    const classAccuracy: Record<Objective, number> = {};
     const weights: number[] = [];
+    const majority: number[] = [];
     for (const objective of protocol.objectives) {
-      counts[objective] = plan.seeds.map((seed) => {
-        const run = countsOf(objective, seed);
-        if (readsPosWeight(objective)) weights.push(run.posWeight);
-        return run.counts;
-      });
+      const seeds = plan.seeds.map((seed) => runOf(objective, seed));
+      counts[objective] = seeds.map((run) => run.counts);
+      classAccuracy[objective] = mean(seeds.map((run) => run.classAccuracy));
+      if (readsPosWeight(objective)) weights.push(...seeds.map((run) => run.posWeight));
+      majority.push(...seeds.map((run) => run.majorityAccuracy));
     }
     const own = isMain ? [] : runs.filter((r) => r.axis === axis && r.setting === setting).map((r) => relative(bundleDirectory, r.directory));
     return {
       axis,
       setting,
       main: isMain,
-      posWeight: axis === "pos_weight" && weights.length > 0 ? meanPosWeight(weights) : null,
+      posWeight: axis === "pos_weight" && weights.length > 0 ? mean(weights) : null,
       epochs,
       counts,
       runDirectories: own,
+      classAccuracy,
+      majorityAccuracy: mean(majority),
     };
   };
   const inputs: SensitivityInput[] = [];
@@ -166,6 +210,13 @@ export function sensitivityInputs(
         }),
       );
     }
+  }
+  for (const weighting of plan.weightings ?? []) {
+    inputs.push(
+      point("weighting", weighting, false, protocol.epochs, (objective, seed) =>
+        runCounts(extra("weighting", weighting, objective, seed)!.directory, tensors, splitOf(seed), protocol),
+      ),
+    );
   }
   if (plan.epochs.length > 0) {
     inputs.push(point("epochs", String(protocol.epochs), true, protocol.epochs, mainCounts));

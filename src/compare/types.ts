@@ -36,6 +36,7 @@
  */
 import type { EpochRecord } from "../train/records.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
+import type { TaskWeighting } from "../model/jade_compact.js";
 import type { ResolvedSplitKind, SplitKind } from "../data/splits.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { RunEvaluation } from "./evaluate.js";
@@ -204,6 +205,8 @@ export interface ComparisonProtocol {
   posWeight: PosWeightSetting;
   minRunLength: number;
   bootstrapResamples: number;
+  /** How the four task losses combine (absent in bundles written before it: kendall). */
+  weighting?: TaskWeighting;
   /** Extra runs for the sensitivity section (absent in bundles written before it: none). */
   sensitivity?: SensitivityPlan;
   /** True when run with --reference-protocol (single seed, reference split, the reference's settings). */
@@ -215,7 +218,8 @@ export interface ComparisonProtocol {
 
 /** One setting of the sensitivity section (src/compare/analysis/sensitivity.ts). */
 export interface SensitivityPoint {
-  axis: "pos_weight" | "epochs";
+  /** Which setting changed: the pos_weight of the heads that read it, the epochs, or the task weighting (`equal`). */
+  axis: "pos_weight" | "epochs" | "weighting";
   /** The setting in words ("1", "balanced × 0.25"; the epoch count for the epochs axis). */
   setting: string;
   /** The comparison's own setting (its main runs, on the sensitivity seeds). */
@@ -232,6 +236,34 @@ export interface SensitivityPoint {
   agrees: boolean;
   /** The point's own run folders, relative to the bundle (none for the main point: those are `runs`). */
   runDirectories: string[];
+  /** Validation classification accuracy of each objective (mean over the point's seeds), and always-majority's. */
+  classAccuracy: Record<Objective, number> | null;
+  majorityAccuracy: number | null;
+}
+
+/** Is the class task learned? (src/compare/analysis/class_head.ts) */
+export interface ClassHeadAnalysis {
+  byObjective: Record<
+    Objective,
+    {
+      accuracy: SeedSpread;
+      majority: SeedSpread;
+      /** Share of validation windows predicted as the training majority class. */
+      predictedMajorityShare: SeedSpread;
+      /** Seed-mean validation L_type at the first and the last epoch. */
+      typeLoss: { first: number; final: number };
+      /** Cross-entropy of the training class prior on the validation labels. */
+      priorCrossEntropy: SeedSpread;
+      /** The class task's effective weight 1/(2σ²) and weight share, seed means at the first and last epoch. */
+      typeWeight: { effectiveFirst: number; effectiveFinal: number; shareFirst: number; shareFinal: number };
+      state: "learned" | "not learned" | "not established";
+    }
+  >;
+  logistic: { description: string; accuracy: SeedSpread; majority: SeedSpread; state: "learned" | "not learned" | "not established" };
+  /** Accuracy at the other settings the sensitivity section trained (more epochs, equal task weights). */
+  variants: { setting: string; accuracy: Record<Objective, number>; majority: number }[];
+  sentence: string;
+  notRun: string[];
 }
 
 export interface Sensitivity {
@@ -250,6 +282,8 @@ export interface Sensitivity {
 export interface SensitivityPlan {
   /** pos_weight settings of the objectives that read it (the others keep their main runs). */
   posWeights: PosWeightSetting[];
+  /** Task weightings other than the comparison's, both objectives (`--sensitivity all`: equal). */
+  weightings?: TaskWeighting[];
   /** Epoch counts, both objectives at their main settings. */
   epochs: number[];
   /** The seeds every point is trained on (default: the first seed). */
@@ -354,6 +388,8 @@ export interface ComparisonResult {
   settings: ObjectiveSettings[];
   /** Does the verdict depend on the settings? null when the compare ran no sensitivity points. */
   sensitivity: Sensitivity | null;
+  /** Is the class task learned, and why not? */
+  classHead: ClassHeadAnalysis;
   conventions: Conventions;
   /** The stated rules behind the derived verdicts, in words (each cites `conventions`). */
   rules: Record<"convergence" | "overfitting" | "budget" | "readiness" | "calibration", string>;

@@ -92,3 +92,45 @@ describe.each(SPAN_OBJECTIVES)("JadeCompact (%s head)", (loss) => {
     for (const v of p) expect(v >= 0 && v <= 1).toBe(true);
   });
 });
+
+describe.each(SPAN_OBJECTIVES)("JadeCompact with equal task weights (%s head)", (loss) => {
+  function model(weighting: "kendall" | "equal", logSigma: number): { model: JadeCompact; features: Float32Array; targets: BatchTargets } {
+    const built = tinyModel(loss);
+    const m = new JadeCompact({ head: spanHead(loss), dims, bars, maxBatch: 4, posWeight: 2.5, weighting });
+    m.parameters.values.set(built.model.parameters.values);
+    for (const name of ["log_sigma_ptr", "log_sigma_type", "log_sigma_span", "log_sigma_countdown"]) m.parameters.value(name)[0] = logSigma;
+    return { model: m, features: built.features, targets: built.targets };
+  }
+
+  it("trains on the plain sum of the task losses: the Kendall gradient at weights 1/(2σ²) = 1, with no σ gradient", () => {
+    // log σ = −ln(2)/2 makes every Kendall multiplier 1/(2σ²) exactly 1, so both objectives have the same
+    // gradient in every network parameter; only the σ's differ (Kendall moves them, equal does not).
+    const logSigma = -Math.log(2) / 2;
+    const equal = model("equal", logSigma);
+    const kendall = model("kendall", logSigma);
+    const gradients = (m: ReturnType<typeof model>) => {
+      m.model.parameters.zeroGradients();
+      m.model.forward(m.features, batch, { training: true, rng: new Rng(5) });
+      const losses = m.model.computeLoss(m.targets, { gradients: true });
+      m.model.backward();
+      return { losses, gradients: Float32Array.from(m.model.parameters.gradients) };
+    };
+    const a = gradients(equal);
+    const b = gradients(kendall);
+    expect(a.losses.weighted).toBeCloseTo(a.losses.unweighted, 10);
+    expect(a.losses.unweighted).toBeCloseTo(b.losses.unweighted, 10);
+    for (const entry of equal.model.parameters.entries) {
+      const x = a.gradients.subarray(entry.offset, entry.offset + entry.size);
+      const y = b.gradients.subarray(entry.offset, entry.offset + entry.size);
+      if (entry.name.startsWith("log_sigma")) {
+        expect([...x], entry.name).toEqual(new Array(entry.size).fill(0));
+        expect(y[0], entry.name).not.toBe(0);
+      } else {
+        for (let i = 0; i < entry.size; i++) expect(x[i]!, `${entry.name}[${i}]`).toBeCloseTo(y[i]!, 5);
+      }
+    }
+    expect(equal.model.effectiveWeights()).toEqual([1, 1, 1, 1]);
+    expect(equal.model.taskWeights()).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(() => new JadeCompact({ head: spanHead(loss), dims, bars, weighting: "uniform" as never })).toThrow(/weighting must be one of kendall, equal/);
+  });
+});

@@ -30,6 +30,10 @@ export const TASKS = ["pointer", "type", "span", "countdown"] as const;
 export type Task = (typeof TASKS)[number];
 const LOG_SIGMA_NAMES = ["log_sigma_ptr", "log_sigma_type", "log_sigma_span", "log_sigma_countdown"] as const;
 
+/** The ways the four task losses can be combined (docs/spec.md §4). */
+export const TASK_WEIGHTINGS = ["kendall", "equal"] as const;
+export type TaskWeighting = (typeof TASK_WEIGHTINGS)[number];
+
 export interface JadeCompactOptions {
   /** The span objective: what the per-bar span branch emits, its loss, probabilities and decoders. */
   head: SpanHead;
@@ -39,6 +43,11 @@ export interface JadeCompactOptions {
   /** Largest batch a step will see; buffers are sized for it. */
   maxBatch?: number;
   /** Weight of in-span bars in the soft span loss (1.0 in the reference comparison). */
+  /**
+   * How the four task losses combine (docs/spec.md §4): `kendall` (the reference's uncertainty weighting,
+   * Σ Lₖ/(2σₖ²) + ln σₖ with learned σ's) or `equal` (Σ Lₖ: every task weight 1, σ's unused).
+   */
+  weighting?: TaskWeighting;
   posWeight?: number;
 }
 
@@ -174,6 +183,7 @@ export class JadeCompact {
   readonly bars: number;
   readonly maxBatch: number;
   readonly posWeight: number;
+  readonly weighting: TaskWeighting;
   readonly arena: Arena;
   readonly parameters: ParameterSet;
   private readonly buffers: Buffers;
@@ -190,6 +200,9 @@ export class JadeCompact {
     this.bars = options.bars ?? WINDOW_BARS;
     this.maxBatch = options.maxBatch ?? 32;
     this.posWeight = options.posWeight ?? REFERENCE_POS_WEIGHT;
+    this.weighting = options.weighting ?? "kendall";
+    if (!TASK_WEIGHTINGS.includes(this.weighting))
+      throw new Error(`JadeCompact: weighting must be one of ${TASK_WEIGHTINGS.join(", ")}, got ${this.weighting}`);
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
     checkPosWeight("JadeCompact", this.posWeight);
 
@@ -241,9 +254,14 @@ export class JadeCompact {
     return LOG_SIGMA_NAMES.map((name) => this.parameters.value(name)[0]!);
   }
 
-  /** Current Kendall task weight shares (summing to 1), in {@link TASKS} order. */
+  /** Current task weight shares (summing to 1), in {@link TASKS} order: Kendall's, or ¼ each when equal. */
   taskWeights(): number[] {
-    return kendallTaskWeights(this.logSigmas());
+    return this.weighting === "equal" ? [0.25, 0.25, 0.25, 0.25] : kendallTaskWeights(this.logSigmas());
+  }
+
+  /** The multiplier of each task loss in the training objective: 1/(2σₖ²), or 1 when equal. */
+  effectiveWeights(): number[] {
+    return this.weighting === "equal" ? [1, 1, 1, 1] : this.logSigmas().map((s) => 0.5 * Math.exp(-2 * s));
   }
 
   /**
@@ -360,7 +378,14 @@ export class JadeCompact {
     const losses = [pointer, type, span, countdown];
     const lossWeights = [0, 0, 0, 0];
     const logSigmaGradients = [0, 0, 0, 0];
-    const weighted = kendallWeightedLoss(losses, this.logSigmas(), { losses: lossWeights, logSigmas: logSigmaGradients });
+    // Equal weighting: Σ Lₖ, every weight 1, no gradient into the σ's.
+    const weighted =
+      this.weighting === "equal"
+        ? losses.reduce((sum, loss, k) => {
+            lossWeights[k] = 1;
+            return sum + loss;
+          }, 0)
+        : kendallWeightedLoss(losses, this.logSigmas(), { losses: lossWeights, logSigmas: logSigmaGradients });
     if (want) {
       const [wPointer, wType, wSpan, wCountdown] = lossWeights as [number, number, number, number];
       scale(dPointers, wPointer);

@@ -310,7 +310,24 @@ describe("writeBundle", () => {
     const f1 = multi.result.metrics.find((m) => m.key === "f1_native")!;
     expect(text).toContain(`${f1.byObjective.soft!.mean.toFixed(3)} [${f1.byObjective.soft!.low.toFixed(3)}, ${f1.byObjective.soft!.high.toFixed(3)}]`);
     expect(text).toContain(multi.result.protocol.thresholdChosenOn.split(" ").slice(0, 4).join(" "));
-    for (const section of ["DECISION", "HEADLINE RESULTS", "BASELINES", "WHAT IS NOT ESTABLISHED", "CAVEATS"]) expect(text).toContain(section);
+    for (const section of [
+      "DECISION",
+      "HEADLINE RESULTS",
+      "SETTINGS",
+      "DOES THE VERDICT DEPEND ON THE SETTINGS?",
+      "IS THE CLASS TASK LEARNED?",
+      "BASELINES",
+      "WHAT IS NOT ESTABLISHED",
+      "CAVEATS",
+    ])
+      expect(text).toContain(section);
+    // The sensitivity sentence and the class-head finding are the model's, printed as they are.
+    expect(text.replace(/\s+/g, " ")).toContain(multi.result.sensitivity!.sentence);
+    expect(text.replace(/\s+/g, " ")).toContain(multi.result.classHead.sentence.slice(0, 60));
+    const final = read(multi, "FINAL_COMPARISON_SOFT_SPAN_VS_CRF.md");
+    expect(final).toContain("## 11. Does the verdict depend on the settings?");
+    expect(final).toContain("### Is the class task learned?");
+    expect(final).toContain("](plots/sensitivity.png)");
   });
 
   it("writes the deep-dive with the trajectory epochs, the CRF's three readings and the step budget", () => {

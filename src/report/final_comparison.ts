@@ -21,6 +21,7 @@ import { histogramKey } from "./layout.js";
 import { capitalised, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
 import { sensitivityMarkdown } from "./sensitivity_section.js";
+import { classHeadMarkdown } from "./class_head_section.js";
 
 /** How the reference names each task (its "classification" is our `type`). */
 export const TASK_LABEL: Record<string, string> = { pointer: "pointer", type: "classification", span: "span", countdown: "countdown" };
@@ -342,6 +343,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push("");
   out.push(metricTable(result, ["pointer_center_mae", "pointer_length_mae", "classification_accuracy"]));
   out.push("");
+  out.push(...classHeadMarkdown(result));
 
   out.push("## 9. Decision matrix");
   out.push("");

@@ -17,6 +17,7 @@ import { capitalised, differenceName, primaryStatement, requireMetric, say, winn
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
 import { sensitivityTable } from "./sensitivity_section.js";
+import { classHeadTable } from "./class_head_section.js";
 
 /** A rendered plot to embed. */
 export interface EmbeddedPlot {
@@ -228,6 +229,18 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   } else {
     out.push("<p>No sensitivity runs were trained (--sensitivity none, or the reference protocol).</p>");
   }
+
+  // The class heads.
+  out.push('<h2 id="class-heads">Is the class task learned?</h2>');
+  out.push(`<p><strong>${escapeHtml(result.classHead.sentence)}</strong></p>`);
+  const classes = classHeadTable(result);
+  out.push(
+    table(
+      classes.header,
+      classes.rows.map((row) => row.map((cell) => escapeHtml(cell))),
+      ["", "num", "num", "num", "", "", ""],
+    ),
+  );
 
   // Not established, baselines.
   out.push('<div class="columns">');

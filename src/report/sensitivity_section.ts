@@ -4,6 +4,7 @@
  * `result.sensitivity`, formatted, never computed.
  */
 import type { ComparisonResult, SensitivityPoint } from "../compare/types.js";
+import { pointName } from "../compare/analysis/sensitivity.js";
 import { fixed, formatValue } from "./format.js";
 import { mdTable, plotImage, type DocumentContext } from "./markdown.js";
 import { capitalised, winnerName } from "./model.js";
@@ -14,7 +15,7 @@ const interval = (s: { mean: number; low: number; high: number } | undefined): s
 /** The setting a point changes, in words: "pos_weight balanced × 0.25 (3.31)", "100 epochs". */
 export function pointSetting(point: SensitivityPoint): string {
   const own = point.main ? " — the compare's own" : "";
-  if (point.axis === "epochs") return `${point.epochs} epochs${own}`;
+  if (point.axis !== "pos_weight") return `${pointName(point)}${own}`;
   return `pos_weight ${point.setting}${point.posWeight === null ? "" : ` (${fixed(point.posWeight, 2)})`}${own}`;
 }
 

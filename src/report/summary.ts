@@ -8,6 +8,7 @@ import { formatPosWeight, formatDifference, formatShare, formatStatistics, forma
 import { HEADLINE_KEYS, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
 import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { sensitivityLines } from "./sensitivity_section.js";
+import { classHeadLines } from "./class_head_section.js";
 
 function underline(title: string, character = "-"): string {
   return `${title}\n${character.repeat([...title].length)}`;
@@ -90,6 +91,9 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   out.push("");
   out.push(underline("DOES THE VERDICT DEPEND ON THE SETTINGS?"));
   for (const line of sensitivityLines(result)) out.push(bullet(line));
+  out.push("");
+  out.push(underline("IS THE CLASS TASK LEARNED?"));
+  for (const line of classHeadLines(result)) out.push(bullet(line));
   out.push("");
   out.push(underline("BASELINES (trivial predictors on the same validation bars)"));
   out.push(bullet(`All-positive (every bar in span): F1 ${spreadText(result.baselines.allPositive)}.`));

@@ -10,6 +10,7 @@ import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
 import { SPLIT_KINDS } from "../data/splits.js";
 import { BALANCED, type PosWeightSetting } from "./pos_weight.js";
+import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
 
 /**
  * The reference comparison's settings (docs/spec.md §5): `--reference-protocol` fixes these. Today's
@@ -61,6 +62,8 @@ export const trainConfigSchema = z
     /** Time splits: bars after each validation window no training window may start in; null = 1% of the bar times. */
     embargoBars: z.number().int().min(0).nullable().default(null),
     validationFraction: z.number().gt(0).lt(1).default(0.2),
+    /** How the four task losses combine: Kendall uncertainty weighting (the reference's) or their plain sum. */
+    weighting: z.enum(TASK_WEIGHTINGS).default("kendall"),
     /** Add the 13th feature, bar position t/104. */
     position: z.boolean().default(false),
     /** Drop invalid windows (written to a rejects file) instead of refusing the data file. */

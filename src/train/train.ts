@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import { splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
 import type { Window } from "../data/window.js";
-import { JadeCompact } from "../model/jade_compact.js";
+import { JadeCompact, type TaskWeighting } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
 import { spanHead } from "../model/heads/registry.js";
 import { saveCheckpoint } from "../model/checkpoint.js";
@@ -147,8 +147,13 @@ export function describeSplit(split: KindedSplit | RunManifest["split"]): string
   );
 }
 
-function buildModel(config: Pick<TrainConfig, "loss" | "batchSize">, posWeight: number, dims: ModelDimensions, bars: number): JadeCompact {
-  return new JadeCompact({ head: spanHead(config.loss), dims, bars, maxBatch: config.batchSize, posWeight });
+function buildModel(
+  config: Pick<TrainConfig, "loss" | "batchSize"> & { weighting?: TaskWeighting },
+  posWeight: number,
+  dims: ModelDimensions,
+  bars: number,
+): JadeCompact {
+  return new JadeCompact({ head: spanHead(config.loss), dims, bars, maxBatch: config.batchSize, posWeight, weighting: config.weighting ?? "kendall" });
 }
 
 /**
@@ -217,7 +222,7 @@ function logHeader(manifest: RunManifest): string[] {
     `data ${c.data} (sha256 ${manifest.data.sha256.slice(0, 16)}…): ${describeSplit(manifest.split)}, seed ${c.seed}`,
     `AdamW lr ${c.learningRate}, betas (${c.beta1}, ${c.beta2}), eps ${c.epsilon}, weight decay ${c.weightDecay}; batch ${c.batchSize}; ${c.epochs} epochs; ` +
       `pos_weight ${describePosWeight(manifest.pos_weight)}; grad-norm clip ${c.clipGradNorm ?? "none"}`,
-    `train_loss = Kendall-weighted objective (mean over training windows); val_loss = L_type + L_ptr + L_span + L_cd, unweighted (mean over validation windows)`,
+    `train_loss = ${c.weighting === "equal" ? "equally weighted sum of the four task losses" : "Kendall-weighted objective"} (mean over training windows); val_loss = L_type + L_ptr + L_span + L_cd, unweighted (mean over validation windows)`,
   ];
 }
 
@@ -381,7 +386,7 @@ async function runEpochs(
       log_sigma: perTask(logSigma),
       sigma: perTask(logSigma.map(Math.exp)),
       task_weights: perTask(model.taskWeights()),
-      effective_weights: perTask(logSigma.map((s) => 0.5 * Math.exp(-2 * s))),
+      effective_weights: perTask(model.effectiveWeights()),
       is_best: isBest,
       best_epoch: best.epoch,
       best_validation_loss: best.loss,

@@ -31,6 +31,7 @@ export type ComparisonCore = Pick<
   | "examples"
   | "technicalDetails"
   | "sensitivity"
+  | "classHead"
 >;
 
 const byObjective = <T>(objectives: readonly ObjectiveDescription[], f: (objective: ObjectiveDescription) => T): Record<string, T> =>
@@ -52,6 +53,7 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     objectives,
     settings: objectiveSettings(protocol, objectives, runs),
     sensitivity: core.sensitivity,
+    classHead: core.classHead,
     conventions: CONVENTIONS,
     rules: { convergence: CONVERGENCE_RULE, overfitting: OVERFITTING_RULE, budget: BUDGET_RULE, readiness: READINESS_RULE, calibration: CALIBRATION_RULE },
     runs,

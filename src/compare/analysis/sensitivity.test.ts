@@ -13,7 +13,17 @@ const objectives = ["soft", "crf"] as const;
 const labels = { soft: "soft span loss", crf: "CRF" };
 
 function input(setting: string, soft: WindowCounts, crf: WindowCounts, main = false): SensitivityInput {
-  return { axis: "pos_weight", setting, main, posWeight: 1, epochs: 50, counts: { soft: [soft], crf: [crf] }, runDirectories: [] };
+  return {
+    axis: "pos_weight",
+    setting,
+    main,
+    posWeight: 1,
+    epochs: 50,
+    counts: { soft: [soft], crf: [crf] },
+    runDirectories: [],
+    classAccuracy: { soft: 0.6, crf: 0.6 },
+    majorityAccuracy: 0.6,
+  };
 }
 
 describe("sensitivity points", () => {

@@ -28,6 +28,16 @@ export interface SensitivityInput {
   counts: Record<Objective, WindowCounts[]>;
   /** Run folders trained for this point, relative to the bundle. */
   runDirectories: string[];
+  /** Validation classification accuracy per objective (mean over seeds), and always-majority's. */
+  classAccuracy: Record<Objective, number>;
+  majorityAccuracy: number;
+}
+
+/** A point's setting in words, as sentences name it. */
+export function pointName(point: Pick<SensitivityPoint, "axis" | "setting" | "epochs">): string {
+  if (point.axis === "pos_weight") return `pos_weight ${point.setting}`;
+  if (point.axis === "epochs") return `${point.epochs} epochs`;
+  return `${point.setting} task weights`;
 }
 
 const f1Of = (tp: number, fp: number, fn: number): number => (tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn));
@@ -103,6 +113,8 @@ export function sensitivityPoint(
     f1: { [first]: interval(f1First, estimateFirst), [second]: interval(f1Second, estimateSecond) },
     difference,
     winner: winnerOf(objectives, difference),
+    classAccuracy: input.classAccuracy,
+    majorityAccuracy: input.majorityAccuracy,
   };
 }
 
@@ -124,7 +136,7 @@ export function sensitivityAnalysis(
   const seedWords = context.seeds.length === 1 ? `seed ${context.seeds[0]}` : `seeds ${context.seeds.join(", ")}`;
   const decided = context.headlineWinner !== "not established" && context.headlineWinner !== "n/a";
   const ahead = (winner: Winner) => `${context.labels[winner] ?? winner} ahead`;
-  const named = (point: SensitivityPoint) => (point.axis === "pos_weight" ? `pos_weight ${point.setting}` : `${point.epochs} epochs`);
+  const named = pointName;
   const list = (chosen: readonly SensitivityPoint[]) => chosen.map(named).join(", ");
   const others = points.filter((p) => !p.main);
   let sentence: string;

@@ -7,7 +7,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { Sensitivity } from "../../compare/types.js";
 import { checkFinite, objectiveScale, PLOT_WIDTH, type PlotObjective, type PlotText, titleBlock, topLevel } from "./shared.js";
 
-const AXIS_TITLE = { pos_weight: "pos_weight (soft span loss)", epochs: "epochs" } as const;
+const AXIS_TITLE = { pos_weight: "pos_weight (soft span loss)", epochs: "epochs", weighting: "task weighting" } as const;
 
 export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivity: Sensitivity, text: PlotText = {}): TopLevelSpec {
   const rows = sensitivity.points.flatMap((point, order) =>
@@ -17,7 +17,7 @@ export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivit
       const field = `points[${order}].f1.${objective.name}`;
       return {
         axis: AXIS_TITLE[point.axis],
-        setting: point.axis === "pos_weight" ? `${point.setting}${point.main ? " (compare)" : ""}` : `${point.epochs}${point.main ? " (compare)" : ""}`,
+        setting: `${point.axis === "epochs" ? point.epochs : point.setting}${point.main ? " (compare)" : ""}`,
         order,
         objective: objective.label,
         f1: checkFinite("sensitivity plot", `${field}.mean`, f1.mean),
