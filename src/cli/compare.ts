@@ -3,12 +3,10 @@
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
 import type { Command } from "commander";
-import cliProgress from "cli-progress";
 import { compareAndWriteBundle, resumeAndWriteBundle, type BundleOutcome } from "../app/compare.js";
 import { DEFAULT_FIRST_SEED, DEFAULT_SEEDS } from "../compare/compare.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import type { ObjectiveStatistics } from "../compare/types.js";
-import type { TrainEvent } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
@@ -18,6 +16,7 @@ import { SENSITIVITY_LEVELS } from "../compare/sensitivity_runs.js";
 import { primaryStatement } from "../report/model.js";
 import { pointSetting } from "../report/sensitivity_section.js";
 import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
+import { runProgress } from "./run_progress.js";
 
 interface CompareFlags {
   data?: string;
@@ -38,53 +37,6 @@ interface CompareFlags {
   out?: string;
   resume?: string;
   json: boolean;
-}
-
-/** Per-run progress: bars on a terminal, a line per run every 10 epochs (and at its end) otherwise. */
-function runProgress(quiet: boolean): { onRunEvent: (label: string, event: TrainEvent) => void; onMessage: (m: string) => void; stop: () => void } {
-  const write = (line: string) => (quiet ? process.stderr : process.stdout).write(`${line}\n`);
-  if (!process.stderr.isTTY) {
-    return {
-      onRunEvent(label, event) {
-        if (event.kind !== "epoch") return;
-        const r = event.record;
-        if (r.epoch % 10 === 0 || r.epoch === r.epochs || r.epoch === 1) {
-          write(
-            `[${label}] epoch ${r.epoch}/${r.epochs}: train_loss=${r.train.weighted.toFixed(4)} val_loss=${r.validation.unweighted.toFixed(4)} span_F1=${r.span.f1.toFixed(3)}`,
-          );
-        }
-      },
-      onMessage: write,
-      stop() {},
-    };
-  }
-  const multibar = new cliProgress.MultiBar(
-    { stream: process.stderr, format: "{label} |{bar}| epoch {epoch}/{epochs}  loss {loss}  val {val}  F1 {f1}", hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
-  const bars = new Map<string, cliProgress.SingleBar>();
-  return {
-    onRunEvent(label, event) {
-      let bar = bars.get(label);
-      if (event.kind === "start") {
-        bar = multibar.create(event.epochs * event.stepsPerEpoch, (event.startEpoch - 1) * event.stepsPerEpoch, {
-          label: label.padEnd(14),
-          epoch: event.startEpoch,
-          epochs: event.epochs,
-          loss: "—",
-          val: "—",
-          f1: "—",
-        });
-        bars.set(label, bar);
-      } else if (bar && event.kind === "step") {
-        bar.update((event.epoch - 1) * event.stepsPerEpoch + event.step, { epoch: event.epoch, loss: event.loss.toFixed(4) });
-      } else if (bar && event.kind === "epoch") {
-        bar.update({ val: event.record.validation.unweighted.toFixed(4), f1: event.record.span.f1.toFixed(3) });
-      }
-    },
-    onMessage: (m) => multibar.log(`${m}\n`),
-    stop: () => multibar.stop(),
-  };
 }
 
 /** The machine-readable summary `--json` prints: per metric, each objective's statistics under its name. */
@@ -154,10 +106,7 @@ export function headline(outcome: BundleOutcome): string {
   if (result.sensitivity) {
     lines.push(`sensitivity (span F1, own decoder; ${result.sensitivity.intervalMethod}):`);
     for (const point of result.sensitivity.points) {
-      const what =
-        point.axis === "pos_weight"
-          ? `pos_weight ${point.setting}${point.posWeight === null ? "" : ` (${show(point.posWeight, 2)})`}`
-          : `${point.epochs} epochs`;
+      const what = pointSetting(point);
       const cells = objectives.map((o) => cellWithInterval(point.f1[o]).padEnd(22)).join("  ");
       lines.push(`  ${what.padEnd(width - 2)}  ${cells}  ${"".padEnd(22)}  ${point.winner}`);
     }

@@ -14,6 +14,7 @@ import { registerPredictCommand } from "./predict.js";
 import { registerSynthCommands } from "./synth.js";
 import { registerTrainCommand } from "./train.js";
 import { registerCompareCommand } from "./compare.js";
+import { registerSweepCommand } from "./sweep.js";
 import { registerBaselineCommand } from "./baseline.js";
 import { registerEvaluateCommand } from "./evaluate.js";
 import { packageVersion } from "../util/package.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .version(packageVersion());
   // Listed in --help in this order: the main job first, then the steps it is made of.
   registerCompareCommand(program);
+  registerSweepCommand(program);
   registerTrainCommand(program);
   registerPredictCommand(program);
   registerEvaluateCommand(program);

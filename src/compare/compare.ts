@@ -71,6 +71,8 @@ export interface CompareOptions {
   bootstrapResamples?: number;
   /** How the four task losses combine (default kendall, the reference's). */
   weighting?: TaskWeighting;
+  /** Add the 13th feature, bar position t/104 (default off, as the reference). */
+  position?: boolean;
   /** Extra runs for the sensitivity section (default `pos-weight`: the pos_weight axis on the first seed). */
   sensitivity?: SensitivityLevel;
   /** Seeds every sensitivity point trains on: the first `n` of the comparison's (default 1). */
@@ -133,6 +135,7 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
     minRunLength,
     bootstrapResamples: options.bootstrapResamples ?? 2000,
     weighting: reference ? "kendall" : (options.weighting ?? TRAIN_DEFAULTS.weighting),
+    position: reference ? false : (options.position ?? TRAIN_DEFAULTS.position),
     referenceProtocol: reference,
     thresholdChosenOn: "the training windows of each run (best pooled F1 over the grid 0.01–0.99); never the validation windows it is scored on",
     evaluatedCheckpoint: "last.safetensors (the final epoch; no selection on validation windows)",
@@ -164,6 +167,7 @@ export function runConfig(protocol: ComparisonProtocol, data: string, objective:
     validationFraction: protocol.validationFraction,
     posWeight: protocol.posWeight,
     weighting: protocol.weighting ?? "kendall",
+    position: protocol.position ?? false,
   };
 }
 
@@ -292,7 +296,7 @@ export async function assembleComparison(
   message("evaluating every run on its validation windows");
   const report = await loadWindowsReport(data, {});
   const windows = report.windows;
-  const tensors = windowTensors(windows);
+  const tensors = windowTensors(windows, { position: protocol.position ?? false });
   const runs: RunResult[] = [];
   // The sensitivity section's main point reuses these runs' evaluations (seeds of the sensitivity plan).
   const mainCounts = new Map<string, RunCounts>();

@@ -201,7 +201,7 @@ export interface UntrainedBaseline {
 
 /** The untrained-model threshold baseline of every run, on the runs' own validation windows. */
 export function untrainedBaseline(windows: readonly Window[], protocol: ComparisonProtocol, data: string, runs: readonly RunResult[]): UntrainedBaseline {
-  const tensors = windowTensors(windows);
+  const tensors = windowTensors(windows, { position: protocol.position ?? false });
   const rows = runs.map((run) => {
     const split = runSplit(windows, {
       seed: run.seed,

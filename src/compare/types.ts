@@ -207,6 +207,8 @@ export interface ComparisonProtocol {
   bootstrapResamples: number;
   /** How the four task losses combine (absent in bundles written before it: kendall). */
   weighting?: TaskWeighting;
+  /** The 13th feature, bar position (absent in bundles written before it: off). */
+  position?: boolean;
   /** Extra runs for the sensitivity section (absent in bundles written before it: none). */
   sensitivity?: SensitivityPlan;
   /** True when run with --reference-protocol (single seed, reference split, the reference's settings). */

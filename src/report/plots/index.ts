@@ -6,3 +6,4 @@ export * from "./probabilities.js";
 export * from "./thresholds.js";
 export * from "./candlesticks.js";
 export * from "./sensitivity.js";
+export * from "./sweep.js";
