@@ -75,51 +75,27 @@ export function sensitivityRuns(bundleDirectory: string, protocol: ComparisonPro
   if (!plan) return [];
   const folder = (objective: Objective, what: string, seed: number) => join(bundleDirectory, "runs", "sensitivity", `${objective}-${what}-seed${seed}`);
   const runs: SensitivityRun[] = [];
-  for (const posWeight of plan.posWeights) {
-    for (const objective of protocol.objectives.filter((o) => spanHead(o).usesPosWeight)) {
-      for (const seed of plan.seeds) {
-        runs.push({
-          axis: "pos_weight",
-          objective,
-          seed,
-          directory: folder(objective, `pw${label(posWeight)}`, seed),
-          posWeight,
-          epochs: protocol.epochs,
-          setting: posWeightSettingText(posWeight),
-        });
-      }
+  /** One run per objective of `objectives` and seed of the plan, changing what `change` says. */
+  const add = (objectives: readonly Objective[], what: string, change: Omit<SensitivityRun, "objective" | "seed" | "directory">) => {
+    for (const objective of objectives) {
+      for (const seed of plan.seeds) runs.push({ ...change, objective, seed, directory: folder(objective, what, seed) });
     }
+  };
+  const readers = protocol.objectives.filter((o) => spanHead(o).usesPosWeight);
+  for (const posWeight of plan.posWeights) {
+    add(readers, `pw${label(posWeight)}`, { axis: "pos_weight", posWeight, epochs: protocol.epochs, setting: posWeightSettingText(posWeight) });
   }
   for (const weighting of plan.weightings ?? []) {
-    for (const objective of protocol.objectives) {
-      for (const seed of plan.seeds) {
-        runs.push({
-          axis: "weighting",
-          objective,
-          seed,
-          directory: folder(objective, `weighting-${weighting}`, seed),
-          posWeight: protocol.posWeight,
-          epochs: protocol.epochs,
-          weighting,
-          setting: weighting,
-        });
-      }
-    }
+    add(protocol.objectives, `weighting-${weighting}`, {
+      axis: "weighting",
+      posWeight: protocol.posWeight,
+      epochs: protocol.epochs,
+      weighting,
+      setting: weighting,
+    });
   }
   for (const epochs of plan.epochs) {
-    for (const objective of protocol.objectives) {
-      for (const seed of plan.seeds) {
-        runs.push({
-          axis: "epochs",
-          objective,
-          seed,
-          directory: folder(objective, `epochs${epochs}`, seed),
-          posWeight: protocol.posWeight,
-          epochs,
-          setting: String(epochs),
-        });
-      }
-    }
+    add(protocol.objectives, `epochs${epochs}`, { axis: "epochs", posWeight: protocol.posWeight, epochs, setting: String(epochs) });
   }
   return runs;
 }

@@ -41,39 +41,9 @@ import type { ResolvedSplitKind, SplitKind } from "../data/splits.js";
 import type { ReliabilityBin } from "../eval/calibration.js";
 import type { RunEvaluation } from "./evaluate.js";
 import type { TechnicalDetails } from "./technical_details.js";
-import type {
-  ConvergencePattern,
-  Convergence,
-  BudgetSummary,
-  ObjectiveTraining,
-  DecoderMeans,
-  ProbabilityHistogram,
-  ObjectiveProbabilities,
-  ReadinessState,
-  Readiness,
-  SeedSpread,
-  ResultRow,
-  SeedBand,
-  ThresholdCurves,
-  PlotData,
-} from "./analysis_types.js";
+import type { ObjectiveTraining, ObjectiveProbabilities, Readiness, SeedSpread, ResultRow, PlotData } from "./analysis_types.js";
 
-export type {
-  ConvergencePattern,
-  Convergence,
-  BudgetSummary,
-  ObjectiveTraining,
-  DecoderMeans,
-  ProbabilityHistogram,
-  ObjectiveProbabilities,
-  ReadinessState,
-  Readiness,
-  SeedSpread,
-  ResultRow,
-  SeedBand,
-  ThresholdCurves,
-  PlotData,
-} from "./analysis_types.js";
+export type * from "./analysis_types.js";
 
 /** A span objective: the name of its span head (`--loss`, a checkpoint's `loss_type`). */
 export type Objective = string;

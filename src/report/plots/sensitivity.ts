@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { Sensitivity } from "../../compare/types.js";
-import { checkFinite, objectiveScale, PLOT_WIDTH, type PlotObjective, type PlotText, titleBlock, topLevel } from "./shared.js";
+import { checkFinite, nudgedIntervalLayers, PLOT_WIDTH, type PlotObjective, type PlotText, titleBlock, topLevel } from "./shared.js";
 
 const AXIS_TITLE = { pos_weight: "pos_weight (soft span loss)", epochs: "epochs", weighting: "task weighting" } as const;
 
@@ -18,7 +18,8 @@ export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivit
       return {
         axis: AXIS_TITLE[point.axis],
         setting: `${point.axis === "epochs" ? point.epochs : point.setting}${point.main ? " (compare)" : ""}`,
-        order,
+        // Settings in the order of their value (pos_weight 1 < balanced < 2 × balanced; epochs ascending).
+        order: point.axis === "pos_weight" ? (point.posWeight ?? order) : point.axis === "epochs" ? point.epochs : order,
         objective: objective.label,
         f1: checkFinite("sensitivity plot", `${field}.mean`, f1.mean),
         low: checkFinite("sensitivity plot", `${field}.low`, f1.low),
@@ -27,20 +28,14 @@ export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivit
     }),
   );
   const axes = [...new Set(rows.map((row) => row.axis))];
-  const colour = {
-    field: "objective",
-    type: "nominal",
-    title: null,
-    scale: objectiveScale(
-      objectives,
-      objectives.map((o) => o.name),
-    ),
-  };
   const x = { field: "setting", type: "ordinal", sort: { field: "order" }, title: null, axis: { labelAngle: 0 } };
   return topLevel({
     title: titleBlock(text, {
       title: "Does the verdict depend on the settings?",
-      subtitle: [`Span F1 of each objective's own decoder; bars: ${sensitivity.intervalMethod}.`, sensitivity.sentence],
+      subtitle: [
+        `Span F1 of each objective's own decoder; bars: ${sensitivity.intervalMethod}.`,
+        "The sentence the intervals support is in the caption and the documents.",
+      ],
     }),
     data: { values: rows },
     facet: { column: { field: "axis", type: "nominal", title: null, sort: axes } },
@@ -48,21 +43,7 @@ export function sensitivityPlot(objectives: readonly PlotObjective[], sensitivit
     spec: {
       width: Math.floor((PLOT_WIDTH - 40 * axes.length) / axes.length),
       height: 220,
-      layer: [
-        {
-          mark: { type: "rule", strokeWidth: 2 },
-          encoding: { x, xOffset: { field: "objective" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color: colour },
-        },
-        {
-          mark: { type: "point", filled: true, size: 60 },
-          encoding: {
-            x,
-            xOffset: { field: "objective" },
-            y: { field: "f1", type: "quantitative", title: "span F1 (validation)", scale: { domain: [0, 1] } },
-            color: colour,
-          },
-        },
-      ],
+      layer: nudgedIntervalLayers(objectives, x, { title: "span F1 (validation)", scale: { domain: [0, 1] } }, "f1"),
     },
   });
 }

@@ -124,3 +124,36 @@ export function seedCountText(seeds: number): string {
 export function round(value: number): number {
   return Number(value.toPrecision(7));
 }
+
+/**
+ * A point with its interval rule for each objective at the same x, nudged apart by a few pixels so one
+ * objective's interval never hides the other's (rows carry `objective` = the label, `low`, `high`, and
+ * the point's value in `valueField`).
+ */
+export function nudgedIntervalLayers(objectives: readonly PlotObjective[], x: Json, y: Json, valueField: string): Json[] {
+  const colour = {
+    field: "objective",
+    type: "nominal",
+    title: null,
+    scale: objectiveScale(
+      objectives,
+      objectives.map((o) => o.name),
+    ),
+  };
+  return objectives.flatMap((objective, k) => {
+    const only = [{ filter: { field: "objective", equal: objective.label } }];
+    const nudge = (k - (objectives.length - 1) / 2) * 10;
+    return [
+      {
+        transform: only,
+        mark: { type: "rule", strokeWidth: 2, xOffset: nudge },
+        encoding: { x, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color: colour },
+      },
+      {
+        transform: only,
+        mark: { type: "point", filled: true, size: 55, xOffset: nudge },
+        encoding: { x, y: { ...y, field: valueField, type: "quantitative" }, color: colour },
+      },
+    ];
+  });
+}

@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { SweepResult } from "../../compare/sweep_types.js";
-import { checkFinite, objectiveScale, PLOT_WIDTH, type PlotObjective, titleBlock, topLevel } from "./shared.js";
+import { checkFinite, nudgedIntervalLayers, PLOT_WIDTH, type PlotObjective, titleBlock, topLevel } from "./shared.js";
 
 export function sweepPlot(objectives: readonly PlotObjective[], sweep: SweepResult, metrics: readonly string[]): TopLevelSpec {
   const rows = sweep.configurations.flatMap((configuration, order) =>
@@ -29,15 +29,6 @@ export function sweepPlot(objectives: readonly PlotObjective[], sweep: SweepResu
       });
     }),
   );
-  const colour = {
-    field: "objective",
-    type: "nominal",
-    title: null,
-    scale: objectiveScale(
-      objectives,
-      objectives.map((o) => o.name),
-    ),
-  };
   const x = { field: "configuration", type: "ordinal", sort: { field: "order" }, title: null, axis: { labelAngle: -30, labelLimit: 220 } };
   return topLevel({
     title: titleBlock(
@@ -53,16 +44,7 @@ export function sweepPlot(objectives: readonly PlotObjective[], sweep: SweepResu
     spec: {
       width: PLOT_WIDTH - 120,
       height: 170,
-      layer: [
-        {
-          mark: { type: "rule", strokeWidth: 2 },
-          encoding: { x, xOffset: { field: "objective" }, y: { field: "low", type: "quantitative" }, y2: { field: "high" }, color: colour },
-        },
-        {
-          mark: { type: "point", filled: true, size: 55 },
-          encoding: { x, xOffset: { field: "objective" }, y: { field: "mean", type: "quantitative", title: null }, color: colour },
-        },
-      ],
+      layer: nudgedIntervalLayers(objectives, x, { title: null }, "mean"),
     },
   });
 }
