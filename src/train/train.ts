@@ -25,7 +25,7 @@ import { Rng, type RngState } from "../util/rng.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.js";
-import { posWeightSettingText, resolvePosWeight, type PosWeightSetting } from "./pos_weight.js";
+import { balancedMultiple, posWeightSettingText, resolvePosWeight, type PosWeightSetting } from "./pos_weight.js";
 import { BatchBuffer, batchesOf, windowTensors, type WindowTensors } from "./dataset.js";
 import { formatLog, formatMetrics, LossAccumulator, parseMetrics, perTask, type EpochRecord } from "./records.js";
 
@@ -230,7 +230,9 @@ function logHeader(manifest: RunManifest): string[] {
 export function describePosWeight(posWeight: RunManifest["pos_weight"]): string {
   const value = Number(posWeight.value.toFixed(4));
   if (typeof posWeight.requested === "number") return String(value);
-  return `${value} (${posWeightSettingText(posWeight.requested)}: balanced = (1 − π)/π, π = ${posWeight.training_in_span_rate.toFixed(4)} of the training windows' bars in span)`;
+  const multiple = balancedMultiple(posWeight.requested);
+  const formula = multiple === 1 ? "(1 − π)/π" : `${multiple}·(1 − π)/π`;
+  return `${value} (${posWeightSettingText(posWeight.requested)}: ${formula}, π = ${posWeight.training_in_span_rate.toFixed(4)} of the training windows' bars in span)`;
 }
 
 function adamWOptions(config: TrainConfig): AdamWOptions {

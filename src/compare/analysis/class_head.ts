@@ -93,7 +93,7 @@ export function classHeadAnalysis(
   const parts = objectives.map((o) => {
     const c = byObjective[o.name]!;
     return (
-      `${o.label}: ${c.state} — it predicts the majority class for ${Math.round(100 * c.predictedMajorityShare.mean)}% of validation windows ` +
+      `${o.label}: ${c.state} — it predicts the majority class for ${(100 * c.predictedMajorityShare.mean).toFixed(1)}% of validation windows ` +
       `(accuracy ${fixed3(c.accuracy.mean)} vs always-majority ${fixed3(c.majority.mean)}); validation L_type ${fixed3(c.typeLoss.first)} → ${fixed3(c.typeLoss.final)} ` +
       `against the class prior's ${fixed3(c.priorCrossEntropy.mean)}; the class task's effective weight 1/(2σ²) ${fixed3(c.typeWeight.effectiveFirst)} → ${fixed3(c.typeWeight.effectiveFinal)}`
     );

@@ -39,7 +39,16 @@ export function sweepPlot(objectives: readonly PlotObjective[], sweep: SweepResu
       },
     ),
     data: { values: rows },
-    facet: { row: { field: "metric", type: "nominal", title: null, sort: metrics.map((key) => sweep.configurations[0]!.metrics[key]?.label ?? key) } },
+    facet: {
+      row: {
+        field: "metric",
+        type: "nominal",
+        title: null,
+        sort: metrics.map((key) => sweep.configurations[0]!.metrics[key]?.label ?? key),
+        // The metric names are long: above each panel, horizontal, not along its side.
+        header: { labelAngle: 0, labelOrient: "top", labelAnchor: "start", labelLimit: PLOT_WIDTH, labelFontWeight: "bold" },
+      },
+    },
     resolve: { scale: { y: "independent" } },
     spec: {
       width: PLOT_WIDTH - 120,
