@@ -327,6 +327,10 @@ describe("writeBundle", () => {
     const final = read(multi, "FINAL_COMPARISON_SOFT_SPAN_VS_CRF.md");
     expect(final).toContain("## 11. Does the verdict depend on the settings?");
     expect(final).toContain("### Is the class task learned?");
+    // The class table prints each head's predicted-majority share as one percentage (formatValue adds the sign).
+    const share = multi.result.classHead.byObjective.soft!.predictedMajorityShare.mean;
+    expect(final).toContain(`| ${(100 * share).toFixed(1)}% |`);
+    expect(final).not.toContain("%%");
     expect(final).toContain("](plots/sensitivity.png)");
   });
 

@@ -8,7 +8,7 @@ import { mdTable } from "./markdown.js";
 import { capitalised } from "./model.js";
 
 const score = (value: number) => formatValue(value, "score");
-const percent = (share: number) => `${formatValue(100 * share, "percent")}%`;
+const percent = (share: number) => formatValue(100 * share, "percent");
 
 /** Header and rows: one row per objective, then the logistic baseline. */
 export function classHeadTable(result: ComparisonResult): { header: string[]; rows: string[][] } {

@@ -75,6 +75,15 @@ describe("sensitivity points", () => {
         "no winner is established at pos_weight balanced × 2; it holds at pos_weight balanced (seed 42, windows resampled).",
     );
     expect(sensitivityAnalysis([], objectives, context)).toBeNull();
+    // Undecided headline, one seed: the CRF ahead at every point is said once, and not as a verdict.
+    const undecided = sensitivityAnalysis([strongCrf, input("1", many([1, 3, 3]), many([4, 0, 0]))], objectives, {
+      ...context,
+      headlineWinner: "not established",
+    })!;
+    expect(undecided.sentence).toBe(
+      "The compare names no winner on span F1 across its seeds; on the windows of seed 42 alone the CRF is ahead at every setting tried: " +
+        "pos_weight balanced, pos_weight 1 (not a verdict: one seed, windows resampled).",
+    );
   });
 
   it("gives every point its own generator, so adding a point never moves another's interval", () => {

@@ -155,10 +155,13 @@ export function sensitivityAnalysis(
       `${held.length > 0 ? `; it holds at ${list(held)}` : ""} (${seedWords}, windows resampled).`;
   } else {
     const decisive = points.filter((p) => p.winner !== "not established");
+    const one = decisive.length === points.length && new Set(decisive.map((p) => p.winner)).size === 1 ? decisive[0]!.winner : null;
     sentence =
       decisive.length === 0
         ? `No winner on span F1 at any setting tried: ${list(points)} (${seedWords}, windows resampled).`
-        : `The compare names no winner on span F1; on ${seedWords} alone, ${decisive.map((p) => `${named(p)}: ${ahead(p.winner)}`).join("; ")} (windows resampled, one seed's windows: not a verdict).`;
+        : one !== null
+          ? `The compare names no winner on span F1 across its seeds; on the windows of ${seedWords} alone the ${context.labels[one] ?? one} is ahead at every setting tried: ${list(points)} (not a verdict: ${context.seeds.length === 1 ? "one seed" : "these seeds"}, windows resampled).`
+          : `The compare names no winner on span F1; on ${seedWords} alone, ${decisive.map((p) => `${named(p)}: ${ahead(p.winner)}`).join("; ")} (windows resampled, one seed's windows: not a verdict).`;
   }
   return {
     metric: "f1_native",
