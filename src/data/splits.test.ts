@@ -110,3 +110,19 @@ describe("groupKFold", () => {
     expect(groupIndices([{ base_window_id: "x" }, { base_window_id: "y" }, { base_window_id: "x" }])).toEqual([[0, 2], [1]]);
   });
 });
+
+describe("explicitSplit", () => {
+  it("refuses a training window that shares bars with a validation window when the windows carry bar times", async () => {
+    const { makeWindows } = await import("../../test/fixtures/data/windows.js");
+    const { explicitSplit } = await import("./splits.js");
+    // makeWindow(i, timed) starts window i at minute 200·i: windows 0 and 1 are apart, so both splits are clean.
+    const windows = makeWindows(3, { timed: true });
+    expect(explicitSplit(windows, { train: ["w0", "w2"], validation: ["w1"] })).toMatchObject({ train: [0, 2], validation: [1], kind: "explicit" });
+    // A copy of w1 under another id shares every bar with it.
+    const overlapping = [...windows, { ...windows[1]!, window_id: "w1-copy", base_window_id: "b1-copy" }];
+    expect(() => explicitSplit(overlapping, { train: ["w0", "w1-copy"], validation: ["w1"] })).toThrow(
+      /1 training window\(s\) share bars with validation windows \(e\.g\. w1-copy\)/,
+    );
+    expect(() => explicitSplit(windows, { train: [], validation: ["w1"] })).toThrow(/no train window ids/);
+  });
+});

@@ -8,7 +8,7 @@
  */
 import type { Rng } from "../util/rng.js";
 import type { Window } from "./window.js";
-import { hasTimestamps, purgedKFold, timeSplit, type TimeSplitOptions } from "./time_splits.js";
+import { hasTimestamps, purge, purgedKFold, timeSplit, windowPositions, type TimeSplitOptions } from "./time_splits.js";
 
 /** Indices into the windows array; each side ascending. */
 export interface Split {
@@ -23,11 +23,49 @@ export interface Split {
 /** The split kinds: `auto` is `time` when every window carries bar times, otherwise `group`. */
 export const SPLIT_KINDS = ["auto", "time", "group", "reference"] as const;
 export type SplitKind = (typeof SPLIT_KINDS)[number];
-export type ResolvedSplitKind = Exclude<SplitKind, "auto">;
+/** A split as used: `auto` resolved, or `explicit` (window ids given, {@link explicitSplit}). */
+export type ResolvedSplitKind = Exclude<SplitKind, "auto"> | "explicit";
 
 /** What `auto` means for these windows. */
-export function resolveSplitKind(windows: readonly Pick<Window, "timestamps">[], kind: SplitKind): ResolvedSplitKind {
+export function resolveSplitKind(windows: readonly Pick<Window, "timestamps">[], kind: SplitKind): Exclude<SplitKind, "auto"> {
   return kind === "auto" ? (hasTimestamps(windows) ? "time" : "group") : kind;
+}
+
+/** Window ids of both sides of a split chosen by the caller (nested selection's inner and outer folds). */
+export interface ExplicitSplitIds {
+  train: readonly string[];
+  validation: readonly string[];
+}
+
+/**
+ * The split the caller names by window id (docs/spec.md §5): every id must be a window of the file, on one
+ * side only, and — for windows with bar times — no training window may share a bar with a validation
+ * window (the caller purges; a leak is refused, naming a pair). Each side ascending.
+ */
+export function explicitSplit(windows: readonly Window[], ids: ExplicitSplitIds): KindedSplit {
+  const index = new Map(windows.map((w, i) => [w.window_id, i]));
+  const side = (name: "train" | "validation") => {
+    if (ids[name].length === 0) throw new Error(`explicit split: no ${name} window ids`);
+    return ids[name].map((id) => {
+      const i = index.get(id);
+      if (i === undefined) throw new Error(`explicit split: ${name} window id ${JSON.stringify(id)} is not a window of the file`);
+      return i;
+    });
+  };
+  const train = [...new Set(side("train"))].sort((a, b) => a - b);
+  const validation = [...new Set(side("validation"))].sort((a, b) => a - b);
+  const validationSet = new Set(validation);
+  const both = train.find((i) => validationSet.has(i));
+  if (both !== undefined) throw new Error(`explicit split: window ${windows[both]!.window_id} is on both sides`);
+  if (hasTimestamps(windows)) {
+    const leaking = purge(windowPositions(windows), train, validation, 0).purged;
+    if (leaking.length > 0) {
+      throw new Error(
+        `explicit split: ${leaking.length} training window(s) share bars with validation windows (e.g. ${windows[leaking[0]!]!.window_id}); purge them before naming the split`,
+      );
+    }
+  }
+  return { train, validation, kind: "explicit", purged: [], embargoBars: null };
 }
 
 /** A split and the kind that made it, with what purging removed (empty for group and reference splits). */

@@ -59,6 +59,15 @@ export const trainConfigSchema = z
      * `group`: by base_window_id; `reference`: the reference's row split.
      */
     split: z.enum(SPLIT_KINDS).default("auto"),
+    /**
+     * The split by window id, overriding `split` (nested selection names its folds this way): every id a
+     * window of the file, one side each, no bar shared across sides (src/data/splits.ts explicitSplit).
+     */
+    explicitSplit: z
+      .object({ train: z.array(z.string()).min(1), validation: z.array(z.string()).min(1) })
+      .strict()
+      .nullable()
+      .default(null),
     /** Time splits: bars after each validation window no training window may start in; null = 1% of the bar times. */
     embargoBars: z.number().int().min(0).nullable().default(null),
     validationFraction: z.number().gt(0).lt(1).default(0.2),

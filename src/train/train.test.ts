@@ -97,3 +97,24 @@ describe("train refuses", () => {
     await expect(resume(run.runDirectory)).rejects.toThrow(/changed since the run started/);
   });
 });
+
+describe("train on a split named by window id", () => {
+  it("trains and validates on exactly the windows named, and refuses ids that are unknown or on both sides", async () => {
+    const windows = synthesizeWindows({ ...DEFAULT_SYNTH_PARAMS, windows: 6 }, new Rng(3));
+    const file = join(dir, "explicit.jsonl");
+    writeWindows(file, windows);
+    const ids = windows.map((w) => w.window_id);
+    const validation = ids.filter((_, i) => i % 4 === 1);
+    const trainIds = ids.filter((_, i) => i % 4 !== 1 && i % 4 !== 3);
+    const run = await train({ ...base, epochs: 1, data: file, explicitSplit: { train: trainIds, validation } }, { runDirectory: join(dir, "explicit") });
+    const manifest = JSON.parse(read(run.runDirectory, "config").toString());
+    expect(manifest.split).toMatchObject({ kind: "explicit", train_windows: trainIds.length, validation_windows: validation.length, purged_windows: 0 });
+    expect(manifest.split.validation_window_ids).toEqual(validation);
+    await expect(train({ ...base, data: file, explicitSplit: { train: ["nope"], validation } }, { runDirectory: join(dir, "explicit-bad") })).rejects.toThrow(
+      /train window id "nope" is not a window of the file/,
+    );
+    await expect(
+      train({ ...base, data: file, explicitSplit: { train: [...trainIds, validation[0]!], validation } }, { runDirectory: join(dir, "explicit-both") }),
+    ).rejects.toThrow(/is on both sides/);
+  });
+});

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
-import { splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
+import { explicitSplit, splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
 import type { Window } from "../data/window.js";
 import { JadeCompact, type TaskWeighting } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
@@ -116,8 +116,9 @@ function runGenerators(seed: number): { split: Rng; init: Rng; train: Rng } {
  */
 export function runSplit(
   windows: readonly Window[],
-  config: Pick<TrainConfig, "seed" | "split" | "validationFraction" | "data"> & Partial<Pick<TrainConfig, "embargoBars">>,
+  config: Pick<TrainConfig, "seed" | "split" | "validationFraction" | "data"> & Partial<Pick<TrainConfig, "embargoBars" | "explicitSplit">>,
 ): KindedSplit {
+  if (config.explicitSplit) return explicitSplit(windows, config.explicitSplit);
   // `split` comes from the seed's own stream, forked first, so every split kind leaves the others untouched.
   const rng = runGenerators(config.seed).split;
   const split = splitWindows(windows, config.split, { validationFraction: config.validationFraction, rng, embargoBars: config.embargoBars ?? null });
