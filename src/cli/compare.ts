@@ -8,7 +8,7 @@ import { DEFAULT_FIRST_SEED, DEFAULT_SEEDS } from "../compare/compare.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import type { ObjectiveStatistics } from "../compare/types.js";
 import { defaultDataPath } from "../util/package.js";
-import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { addLossSettingOptions, choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
 import { parsePosWeight } from "../train/pos_weight.js";
 import { formatPosWeight } from "../report/format.js";
@@ -117,8 +117,7 @@ export function headline(outcome: BundleOutcome): string {
 }
 
 export function registerCompareCommand(program: Command): void {
-  program
-    .command("compare")
+  addLossSettingOptions(program.command("compare"))
     .description("train both span objectives over paired seeds and write the analysis bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
     .option("--seeds <n>", "seeds per objective (paired: both objectives use the same seeds and splits)", String(DEFAULT_SEEDS))
@@ -126,16 +125,6 @@ export function registerCompareCommand(program: Command): void {
     .option("--epochs <n>", "epochs per run", String(TRAIN_DEFAULTS.epochs))
     .option("--batch-size <n>", "windows per batch", String(TRAIN_DEFAULTS.batchSize))
     .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
-    .option(
-      "--pos-weight <w>",
-      "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
-      String(TRAIN_DEFAULTS.posWeight),
-    )
-    .option(
-      "--weighting <how>",
-      "how the four task losses combine: kendall (learned uncertainty weights, the reference's) or equal (their sum)",
-      TRAIN_DEFAULTS.weighting,
-    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: none)")
     .option(
       "--split <kind>",

@@ -1,4 +1,6 @@
 /** Parsing of command-line option values, refusing a bad one with the option's name and what it got. */
+import type { Command } from "commander";
+import { TRAIN_DEFAULTS } from "../train/config.js";
 
 /** A finite number. */
 export function numberFlag(name: string, value: string): number {
@@ -39,4 +41,22 @@ export function probabilityFlag(name: string, value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !(n >= 0 && n <= 1)) throw new Error(`--${name} must be a number in [0, 1], got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * The loss settings `train` and `compare` share, defined once: `--pos-weight` (a number, balanced or
+ * balanced*k) and `--weighting` (kendall or equal), both defaulting to the training schema.
+ */
+export function addLossSettingOptions(command: Command): Command {
+  return command
+    .option(
+      "--pos-weight <w>",
+      "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
+      String(TRAIN_DEFAULTS.posWeight),
+    )
+    .option(
+      "--weighting <how>",
+      "how the four task losses combine: kendall (learned uncertainty weights, the reference's) or equal (their sum)",
+      TRAIN_DEFAULTS.weighting,
+    );
 }

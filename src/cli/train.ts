@@ -5,7 +5,7 @@ import { TRAIN_DEFAULTS } from "../train/config.js";
 import { describeSplit, resume, train, type TrainResult } from "../train/train.js";
 import { defaultDataPath } from "../util/package.js";
 import { createProgressDisplay } from "./progress.js";
-import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { addLossSettingOptions, choiceFlag, integerFlag, numberFlag } from "./flags.js";
 import { SPLIT_KINDS } from "../data/splits.js";
 import { parsePosWeight } from "../train/pos_weight.js";
 import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
@@ -45,8 +45,7 @@ function summary(result: TrainResult): string {
 }
 
 export function registerTrainCommand(program: Command): void {
-  program
-    .command("train")
+  addLossSettingOptions(program.command("train"))
     .description("train JadeCompact with the soft span loss or the CRF into a new run folder")
     .option("--loss <loss>", `span objective: ${SPAN_OBJECTIVES.join(" or ")}`, TRAIN_DEFAULTS.loss)
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
@@ -55,16 +54,6 @@ export function registerTrainCommand(program: Command): void {
     .option("--lr <rate>", "AdamW learning rate", String(TRAIN_DEFAULTS.learningRate))
     .option("--weight-decay <wd>", "AdamW weight decay (all parameters)", String(TRAIN_DEFAULTS.weightDecay))
     .option("--seed <n>", "seed of the split, the initialisation, shuffling and dropout", String(TRAIN_DEFAULTS.seed))
-    .option(
-      "--pos-weight <w>",
-      "weight of in-span bars in the soft span loss: a number, balanced ((1 − π)/π from the training windows' in-span rate π) or balanced*k",
-      String(TRAIN_DEFAULTS.posWeight),
-    )
-    .option(
-      "--weighting <how>",
-      "how the four task losses combine: kendall (learned uncertainty weights, the reference's) or equal (their sum)",
-      TRAIN_DEFAULTS.weighting,
-    )
     .option("--clip-grad-norm <norm>", "clip the global gradient norm (default: no clipping, as the reference)")
     .option(
       "--split <kind>",
