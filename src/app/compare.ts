@@ -4,7 +4,8 @@
  * (report/). This layer sits above both so that neither depends on the other: compare knows nothing of
  * documents, and the report only renders a model it is given.
  */
-import { compare, resumeComparison, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
+import { compare, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
+import { resumeAnyComparison, tuneCompare, type TuneCompareOptions } from "../compare/tune.js";
 import { writeBundle } from "../report/bundle.js";
 
 export interface BundleOutcome extends CompareOutcome {
@@ -23,10 +24,15 @@ export async function compareAndWriteBundle(options: CompareOptions): Promise<Bu
   return withBundle(await compare(options), options.onMessage);
 }
 
-/** Finishes an interrupted comparison in its folder (reusing every completed run) and writes its bundle. */
+/** Runs a new tuned comparison (`compare --tune`: nested selection) and writes its analysis bundle. */
+export async function tuneAndWriteBundle(options: TuneCompareOptions): Promise<BundleOutcome> {
+  return withBundle(await tuneCompare(options), options.onMessage);
+}
+
+/** Finishes an interrupted comparison, tuned or not, in its folder (reusing every completed run) and writes its bundle. */
 export async function resumeAndWriteBundle(
   bundleDirectory: string,
   options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
 ): Promise<BundleOutcome> {
-  return withBundle(await resumeComparison(bundleDirectory, options), options.onMessage);
+  return withBundle(await resumeAnyComparison(bundleDirectory, options), options.onMessage);
 }

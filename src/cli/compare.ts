@@ -3,7 +3,10 @@
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
 import type { Command } from "commander";
-import { compareAndWriteBundle, resumeAndWriteBundle, type BundleOutcome } from "../app/compare.js";
+import { readFileSync } from "node:fs";
+import { compareAndWriteBundle, resumeAndWriteBundle, tuneAndWriteBundle, type BundleOutcome } from "../app/compare.js";
+import { DEFAULT_HALVING, DEFAULT_OUTER_FOLDS, DEFAULT_TUNE_BUDGET, parseSearchSpace } from "../compare/tune_space.js";
+import { tuningLines } from "../report/tuning_section.js";
 import { DEFAULT_FIRST_SEED, DEFAULT_SEEDS } from "../compare/compare.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import type { ObjectiveStatistics } from "../compare/types.js";
@@ -37,6 +40,22 @@ interface CompareFlags {
   out?: string;
   resume?: string;
   json: boolean;
+  tune: boolean;
+  budget: string;
+  halving: string;
+  outerFolds: string;
+  space?: string;
+}
+
+/** The search space of `--space FILE` (JSON), checked; the error names the file and the field. */
+function readSearchSpace(path: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`--space ${path}: ${(error as Error).message}`);
+  }
+  return parseSearchSpace(parsed, path);
 }
 
 /** The machine-readable summary `--json` prints: per metric, each objective's statistics under its name. */
@@ -113,6 +132,7 @@ export function headline(outcome: BundleOutcome): string {
     lines.push(result.sensitivity.sentence);
     for (const line of result.sensitivity.notRun) lines.push(`  not run: ${line}`);
   }
+  if (result.tuning) lines.push(...tuningLines(result));
   return lines.join("\n");
 }
 
@@ -139,6 +159,11 @@ export function registerCompareCommand(program: Command): void {
       "pos-weight",
     )
     .option("--sensitivity-seeds <n>", "seeds each sensitivity point trains on (the first n)", "1")
+    .option("--tune", "nested selection: outer folds score, an inner search on each fold's training windows chooses each objective's settings", false)
+    .option("--budget <n>", "--tune: configurations tried per objective and outer fold (successive halving over the epochs)", String(DEFAULT_TUNE_BUDGET))
+    .option("--halving <n>", "--tune: after each epoch count the best 1/n of the configurations go on", String(DEFAULT_HALVING))
+    .option("--outer-folds <n>", "--tune: outer folds, the paired units of the verdict (5 or more can name a winner)", String(DEFAULT_OUTER_FOLDS))
+    .option("--space <file>", "--tune: the search space as JSON ({epochs, learningRate, position, posWeight}: lists; any left out keep their defaults)")
     .option("--reference-protocol", "reproduce the reference exactly: one seed, row split, pos_weight 1.0, 50 epochs, batch 32", false)
     .option("--out <dir>", "bundle folder to create (default: a new folder under comparisons/)")
     .option("--resume <dir>", "finish an interrupted comparison, reusing its completed runs")
@@ -154,12 +179,46 @@ export function registerCompareCommand(program: Command): void {
           throw new Error(`--reference-protocol fixes ${flagNames.join(", ")}; drop ${fixed.length > 1 ? "them" : "it"} or drop --reference-protocol`);
         }
       }
+      const given = (name: string) => command.getOptionValueSource(name) === "cli";
+      if (flags.tune) {
+        // Folds replace seeds, and the search replaces the sensitivity runs: a value given for them would be ignored.
+        const refused = ["seeds", "epochs", "sensitivity", "sensitivitySeeds", "referenceProtocol"].filter(given);
+        if (refused.length > 0)
+          throw new Error(
+            `--tune does not take ${refused.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")}: its outer folds replace seeds, its search space (--space) holds the epochs, and its search replaces the sensitivity runs`,
+          );
+      } else {
+        const tuneOnly = ["budget", "halving", "outerFolds", "space"].filter(given);
+        if (tuneOnly.length > 0)
+          throw new Error(`${tuneOnly.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} only apply with --tune`);
+      }
       const progress = runProgress(flags.json);
       let outcome: BundleOutcome;
       try {
         const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
         if (flags.resume !== undefined) {
           outcome = await resumeAndWriteBundle(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
+        } else if (flags.tune) {
+          outcome = await tuneAndWriteBundle({
+            data: flags.data ?? defaultDataPath(),
+            firstSeed: integerFlag("first-seed", flags.firstSeed),
+            epochs: integerFlag("epochs", flags.epochs),
+            batchSize: integerFlag("batch-size", flags.batchSize),
+            learningRate: numberFlag("lr", flags.lr),
+            posWeight: parsePosWeight(flags.posWeight),
+            weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
+            clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
+            split: choiceFlag("split", flags.split, SPLIT_KINDS),
+            minRunLength: integerFlag("min-run-length", flags.minRunLength),
+            budget: integerFlag("budget", flags.budget),
+            halving: integerFlag("halving", flags.halving),
+            outerFolds: integerFlag("outer-folds", flags.outerFolds),
+            ...(flags.space !== undefined ? { space: readSearchSpace(flags.space) } : {}),
+            ...workers,
+            ...(flags.out !== undefined ? { out: flags.out } : {}),
+            onRunEvent: progress.onRunEvent,
+            onMessage: progress.onMessage,
+          });
         } else {
           outcome = await compareAndWriteBundle({
             data: flags.data ?? defaultDataPath(),

@@ -180,6 +180,8 @@ export function recommend(
   metrics: readonly MetricComparison[],
   seeds: number,
   objectives: readonly [ObjectiveDescription, ObjectiveDescription],
+  /** What the paired units are: seeds, or a tuned comparison's outer folds. */
+  unit: "seeds" | "outer folds" = "seeds",
 ): ComparisonResult["recommendation"] {
   const byKey = new Map(metrics.map((m) => [m.key, m]));
   const primary = byKey.get(PRIMARY_METRIC)!;
@@ -189,8 +191,8 @@ export function recommend(
     .map((o) => `${o.shortLabel}: ${o.nativeDecoderRule}${o.nativeDecoder === o.thresholdDecoder.key ? " chosen on training windows" : ""}`)
     .join("; ");
   const rules = [
-    `Primary: span F1 of each objective's own decoder (${ownDecoders}), pooled over validation bars, paired across seeds.`,
-    `A winner is named only when the 95% bootstrap interval of the paired difference ${pair} excludes 0, over at least ${MIN_PAIRED_SEEDS_FOR_WINNER} paired seeds (with fewer, the interval excludes 0 by chance too often).`,
+    `Primary: span F1 of each objective's own decoder (${ownDecoders}), pooled over validation bars, paired across ${unit}.`,
+    `A winner is named only when the 95% bootstrap interval of the paired difference ${pair} excludes 0, over at least ${MIN_PAIRED_SEEDS_FOR_WINNER} paired ${unit} (with fewer, the interval excludes 0 by chance too often).`,
     "If it is not established, no objective is recommended on the evidence.",
     "Every other metric is secondary: shown with its own winner for description, never deciding, and not adjusted for the many metrics and settings reported (a second metric tried after the first failed would raise the chance of a false verdict); loss values and loss reductions never decide (their scales differ).",
   ];
@@ -212,7 +214,7 @@ export function recommend(
   if (winner) {
     return {
       decision: winner.name,
-      headline: `Ship the ${winner.label}: it wins on span F1 across ${seeds} paired seeds (interval excludes 0).`,
+      headline: `Ship the ${winner.label}: it wins on span F1 across ${seeds} paired ${unit} (interval excludes 0).`,
       reasons,
       rules,
     };
@@ -224,7 +226,7 @@ export function recommend(
         ? `No recommendation: a single run per objective cannot establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
         : seeds < MIN_PAIRED_SEEDS_FOR_WINNER
           ? `No recommendation: ${seeds} paired seeds are too few to establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
-          : `No established difference in span F1 (the primary metric) across ${seeds} paired seeds; the data do not favour either objective.`,
+          : `No established difference in span F1 (the primary metric) across ${seeds} paired ${unit}; the data do not favour either objective.`,
     reasons,
     rules,
   };

@@ -44,6 +44,10 @@ import {
 } from "./sensitivity_runs.js";
 import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
+import type { TuningAnalysis } from "./tune_types.js";
+import { splitSettings } from "./run_split.js";
+
+export { splitSettings } from "./run_split.js";
 
 /** Seeds of a compare: `count` consecutive seeds from `first`. */
 export const DEFAULT_SEEDS = 5;
@@ -171,13 +175,10 @@ export function runConfig(protocol: ComparisonProtocol, data: string, objective:
   };
 }
 
-/** The split settings of a run of a comparison with `seed`, as `runSplit` takes them. */
-function splitSettings(protocol: ComparisonProtocol, data: string, seed: number) {
-  return { seed, split: protocol.split, embargoBars: protocol.embargoBars ?? null, validationFraction: protocol.validationFraction, data };
-}
-
-/** The first seed's split in the comparison model: its kind and what purging removed. */
-function dataSplit(split: ReturnType<typeof runSplit>): DataSplit {
+/** The first seed's split in the comparison model: its kind and what purging removed (a tuned comparison's: its first outer fold's). */
+function dataSplit(split: ReturnType<typeof runSplit>, protocol: ComparisonProtocol): DataSplit {
+  const fold = protocol.tune?.folds[0];
+  if (fold) return { kind: protocol.tune!.outerKind, purgedWindows: fold.purged, embargoBars: split.embargoBars, outerFolds: protocol.tune!.folds.length };
   return { kind: split.kind, purgedWindows: split.purged.length, embargoBars: split.embargoBars };
 }
 
@@ -195,12 +196,20 @@ export function runPlan(
   );
 }
 
-/** The records of a finished run, or null when the run is missing or incomplete. */
-function completedRecords(runDirectory: string, epochs: number): EpochRecord[] | null {
+/**
+ * The records of a finished run, or null when the run is missing or incomplete; `epochs` defaults to the
+ * run's own config.json.
+ */
+export function completedRecords(runDirectory: string, epochs?: number): EpochRecord[] | null {
   const metrics = join(runDirectory, RUN_FILES.metrics);
   if (!existsSync(metrics) || !existsSync(join(runDirectory, RUN_FILES.last))) return null;
+  const wanted = epochs ?? readManifest(runDirectory).config.epochs;
   const records = parseMetrics(readFileSync(metrics, "utf8"), metrics);
-  return records.length === epochs ? records : null;
+  return records.length === wanted ? records : null;
+}
+
+function readManifest(runDirectory: string): RunManifest {
+  return JSON.parse(readFileSync(join(runDirectory, RUN_FILES.config), "utf8")) as RunManifest;
 }
 
 function sha256(path: string): string {
@@ -210,6 +219,15 @@ function sha256(path: string): string {
 /** Runs a new comparison into a new bundle folder. */
 export async function compare(options: CompareOptions): Promise<CompareOutcome> {
   const protocol = resolveProtocol(options);
+  const { bundleDirectory, stored } = createComparisonFolder(options, protocol);
+  return runComparison(bundleDirectory, stored, options);
+}
+
+/** A new bundle folder (or `options.out`, refused if it holds a comparison) with its compare_config.json. */
+export function createComparisonFolder(
+  options: Pick<CompareOptions, "out" | "root" | "data">,
+  protocol: ComparisonProtocol,
+): { bundleDirectory: string; stored: StoredCompareConfig } {
   const bundleDirectory = options.out ?? createFreshDirectory(options.root ?? "comparisons", "compare");
   if (options.out !== undefined) {
     if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, COMPARISON_FILE))) {
@@ -218,14 +236,11 @@ export async function compare(options: CompareOptions): Promise<CompareOutcome> 
   }
   const stored: StoredCompareConfig = { spanlab_version: packageVersion(), data: options.data, data_sha256: sha256(options.data), protocol };
   writeFileAtomic(join(bundleDirectory, COMPARE_CONFIG), `${JSON.stringify(stored, null, 2)}\n`);
-  return runComparison(bundleDirectory, stored, options);
+  return { bundleDirectory, stored };
 }
 
-/** Finishes an interrupted comparison in its folder, reusing every completed run. */
-export async function resumeComparison(
-  bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
-): Promise<CompareOutcome> {
+/** The stored configuration of an interrupted comparison, checked: a comparison folder, unfinished, its data unchanged. */
+export function readStoredComparison(bundleDirectory: string, workers?: number): StoredCompareConfig {
   const path = join(bundleDirectory, COMPARE_CONFIG);
   if (!existsSync(path)) throw new Error(`${bundleDirectory}: no ${COMPARE_CONFIG}; not a spanlab comparison folder`);
   if (existsSync(join(bundleDirectory, COMPARISON_FILE))) throw new Error(`${bundleDirectory}: this comparison is already complete`);
@@ -233,7 +248,18 @@ export async function resumeComparison(
   // A compare_config.json written before objectives were recorded compared the default pair.
   stored.protocol.objectives = comparedObjectives(stored.protocol.objectives);
   if (sha256(stored.data) !== stored.data_sha256) throw new Error(`${stored.data} changed since the comparison started`);
-  if (options.workers !== undefined) stored.protocol.workers = options.workers;
+  if (workers !== undefined) stored.protocol.workers = workers;
+  return stored;
+}
+
+/** Finishes an interrupted (untuned) comparison in its folder, reusing every completed run. */
+export async function resumeComparison(
+  bundleDirectory: string,
+  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+): Promise<CompareOutcome> {
+  const stored = readStoredComparison(bundleDirectory, options.workers);
+  if (stored.protocol.tune)
+    throw new Error(`${bundleDirectory} is a tuned comparison; resume it with spanlab compare --resume (src/compare/tune.ts resumeAnyComparison)`);
   return runComparison(bundleDirectory, stored, { ...options, data: stored.data });
 }
 
@@ -258,23 +284,35 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
       },
     })),
   ];
-  const pending = all.filter((run) => completedRecords(run.directory, run.config.epochs ?? protocol.epochs) === null);
+  await trainMissing(bundleDirectory, all, protocol, options);
+  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
+  return { bundleDirectory, result };
+}
+
+/**
+ * Trains what is missing of `runs` on the worker threads: resumes what was interrupted, keeps what is
+ * done (a run is done when its metrics hold every epoch of its config).
+ */
+export async function trainMissing(
+  bundleDirectory: string,
+  runs: readonly { directory: string; config: TrainConfigInput }[],
+  protocol: Pick<ComparisonProtocol, "workers" | "epochs">,
+  options: Pick<CompareOptions, "onRunEvent" | "onMessage">,
+  what = "runs",
+): Promise<void> {
+  const message = options.onMessage ?? (() => {});
+  const pending = runs.filter((run) => completedRecords(run.directory, run.config.epochs ?? protocol.epochs) === null);
   const jobs: WorkerJob[] = pending.map((run) =>
     existsSync(join(run.directory, RUN_FILES.config))
       ? { kind: "resume", runDirectory: run.directory }
       : { kind: "train", config: run.config, options: { runDirectory: run.directory } },
   );
-  if (all.length > pending.length) message(`${all.length - pending.length} of ${all.length} runs already complete; reusing them`);
-  if (jobs.length > 0) {
-    message(`training ${jobs.length} runs on ${Math.min(protocol.workers, jobs.length)} worker threads`);
-    await runJobs(jobs, protocol.workers, (index, event) => {
-      const run = pending[index]!;
-      options.onRunEvent?.(relative(join(bundleDirectory, "runs"), run.directory), event);
-    });
-  }
-
-  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
-  return { bundleDirectory, result };
+  if (runs.length > pending.length) message(`${runs.length - pending.length} of ${runs.length} ${what} already complete; reusing them`);
+  if (jobs.length === 0) return;
+  message(`training ${jobs.length} ${what} on ${Math.min(protocol.workers, jobs.length)} worker threads`);
+  await runJobs(jobs, protocol.workers, (index, event) => {
+    options.onRunEvent?.(relative(join(bundleDirectory, "runs"), pending[index]!.directory), event);
+  });
 }
 
 /**
@@ -285,7 +323,7 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
 export async function assembleComparison(
   bundleDirectory: string,
   stored: StoredCompareConfig,
-  options: { onMessage?: (message: string) => void; exampleCount?: number } = {},
+  options: { onMessage?: (message: string) => void; exampleCount?: number; tuning?: TuningAnalysis } = {},
 ): Promise<{ result: ComparisonResult }> {
   const { data } = stored;
   const protocol: ComparisonProtocol = { ...stored.protocol, objectives: comparedObjectives(stored.protocol.objectives) };
@@ -296,20 +334,28 @@ export async function assembleComparison(
   message("evaluating every run on its validation windows");
   const report = await loadWindowsReport(data, {});
   const windows = report.windows;
-  const tensors = windowTensors(windows, { position: protocol.position ?? false });
+  // Runs of a tuned comparison may differ in the position feature; each is scored on its own inputs.
+  const tensorsByPosition = new Map<boolean, ReturnType<typeof windowTensors>>();
+  const tensorsFor = (position: boolean) => {
+    if (!tensorsByPosition.has(position)) tensorsByPosition.set(position, windowTensors(windows, { position }));
+    return tensorsByPosition.get(position)!;
+  };
+  const tensors = tensorsFor(protocol.position ?? false);
   const runs: RunResult[] = [];
   // The sensitivity section's main point reuses these runs' evaluations (seeds of the sensitivity plan).
   const mainCounts = new Map<string, RunCounts>();
   const examplePredictions = new Map<Objective, ReturnType<typeof predict>>();
   let exampleIndices: number[] = [];
   for (const run of plan) {
-    const records = completedRecords(run.directory, protocol.epochs);
+    const records = completedRecords(run.directory);
     if (!records) throw new Error(`${run.directory}: the run did not complete`);
+    const trained = trainedWith(readManifest(run.directory));
     const split = runSplit(windows, splitSettings(protocol, data, run.seed));
     // The checkpoint carries the pos_weight the run resolved on its training windows.
     const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
-    const training = predict(model, tensors, split.train);
-    const validation = predict(model, tensors, split.validation);
+    const inputs = tensorsFor(trained.position);
+    const training = predict(model, inputs, split.train);
+    const validation = predict(model, inputs, split.validation);
     const evaluation = evaluateRun(training, validation, { minRunLength: protocol.minRunLength });
     if (protocol.sensitivity?.seeds.includes(run.seed)) {
       mainCounts.set(`${run.objective}:${run.seed}`, countsOf(validation, evaluation, model.posWeight));
@@ -319,9 +365,15 @@ export async function assembleComparison(
       records,
       posWeight: runPosWeight(run.directory, protocol),
       evaluation,
-      training: trainingSummary(records, protocol.learningRate),
+      training: trainingSummary(records, trained.learningRate),
     };
-    runs.push({ ...partial, seed: run.seed, runDirectory: relative(bundleDirectory, run.directory), headline: headlineValues(partial, definitions) });
+    runs.push({
+      ...partial,
+      seed: run.seed,
+      runDirectory: relative(bundleDirectory, run.directory),
+      trained,
+      headline: headlineValues(partial, definitions),
+    });
     if (run.seed === protocol.seeds[0]) {
       examplePredictions.set(run.objective, validation);
       exampleIndices = split.validation;
@@ -365,17 +417,18 @@ export async function assembleComparison(
       trainWindows: firstSplit.train.length,
       validationWindows: validationWindows.length,
       validationInSpanRate: inSpan / (validationWindows.length * tensors.bars),
-      split: dataSplit(firstSplit),
+      split: dataSplit(firstSplit, protocol),
     },
     objectives,
     runs,
     metrics,
     ruleBaseline,
     referenceHeuristic: referenceHeuristic(runs, objectives),
-    recommendation: recommend(metrics, protocol.seeds.length, objectives),
+    recommendation: recommend(metrics, protocol.seeds.length, objectives, protocol.tune ? "outer folds" : "seeds"),
     examples: exampleWindows(windows, exampleIndices, protocol.objectives, examplePredictions, options.exampleCount ?? 6),
     technicalDetails: technicalDetails(windows, protocol, data, objectives, runs),
     sensitivity,
+    ...(options.tuning ? { tuning: options.tuning } : {}),
     classHead: classHeadAnalysis(
       protocol,
       objectives,
@@ -390,6 +443,11 @@ export async function assembleComparison(
   });
   writeFileAtomic(join(bundleDirectory, COMPARISON_FILE), `${JSON.stringify(result, null, 1)}\n`);
   return { result };
+}
+
+/** The settings a run trained with that a tuned comparison may choose per run, from its config.json. */
+function trainedWith(manifest: RunManifest): NonNullable<RunResult["trained"]> {
+  return { epochs: manifest.config.epochs, learningRate: manifest.config.learningRate, position: manifest.config.position ?? false };
 }
 
 /**
@@ -408,6 +466,8 @@ function runPosWeight(runDirectory: string, protocol: ComparisonProtocol): RunRe
 /** The axes the issue asks for that this compare did not train, and the flag that trains them. */
 function sensitivityNotRun(protocol: ComparisonProtocol): string[] {
   const plan = protocol.sensitivity;
+  if (protocol.tune)
+    return ["no sensitivity runs: a tuned comparison reports instead the inner score of every setting its search tried, per outer fold (the tuning section)"];
   if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0 && (plan.weightings ?? []).length === 0)) {
     return ["no sensitivity runs (--sensitivity none, or the reference protocol)"];
   }

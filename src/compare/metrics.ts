@@ -40,6 +40,11 @@ function nativeDecoder(run: Pick<RunResult, "objective" | "evaluation">) {
   return decoder(run.evaluation, spanHead(run.objective).nativeDecoder);
 }
 
+/** The primary metric (`f1_native`): span F1 of the objective's own decoder, pooled over the scored windows. */
+export function primaryMetricValue(run: Pick<RunResult, "objective" | "evaluation">): number {
+  return nativeDecoder(run).pooled.f1;
+}
+
 /** Threshold decoding of the head's per-bar p (sigmoid, posterior marginals). */
 function thresholdDecoder(run: Pick<RunResult, "objective" | "evaluation">) {
   return decoder(run.evaluation, spanHead(run.objective).thresholdDecoder.key);
@@ -124,7 +129,7 @@ export function metricDefinitions(objectives: readonly ObjectiveDescription[]): 
       label: `Span F1, each objective's own decoder (${native})`,
       unit: "F1 (0–1)",
       higherIsBetter: true,
-      value: (r) => nativeDecoder(r).pooled.f1,
+      value: primaryMetricValue,
     },
     { key: "precision_native", label: "Span precision, own decoder", unit: "0–1", higherIsBetter: true, value: (r) => nativeDecoder(r).pooled.precision },
     { key: "recall_native", label: "Span recall, own decoder", unit: "0–1", higherIsBetter: true, value: (r) => nativeDecoder(r).pooled.recall },

@@ -8,6 +8,7 @@
  *    any step), its threshold sweep scored on the validation windows and the best F1 of that sweep, beside
  *    the all-positive F1 and the trained model's figure (docs/spec.md §6–7).
  */
+import { splitSettings } from "./run_split.js";
 import type { Window } from "../data/window.js";
 import { mean } from "../eval/statistics.js";
 import { allPositiveScores, bestThreshold, thresholdGrid, thresholdSweep } from "../eval/threshold.js";
@@ -201,15 +202,12 @@ export interface UntrainedBaseline {
 
 /** The untrained-model threshold baseline of every run, on the runs' own validation windows. */
 export function untrainedBaseline(windows: readonly Window[], protocol: ComparisonProtocol, data: string, runs: readonly RunResult[]): UntrainedBaseline {
-  const tensors = windowTensors(windows, { position: protocol.position ?? false });
+  const inputs = new Map<boolean, ReturnType<typeof windowTensors>>();
   const rows = runs.map((run) => {
-    const split = runSplit(windows, {
-      seed: run.seed,
-      split: protocol.split,
-      embargoBars: protocol.embargoBars ?? null,
-      validationFraction: protocol.validationFraction,
-      data,
-    });
+    const position = run.trained?.position ?? protocol.position ?? false;
+    if (!inputs.has(position)) inputs.set(position, windowTensors(windows, { position }));
+    const tensors = inputs.get(position)!;
+    const split = runSplit(windows, splitSettings(protocol, data, run.seed));
     const model = initialModel(
       { loss: run.objective, seed: run.seed, batchSize: protocol.batchSize, posWeight: run.posWeight.value },
       tensors.featureCount,

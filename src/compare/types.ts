@@ -38,12 +38,14 @@ import type { EpochRecord } from "../train/records.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
 import type { ResolvedSplitKind, SplitKind } from "../data/splits.js";
-import type { ReliabilityBin } from "../eval/calibration.js";
+
 import type { RunEvaluation } from "./evaluate.js";
 import type { TechnicalDetails } from "./technical_details.js";
 import type { ObjectiveTraining, ObjectiveProbabilities, Readiness, SeedSpread, ResultRow, PlotData } from "./analysis_types.js";
+import type { TuneProtocol, TuningAnalysis } from "./tune_types.js";
 
 export type * from "./analysis_types.js";
+export type * from "./tune_types.js";
 
 /** A span objective: the name of its span head (`--loss`, a checkpoint's `loss_type`). */
 export type Objective = string;
@@ -139,6 +141,8 @@ export interface RunResult {
   /** Run folder, relative to the bundle folder. */
   runDirectory: string;
   records: EpochRecord[];
+  /** What the run trained with of what a tuned comparison chooses per run (absent in bundles written before it: the protocol's). */
+  trained?: { epochs: number; learningRate: number; position: boolean };
   /** The pos_weight this run trained with, resolved on its training windows (used only by heads that read it). */
   posWeight: { requested: PosWeightSetting; value: number; trainingInSpanRate: number | null };
   evaluation: RunEvaluation;
@@ -183,6 +187,8 @@ export interface ComparisonProtocol {
   sensitivity?: SensitivityPlan;
   /** True when run with --reference-protocol (single seed, reference split, the reference's settings). */
   referenceProtocol: boolean;
+  /** `compare --tune`: nested selection; each seed is an outer fold (absent: an untuned comparison). */
+  tune?: TuneProtocol;
   thresholdChosenOn: string;
   evaluatedCheckpoint: string;
   workers: number;
@@ -273,9 +279,19 @@ export interface ObjectiveSettings {
     values: SeedSpread | null;
     /** π of the runs' training windows, when the weight was balanced from it. */
     trainingInSpanRate: SeedSpread | null;
+    /** A tuned comparison: the setting each outer fold chose, in fold order. */
+    chosenPerFold?: PosWeightSetting[];
     why: string;
   };
-  shared: { epochs: number; learningRate: number; batchSize: number; weightDecay: number; why: string };
+  /** epochs/learningRate: the protocol's (a tuned comparison's defaults); `chosen`: what the folds chose (tuned only). */
+  shared: {
+    epochs: number;
+    learningRate: number;
+    batchSize: number;
+    weightDecay: number;
+    chosen?: { epochs: SeedSpread; learningRate: SeedSpread; positionFolds: number };
+    why: string;
+  };
 }
 
 /** What the bundle needs to know about an objective's span head to name it and its decoders. */
@@ -336,7 +352,8 @@ export interface Conventions {
 
 /** A validation window to draw, with both objectives' output. */
 /** The first seed's split as used: its kind, and what purging removed (time splits). */
-export type DataSplit = { kind: ResolvedSplitKind; purgedWindows: number; embargoBars: number | null };
+/** The split of the first seed (a tuned comparison: how its outer folds were made, and their number). */
+export type DataSplit = { kind: ResolvedSplitKind; purgedWindows: number; embargoBars: number | null; outerFolds?: number };
 export interface ExampleWindow {
   windowId: string;
   /** [open, high, low, close] per bar. */
@@ -362,6 +379,8 @@ export interface ComparisonResult {
   sensitivity: Sensitivity | null;
   /** Is the class task learned, and why not? */
   classHead: ClassHeadAnalysis;
+  /** A tuned comparison's search: the settings each outer fold chose and how stable they were (absent untuned). */
+  tuning?: TuningAnalysis;
   conventions: Conventions;
   /** The stated rules behind the derived verdicts, in words (each cites `conventions`). */
   rules: Record<"convergence" | "overfitting" | "budget" | "readiness" | "calibration", string>;

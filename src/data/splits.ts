@@ -194,6 +194,27 @@ export function groupKFold(
   rng: Rng,
 ): Split[] {
   if (hasTimestamps(windows)) return purgedKFold(windows as Window[], k);
+  return groupFolds(windows, k, rng);
+}
+
+/**
+ * The k folds of `kind` (docs/spec.md §5): purged time folds with embargo when it resolves to `time`,
+ * group folds when `group`. The reference's row split has no k-fold form and is refused.
+ */
+export function kFoldSplits(
+  windows: readonly Window[],
+  kind: SplitKind,
+  k: number,
+  options: { rng: Rng; embargoBars?: number | null },
+): { kind: "time" | "group"; folds: (Split & { purged: number[] })[] } {
+  const resolved = resolveSplitKind(windows, kind);
+  if (resolved === "reference") throw new Error("the reference row split has no k-fold form; use --split auto, time or group");
+  if (resolved === "time") return { kind: "time", folds: purgedKFold(windows, k, { embargoBars: options.embargoBars ?? null }) };
+  return { kind: "group", folds: groupFolds(windows, k, options.rng).map((fold) => ({ ...fold, purged: [] })) };
+}
+
+/** k folds by `base_window_id` alone (see {@link groupKFold}), whatever the windows carry. */
+function groupFolds(windows: readonly Grouped[], k: number, rng: Rng): Split[] {
   if (!Number.isInteger(k) || k < 2) throw new Error(`groupKFold needs an integer k ≥ 2, got ${k}`);
   const groups = groupIndices(windows);
   if (groups.length < k) throw new Error(`groupKFold with k = ${k} needs at least ${k} base_window_ids, got ${groups.length}`);

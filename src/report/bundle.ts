@@ -34,7 +34,7 @@ import { sweepsCsv, thresholdCsv } from "./threshold_csv.js";
  * everything.
  */
 export async function writeBundle(result: ComparisonResult, bundleDirectory: string): Promise<string[]> {
-  const layout = bundleLayout(result.protocol.epochs, result.objectives);
+  const layout = bundleLayout(result.protocol.tune ? "tuned" : result.protocol.epochs, result.objectives);
   const written: string[] = [];
   const write = (relative: string, data: string | Uint8Array) => {
     const path = join(bundleDirectory, relative);

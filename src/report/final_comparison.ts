@@ -21,6 +21,7 @@ import { histogramKey } from "./layout.js";
 import { capitalised, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
 import { sensitivityMarkdown } from "./sensitivity_section.js";
+import { tuningMarkdown } from "./tuning_section.js";
 import { classHeadMarkdown } from "./class_head_section.js";
 
 /** How the reference names each task (its "classification" is our `type`). */
@@ -375,7 +376,11 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
 
   out.push(...sensitivityMarkdown(result, context, "## 11. Does the verdict depend on the settings?"));
 
-  out.push("## 12. Recommendation");
+  // A tuned comparison's search sits between the sensitivity and the recommendation it feeds.
+  const tuning = tuningMarkdown(result, "## 12. Nested selection: the settings each outer fold chose");
+  out.push(...tuning);
+  const next = tuning.length > 0 ? 13 : 12;
+  out.push(`## ${next}. Recommendation`);
   out.push("");
   out.push(`**${result.recommendation.headline}**`);
   out.push("");
@@ -393,7 +398,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push("");
   const examples = plotImage(context, "examples");
   if (examples) {
-    out.push("## 13. Example validation windows");
+    out.push(`## ${next + 1}. Example validation windows`);
     out.push("");
     out.push(examples);
     out.push("");

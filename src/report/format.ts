@@ -117,8 +117,11 @@ export function formatShare(share: number): string {
 export function formatPosWeight(settings: ObjectiveSettings): string {
   const { posWeight } = settings;
   if (!posWeight.used || posWeight.values === null) return "not used";
-  if (typeof posWeight.requested === "number") return String(posWeight.requested);
   const values = posWeight.values;
+  if (posWeight.chosenPerFold) {
+    return `chosen per fold: ${posWeight.chosenPerFold.map(posWeightSettingText).join(", ")} → ${fixed(values.min, 2)}–${fixed(values.max, 2)}`;
+  }
+  if (typeof posWeight.requested === "number") return String(posWeight.requested);
   const parts: string[] = [];
   if (values.count > 1) parts.push(`${fixed(values.min, 2)}–${fixed(values.max, 2)} over ${values.count} seeds`);
   if (posWeight.trainingInSpanRate) parts.push(`π = ${fixed(posWeight.trainingInSpanRate.mean, 4)}`);

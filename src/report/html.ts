@@ -16,7 +16,8 @@ import { headlineRows, HEADLINE_KEYS, metricHeader, usedSplit, type DocumentCont
 import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
-import { sensitivityTable } from "./sensitivity_section.js";
+import { noSensitivityText, sensitivityTable } from "./sensitivity_section.js";
+import { candidateLines, spaceText, tuningTable } from "./tuning_section.js";
 import { classHeadTable } from "./class_head_section.js";
 
 /** A rendered plot to embed. */
@@ -227,7 +228,24 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
       `<p class="caption">Intervals: ${escapeHtml(result.sensitivity.intervalMethod)}.${result.sensitivity.notRun.map((line) => ` Not run: ${escapeHtml(line)}.`).join("")}</p>`,
     );
   } else {
-    out.push("<p>No sensitivity runs were trained (--sensitivity none, or the reference protocol).</p>");
+    out.push(`<p>${escapeHtml(noSensitivityText(result))}</p>`);
+  }
+
+  // A tuned comparison's search.
+  if (result.tuning) {
+    const tuning = result.tuning;
+    const search = tuningTable(result);
+    out.push('<h2 id="tuning">Nested selection: the settings each outer fold chose</h2>');
+    for (const o of result.objectives) out.push(`<p><strong>${escapeHtml(tuning.statements[o.name]!)}</strong></p>`);
+    out.push(
+      table(
+        search.header,
+        search.rows.map((row) => row.map((cell) => escapeHtml(cell))),
+        ["num", "", "", "num", "", "num"],
+      ),
+    );
+    out.push(`<p class="caption">Search space: ${escapeHtml(spaceText(tuning))}. ${candidateLines(result).map(escapeHtml).join(". ")}.</p>`);
+    out.push(`<ol class="caption">${tuning.rules.map((rule) => `<li>${escapeHtml(rule)}</li>`).join("")}</ol>`);
   }
 
   // The class heads.

@@ -145,10 +145,13 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
 /** What the bundle does that the reference's did not (docs/spec.md §9), as it applies to this result. */
 function differencesFromReference(result: ComparisonResult): string[] {
   const seeds = seedsOf(result);
+  const tune = result.protocol.tune;
   return [
-    seeds > 1
-      ? `${seeds} paired seeds with bootstrap intervals; a winner is named only when the interval of the paired difference excludes 0 (the reference ran one unseeded run each).`
-      : "One seed per objective, as in the reference: no difference can be established, and the bundle names no winner on any compared metric.",
+    tune
+      ? `Nested selection: ${tune.folds.length} outer folds, each objective's settings chosen per fold by a search on that fold's training windows only, the verdict paired by fold with bootstrap intervals (the reference tuned nothing and ran one unseeded run each).`
+      : seeds > 1
+        ? `${seeds} paired seeds with bootstrap intervals; a winner is named only when the interval of the paired difference excludes 0 (the reference ran one unseeded run each).`
+        : "One seed per objective, as in the reference: no difference can be established, and the bundle names no winner on any compared metric.",
     `Thresholds are chosen on each run's training windows and scored on its validation windows (the reference's came from an untrained model and were scored on the windows they were chosen on).`,
     usedSplit(result) === "time"
       ? "The split is in time: the latest events validate, and training windows that share a bar with a validation window are purged, so no bar is on both sides (the reference's row split leaks)."

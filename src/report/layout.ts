@@ -49,7 +49,7 @@ export function histogramKey(objective: Pick<ObjectiveDescription, "name">): Plo
  * The bundle's layout for a comparison of `objectives` over `epochs` epochs. The reference's names are
  * built from the objectives' log stems: SOFT_SPAN_VS_CRF_RESULTS.csv, training_soft_span_50.log.
  */
-export function bundleLayout(epochs: number, objectives: readonly ObjectiveDescription[]): BundleLayout {
+export function bundleLayout(epochs: number | "tuned", objectives: readonly ObjectiveDescription[]): BundleLayout {
   const pair = objectives.map((o) => o.logStem.toUpperCase()).join("_VS_");
   return {
     index: "ANALYSIS_INDEX.md",

@@ -91,6 +91,11 @@ export function usedSplit(result: ComparisonResult): string {
 /** How the split kept validation apart from training, in words (docs/spec.md §5). */
 function splitWords(result: ComparisonResult): string {
   const split = result.data.split;
+  const tune = result.protocol.tune;
+  if (tune) {
+    const how = tune.outerKind === "time" ? "purged time k-fold with embargo (contiguous blocks of events)" : "group k-fold by base_window_id";
+    return `${tune.folds.length} outer folds, ${how}, each fold's validation side scored once; inside each, a ${tune.folds[0]!.inner.kind} split of its training windows for the search`;
+  }
   if (split?.kind === "time") {
     return (
       `purged walk-forward in time: the latest events validate; ${split.purgedWindows} training window(s) purged because they shared a bar (by timestamp) ` +
@@ -105,16 +110,24 @@ function splitWords(result: ComparisonResult): string {
 export function protocolRows(result: ComparisonResult): string[][] {
   const p = result.protocol;
   const d = result.data;
+  const tuned = p.tune !== undefined;
   return [
-    ["Seeds", `${p.seeds.join(", ")} — ${plural(p.seeds.length, "paired run")} per objective (same seed ⇒ same split and initialisation stream for both)`],
+    tuned
+      ? [
+          "Outer folds",
+          `${p.seeds.length}, with seeds ${p.seeds.join(", ")} — one final run per objective and fold (same fold ⇒ same split and seed for both); the verdict pairs them by fold`,
+        ]
+      : ["Seeds", `${p.seeds.join(", ")} — ${plural(p.seeds.length, "paired run")} per objective (same seed ⇒ same split and initialisation stream for both)`],
     ["Data", `\`${d.path}\` (sha256 ${d.sha256.slice(0, 16)}…): ${d.windows} windows`],
     [
       "Split",
-      `${splitWords(result)}, validation fraction ${p.validationFraction}; first seed: ${d.trainWindows} training / ${d.validationWindows} validation windows, ${formatValue(100 * d.validationInSpanRate, "percent")} of validation bars in span`,
+      `${splitWords(result)}, validation fraction ${p.validationFraction}; ${tuned ? "first fold" : "first seed"}: ${d.trainWindows} training / ${d.validationWindows} validation windows, ${formatValue(100 * d.validationInSpanRate, "percent")} of validation bars in span`,
     ],
     [
       "Training",
-      `${p.epochs} epochs, batch ${p.batchSize}, AdamW lr ${p.learningRate}, weight decay ${p.weightDecay}, grad-norm clip ${p.clipGradNorm ?? "none"}`,
+      tuned
+        ? `epochs, AdamW lr and the position feature chosen per fold by the nested search (its section); batch ${p.batchSize}, weight decay ${p.weightDecay}, grad-norm clip ${p.clipGradNorm ?? "none"}`
+        : `${p.epochs} epochs, batch ${p.batchSize}, AdamW lr ${p.learningRate}, weight decay ${p.weightDecay}, grad-norm clip ${p.clipGradNorm ?? "none"}`,
     ],
     ...result.settings.map((settings): [string, string] => [
       `pos_weight, ${result.objectives.find((o) => o.name === settings.objective)!.label}`,

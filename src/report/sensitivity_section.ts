@@ -34,12 +34,19 @@ export function sensitivityTable(result: ComparisonResult): { header: string[]; 
   };
 }
 
+/** Why a bundle has no sensitivity points. */
+export function noSensitivityText(result: ComparisonResult): string {
+  return result.tuning
+    ? "No sensitivity runs: a tuned comparison reports instead the inner score of every setting its search tried, per outer fold (the nested-selection section)."
+    : "No sensitivity runs were trained (--sensitivity none, or the reference protocol).";
+}
+
 /** FINAL_COMPARISON's section (without its number). */
 export function sensitivityMarkdown(result: ComparisonResult, context: DocumentContext, heading: string): string[] {
   const out = [heading, ""];
   const sensitivity = result.sensitivity;
   if (!sensitivity) {
-    out.push("No sensitivity runs were trained (--sensitivity none, or the reference protocol).", "");
+    out.push(noSensitivityText(result), "");
     return out;
   }
   const table = sensitivityTable(result);
@@ -59,7 +66,7 @@ export function sensitivityMarkdown(result: ComparisonResult, context: DocumentC
 /** The summary's lines (plain text, one per point, then the sentence). */
 export function sensitivityLines(result: ComparisonResult): string[] {
   const sensitivity = result.sensitivity;
-  if (!sensitivity) return ["No sensitivity runs (--sensitivity none, or the reference protocol)."];
+  if (!sensitivity) return [noSensitivityText(result)];
   const lines = sensitivity.points.map(
     (point) =>
       `${pointSetting(point)}: ${result.objectives.map((o) => `${o.shortLabel} ${interval(point.f1[o.name])}`).join(", ")}; winner ${winnerName(result, point.winner)}`,

@@ -9,6 +9,7 @@ import { HEADLINE_KEYS, seedsOf, usedSplit, type DocumentContext } from "./markd
 import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { sensitivityLines } from "./sensitivity_section.js";
 import { classHeadLines } from "./class_head_section.js";
+import { tuningLines } from "./tuning_section.js";
 
 function underline(title: string, character = "-"): string {
   return `${title}\n${character.repeat([...title].length)}`;
@@ -92,6 +93,11 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   out.push(underline("DOES THE VERDICT DEPEND ON THE SETTINGS?"));
   for (const line of sensitivityLines(result)) out.push(bullet(line));
   out.push("");
+  if (result.tuning) {
+    out.push(underline("NESTED SELECTION: WHAT EACH OUTER FOLD CHOSE"));
+    for (const line of tuningLines(result)) out.push(line.startsWith("  ") ? `  ${line.trim()}` : bullet(line));
+    out.push("");
+  }
   out.push(underline("IS THE CLASS TASK LEARNED?"));
   for (const line of classHeadLines(result)) out.push(bullet(line));
   out.push("");

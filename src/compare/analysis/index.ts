@@ -3,7 +3,7 @@
  * figure, verdict, table row and plot series the bundle prints, so the report only renders.
  */
 import { runsBySeed } from "../aggregate.js";
-import type { ComparisonResult, ObjectiveDescription } from "../types.js";
+import type { ComparisonResult, ObjectiveDescription, RunResult } from "../types.js";
 import { READINESS_RULE, readiness, readinessWinner, seedSpread, versusRuleBaseline } from "./baselines.js";
 import { CONVENTIONS } from "./conventions.js";
 import { plotData } from "./plot_data.js";
@@ -32,10 +32,14 @@ export type ComparisonCore = Pick<
   | "technicalDetails"
   | "sensitivity"
   | "classHead"
+  | "tuning"
 >;
 
 const byObjective = <T>(objectives: readonly ObjectiveDescription[], f: (objective: ObjectiveDescription) => T): Record<string, T> =>
   Object.fromEntries(objectives.map((o) => [o.name, f(o)]));
+
+/** Epochs of the longest run (all runs of an untuned comparison have the protocol's). */
+const longestRun = (runs: readonly RunResult[]) => Math.max(...runs.map((run) => run.records.length));
 
 /** The comparison model, in the key order of comparison.json. */
 export function analyseComparison(core: ComparisonCore): ComparisonResult {
@@ -54,6 +58,7 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     settings: objectiveSettings(protocol, objectives, runs),
     sensitivity: core.sensitivity,
     classHead: core.classHead,
+    ...(core.tuning ? { tuning: core.tuning } : {}),
     conventions: CONVENTIONS,
     rules: { convergence: CONVERGENCE_RULE, overfitting: OVERFITTING_RULE, budget: BUDGET_RULE, readiness: READINESS_RULE, calibration: CALIBRATION_RULE },
     runs,
@@ -62,8 +67,8 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     referenceHeuristic: core.referenceHeuristic,
     recommendation: core.recommendation,
     training: {
-      trajectoryEpochs: trajectoryEpochs(protocol.epochs),
-      byObjective: byObjective(objectives, (o) => objectiveTraining(o, runsOf(o), protocol.epochs)),
+      trajectoryEpochs: trajectoryEpochs(longestRun(runs)),
+      byObjective: byObjective(objectives, (o) => objectiveTraining(o, runsOf(o), longestRun(runs))),
     },
     probabilities: {
       byObjective: byObjective(objectives, (o) => objectiveProbabilities(o, runsOf(o))),

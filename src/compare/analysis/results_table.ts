@@ -120,25 +120,44 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
   const ece = metric("ece");
   const brier = metric("brier");
 
+  const runsOf = (o: ObjectiveDescription) => protocol.seeds.map((seed) => result.runs.find((r) => r.objective === o.name && r.seed === seed)!);
+  const epochsRow: ResultRow = protocol.tune
+    ? {
+        metric: "Epochs",
+        cells: cells(objectives, (o) => countList(runsOf(o).map((r) => r.records.length))),
+        winner: "n/a",
+        notes: phrase(
+          "chosen per outer fold by the inner search (the tuning section), in fold order; ",
+          seedNote.map((part) => (typeof part === "string" ? part.replace("paired seeds", "paired outer folds") : part)),
+          "; batch ",
+          count(protocol.batchSize),
+          `; AdamW lr chosen per fold; evaluated checkpoint: ${protocol.evaluatedCheckpoint}`,
+        ),
+      }
+    : {
+        metric: "Epochs",
+        cells: cells(objectives, () => [count(protocol.epochs)]),
+        winner: "n/a",
+        notes: phrase(
+          "same protocol for both: ",
+          seedNote,
+          "; seeds ",
+          countList(protocol.seeds),
+          "; batch ",
+          count(protocol.batchSize),
+          "; AdamW lr ",
+          count(protocol.learningRate),
+          `; evaluated checkpoint: ${protocol.evaluatedCheckpoint}`,
+        ),
+      };
   const rows: ResultRow[] = [
-    {
-      metric: "Epochs",
-      cells: cells(objectives, () => [count(protocol.epochs)]),
-      winner: "n/a",
-      notes: phrase(
-        "same protocol for both: ",
-        seedNote,
-        "; seeds ",
-        countList(protocol.seeds),
-        "; batch ",
-        count(protocol.batchSize),
-        "; AdamW lr ",
-        count(protocol.learningRate),
-        `; evaluated checkpoint: ${protocol.evaluatedCheckpoint}`,
-      ),
-    },
+    epochsRow,
     metricRow("Val Loss (Start)", "val_loss_first", "the log's val_loss at epoch 1: unweighted L_type + L_ptr + L_span + L_cd on validation windows"),
-    metricRow("Val Loss (Final)", "val_loss_final", `the log's val_loss at epoch ${protocol.epochs}`),
+    metricRow(
+      "Val Loss (Final)",
+      "val_loss_final",
+      protocol.tune ? "the log's val_loss at each run's final epoch" : `the log's val_loss at epoch ${protocol.epochs}`,
+    ),
     metricRow("Loss Reduction %", "loss_reduction", "(val loss at epoch 1 − final)/epoch 1"),
     {
       metric: "Normalized Reduction",

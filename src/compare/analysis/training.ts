@@ -39,6 +39,11 @@ export function meanAtEpoch(runs: readonly RunResult[], epoch: number, pick: (re
   );
 }
 
+/** Seed mean of a value at each run's final epoch (the runs of a tuned comparison may differ in length). */
+export function meanAtFinal(runs: readonly RunResult[], pick: (record: EpochRecord) => number): number {
+  return mean(runs.map((run) => pick(run.records[run.records.length - 1]!)));
+}
+
 /** Lowest and highest value of `pick` over every epoch of every run. */
 export function lossRange(runs: readonly RunResult[], pick: (record: EpochRecord) => number): { min: number; max: number } {
   return extent(runs.flatMap((r) => r.records.map(pick)));
@@ -105,7 +110,10 @@ export function overfittingText(runs: readonly RunResult[]): Phrase {
   return phrase(count(found.length), " of ", counted(runs.length, "seed"), " (from epochs ", countList(found), "; best epochs ", countList(bestEpochs), ")");
 }
 
-/** The training summary of one objective's runs (in seed order). */
+/**
+ * The training summary of one objective's runs (in seed order); `epochs` is the longest run's (the runs of
+ * a tuned comparison may differ, and a trajectory epoch then averages the runs that reached it).
+ */
 export function objectiveTraining(objective: ObjectiveDescription, runs: readonly RunResult[], epochs: number): ObjectiveTraining {
   const shown = trajectoryEpochs(epochs);
   const curve = convergence(seedMeanCurve(runs, (r) => r.validation.unweighted));
@@ -126,12 +134,12 @@ export function objectiveTraining(objective: ObjectiveDescription, runs: readonl
     taskScales: TASK_KEYS.map((task) => ({
       task,
       trainFirst: meanAtEpoch(runs, 1, (r) => r.train[task]),
-      trainFinal: meanAtEpoch(runs, epochs, (r) => r.train[task]),
+      trainFinal: meanAtFinal(runs, (r) => r.train[task]),
       validationFirst: meanAtEpoch(runs, 1, (r) => r.validation[task]),
-      validationFinal: meanAtEpoch(runs, epochs, (r) => r.validation[task]),
+      validationFinal: meanAtFinal(runs, (r) => r.validation[task]),
       weightFirst: meanAtEpoch(runs, 1, (r) => r.effective_weights[task]),
-      weightFinal: meanAtEpoch(runs, epochs, (r) => r.effective_weights[task]),
-      weightedFinal: meanAtEpoch(runs, epochs, (r) => r.validation[task] * r.effective_weights[task]),
+      weightFinal: meanAtFinal(runs, (r) => r.effective_weights[task]),
+      weightedFinal: meanAtFinal(runs, (r) => r.validation[task] * r.effective_weights[task]),
     })),
     taskScalesPerEpoch: shown.map((epoch) => ({
       epoch,
