@@ -4,9 +4,13 @@
  * (report/). This layer sits above both so that neither depends on the other: compare knows nothing of
  * documents, and the report only renders a model it is given.
  */
-import { compare, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { COMPARISON_FILE, compare, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
+import type { ComparisonResult } from "../compare/types.js";
+import { withFolderLock } from "../util/lock.js";
 import { resumeAnyComparison, tuneCompare, type TuneCompareOptions } from "../compare/tune.js";
-import { writeBundle } from "../report/bundle.js";
+import { BUNDLE_MANIFEST, bundleComplete, writeBundle } from "../report/bundle.js";
 
 export interface BundleOutcome extends CompareOutcome {
   /** Every file of the bundle written, in order. */
@@ -34,5 +38,14 @@ export async function resumeAndWriteBundle(
   bundleDirectory: string,
   options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
 ): Promise<BundleOutcome> {
+  if (existsSync(join(bundleDirectory, COMPARISON_FILE))) {
+    if (bundleComplete(bundleDirectory)) {
+      throw new Error(`${bundleDirectory}: this comparison is already complete (every file its ${BUNDLE_MANIFEST} names is present and unchanged)`);
+    }
+    // Killed after the model was written: the runs and the model are done; only the documents are missing.
+    options.onMessage?.(`${COMPARISON_FILE} is complete; writing the bundle's missing or changed files`);
+    const result = JSON.parse(readFileSync(join(bundleDirectory, COMPARISON_FILE), "utf8")) as ComparisonResult;
+    return withFolderLock(bundleDirectory, "the bundle", () => withBundle({ bundleDirectory, result }, options.onMessage));
+  }
   return withBundle(await resumeAnyComparison(bundleDirectory, options), options.onMessage);
 }

@@ -5,9 +5,9 @@
  * runs. Rendering the bundle from that model is the report's job (src/app/compare.ts joins the two). An
  * interrupted compare resumes without redoing finished runs.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import { windowSpans, type Window } from "../data/window.js";
 import type { SplitKind } from "../data/splits.js";
@@ -20,7 +20,8 @@ import { describeSplit, RUN_FILES, runSplit, type RunManifest, type TrainEvent }
 import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, type TrainConfigInput } from "../train/config.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
-import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { assertNoLinkBetween, createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
 import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
 import { analyseComparison } from "./analysis/index.js";
@@ -44,6 +45,7 @@ import {
 } from "./sensitivity_runs.js";
 import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
+import { commitComplete, readCommit } from "../train/run_commit.js";
 import type { TuningAnalysis } from "./tune_types.js";
 import { splitSettings } from "./run_split.js";
 
@@ -204,6 +206,9 @@ export function completedRecords(runDirectory: string, epochs?: number): EpochRe
   const metrics = join(runDirectory, RUN_FILES.metrics);
   if (!existsSync(metrics) || !existsSync(join(runDirectory, RUN_FILES.last))) return null;
   const wanted = epochs ?? readManifest(runDirectory).config.epochs;
+  // A run whose last commit was cut short (or is not its last epoch) is resumed, which completes it.
+  const commit = readCommit(runDirectory);
+  if (commit && (commit.epoch !== wanted || !commitComplete(runDirectory, commit))) return null;
   const records = parseMetrics(readFileSync(metrics, "utf8"), metrics);
   return records.length === wanted ? records : null;
 }
@@ -219,8 +224,11 @@ function sha256(path: string): string {
 /** Runs a new comparison into a new bundle folder. */
 export async function compare(options: CompareOptions): Promise<CompareOutcome> {
   const protocol = resolveProtocol(options);
+  // Bad data fails here, before a folder exists: a compare that cannot start leaves nothing behind.
+  const windows = (await loadWindowsReport(options.data, {})).windows;
+  runSplit(windows, splitSettings(protocol, options.data, protocol.seeds[0]!));
   const { bundleDirectory, stored } = createComparisonFolder(options, protocol);
-  return runComparison(bundleDirectory, stored, options);
+  return withFolderLock(bundleDirectory, "the comparison", () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
 }
 
 /** A new bundle folder (or `options.out`, refused if it holds a comparison) with its compare_config.json. */
@@ -229,12 +237,17 @@ export function createComparisonFolder(
   protocol: ComparisonProtocol,
 ): { bundleDirectory: string; stored: StoredCompareConfig } {
   const bundleDirectory = options.out ?? createFreshDirectory(options.root ?? "comparisons", "compare");
-  if (options.out !== undefined) {
+  if (options.out !== undefined && existsSync(bundleDirectory)) {
     if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, COMPARISON_FILE))) {
       throw new Error(`${bundleDirectory} already holds a comparison; a bundle is never overwritten (use --resume to finish an interrupted one)`);
     }
+    if (readdirSync(bundleDirectory).length > 0) {
+      throw new Error(`${bundleDirectory} is not empty and not a spanlab comparison; its files would be replaced, so choose a new or empty --out`);
+    }
   }
-  const stored: StoredCompareConfig = { spanlab_version: packageVersion(), data: options.data, data_sha256: sha256(options.data), protocol };
+  // The data by absolute path (with its SHA-256), so --resume works from any working directory.
+  const data = resolve(options.data);
+  const stored: StoredCompareConfig = { spanlab_version: packageVersion(), data, data_sha256: sha256(data), protocol };
   writeFileAtomic(join(bundleDirectory, COMPARE_CONFIG), `${JSON.stringify(stored, null, 2)}\n`);
   return { bundleDirectory, stored };
 }
@@ -260,7 +273,7 @@ export async function resumeComparison(
   const stored = readStoredComparison(bundleDirectory, options.workers);
   if (stored.protocol.tune)
     throw new Error(`${bundleDirectory} is a tuned comparison; resume it with spanlab compare --resume (src/compare/tune.ts resumeAnyComparison)`);
-  return runComparison(bundleDirectory, stored, { ...options, data: stored.data });
+  return withFolderLock(bundleDirectory, "the comparison", () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
 }
 
 async function runComparison(bundleDirectory: string, stored: StoredCompareConfig, options: CompareOptions): Promise<CompareOutcome> {
@@ -301,6 +314,8 @@ export async function trainMissing(
   what = "runs",
 ): Promise<void> {
   const message = options.onMessage ?? (() => {});
+  // A run folder reached through a link could write anywhere: refused before any training.
+  for (const run of runs) assertNoLinkBetween(bundleDirectory, run.directory);
   const pending = runs.filter((run) => completedRecords(run.directory, run.config.epochs ?? protocol.epochs) === null);
   const jobs: WorkerJob[] = pending.map((run) =>
     existsSync(join(run.directory, RUN_FILES.config))

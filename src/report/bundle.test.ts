@@ -379,6 +379,8 @@ describe("writeBundle", () => {
     expect(names).toEqual(multiFiles.map((f) => relative(multi.bundleDirectory, f)).sort());
     let differing = 0;
     for (const name of names) {
+      // The manifest's hashes follow the files' content, so it differs where they do.
+      if (name === "bundle_manifest.json") continue;
       const a = readFileSync(join(multi.bundleDirectory, name));
       const b = readFileSync(join(other, name));
       if (a.equals(b)) continue;

@@ -8,14 +8,17 @@
  * file is written atomically, so an interrupted write never leaves a half file under a final name, and
  * two writes of the same result give identical files except where the `created` time is printed.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { ComparisonResult } from "../compare/types.js";
-import { writeFileAtomic } from "../util/files.js";
+import { assertNoLinkBetween, writeFileAtomic } from "../util/files.js";
 import { finalComparison } from "./final_comparison.js";
 import { reportHtml, type EmbeddedPlot } from "./html.js";
 import { analysisIndex } from "./index_document.js";
-import { bundleLayout, type PlotEntry } from "./layout.js";
+import { BUNDLE_MANIFEST, bundleLayout, type PlotEntry } from "./layout.js";
+
+export { BUNDLE_MANIFEST } from "./layout.js";
 import type { DocumentContext } from "./markdown.js";
 import { manifest, runFolders } from "./manifest.js";
 import { firstRun } from "./model.js";
@@ -38,6 +41,7 @@ export async function writeBundle(result: ComparisonResult, bundleDirectory: str
   const written: string[] = [];
   const write = (relative: string, data: string | Uint8Array) => {
     const path = join(bundleDirectory, relative);
+    assertNoLinkBetween(bundleDirectory, path);
     writeFileAtomic(path, data);
     written.push(path);
   };
@@ -52,6 +56,7 @@ export async function writeBundle(result: ComparisonResult, bundleDirectory: str
   const jobs = plotJobs(result, layout);
   const embedded: EmbeddedPlot[] = [];
   for (const job of jobs) {
+    assertNoLinkBetween(bundleDirectory, join(bundleDirectory, job.base));
     const files = await writePlot(join(bundleDirectory, job.base), job.spec());
     written.push(files.spec, files.svg, files.png);
     embedded.push({ key: job.key, base: job.base, title: job.title, caption: job.caption, png: readFileSync(files.png) });
@@ -74,5 +79,23 @@ export async function writeBundle(result: ComparisonResult, bundleDirectory: str
   write(layout.technicalComparison, technicalComparison(result, context));
   write(layout.report, reportHtml(result, context, embedded));
   write(layout.index, analysisIndex(result, context));
+  // Last: the manifest of every file with its SHA-256. Its presence, every file matching it, is what
+  // "complete" means; a bundle killed before it is re-rendered by --resume.
+  const files = written.map((path) => ({ path: relative(bundleDirectory, path).split("\\").join("/"), sha256: sha256(readFileSync(path)) }));
+  write(layout.bundleManifest, `${JSON.stringify({ format: "spanlab-bundle/1", files }, null, 1)}\n`);
   return written;
+}
+
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+/** Whether a bundle is complete: its manifest exists and every file it names holds the content it names. */
+export function bundleComplete(bundleDirectory: string): boolean {
+  const path = join(bundleDirectory, BUNDLE_MANIFEST);
+  if (!existsSync(path)) return false;
+  try {
+    const { files } = JSON.parse(readFileSync(path, "utf8")) as { files: { path: string; sha256: string }[] };
+    return files.every((file) => existsSync(join(bundleDirectory, file.path)) && sha256(readFileSync(join(bundleDirectory, file.path))) === file.sha256);
+  } catch {
+    return false;
+  }
 }

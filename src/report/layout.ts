@@ -36,6 +36,8 @@ export interface BundleLayout {
   logs: Record<string, string>;
   report: string;
   comparison: string;
+  /** Every file the bundle writer wrote, with its SHA-256, written last (what "complete" means). */
+  bundleManifest: string;
   /** Plot paths WITHOUT extension. */
   plots: Record<PlotKey, string>;
 }
@@ -49,6 +51,9 @@ export function histogramKey(objective: Pick<ObjectiveDescription, "name">): Plo
  * The bundle's layout for a comparison of `objectives` over `epochs` epochs. The reference's names are
  * built from the objectives' log stems: SOFT_SPAN_VS_CRF_RESULTS.csv, training_soft_span_50.log.
  */
+/** The bundle's own manifest file. */
+export const BUNDLE_MANIFEST = "bundle_manifest.json";
+
 export function bundleLayout(epochs: number | "tuned", objectives: readonly ObjectiveDescription[]): BundleLayout {
   const pair = objectives.map((o) => o.logStem.toUpperCase()).join("_VS_");
   return {
@@ -63,6 +68,7 @@ export function bundleLayout(epochs: number | "tuned", objectives: readonly Obje
     logs: Object.fromEntries(objectives.map((o) => [o.name, `training_${o.logStem}_${epochs}.log`])),
     report: "report.html",
     comparison: "comparison.json",
+    bundleManifest: BUNDLE_MANIFEST,
     plots: {
       lossCurves: "plots/loss_curves",
       sigma: "plots/sigma_task_weights",

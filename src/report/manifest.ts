@@ -52,6 +52,11 @@ export function manifest(result: ComparisonResult, layout: BundleLayout, plots: 
     entries.push({ path: `${plot.base}.svg`, description: `${plot.title}, the same plot as SVG` });
     entries.push({ path: `${plot.base}.vl.json`, description: `${plot.title}, the Vega-Lite spec with its data inline` });
   }
+  entries.push({
+    path: layout.bundleManifest,
+    description:
+      "every file above that the bundle writer wrote, with its SHA-256, written last: the bundle is complete when every file matches it (`compare --resume` rewrites what does not)",
+  });
   const known = new Set(entries.map((e) => e.path));
   if (existsSync(join(bundleDirectory, layout.comparison))) {
     entries.push({ path: layout.comparison, description: "the whole ComparisonResult as JSON: every number of this bundle is read from it" });

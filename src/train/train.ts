@@ -8,7 +8,7 @@
  * moves during training, so saving it with the optimizer state is enough to resume exactly.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import { explicitSplit, splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
@@ -16,13 +16,15 @@ import type { Window } from "../data/window.js";
 import { JadeCompact, type TaskWeighting } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
 import { spanHead } from "../model/heads/registry.js";
-import { saveCheckpoint } from "../model/checkpoint.js";
-import { readSafetensorsFile, requireTensor, writeSafetensorsFile } from "../model/safetensors.js";
+import { checkpointBytes } from "../model/checkpoint.js";
+import { readSafetensorsFile, requireTensor, writeSafetensors } from "../model/safetensors.js";
+import { COMMIT_FILE, commitEpoch, onlyTemporaryFiles, readCommit, recoverRun } from "./run_commit.js";
 import { loadStateDict } from "../model/state_dict.js";
 import { adamWStep, clipGradientNorm, createAdamWState, type AdamWOptions, type AdamWState } from "../nn/adamw.js";
 import { macroSpanScores, probabilitySeparation } from "../eval/metrics.js";
 import { Rng, type RngState } from "../util/rng.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from "./config.js";
 import { balancedMultiple, posWeightSettingText, resolvePosWeight, type PosWeightSetting } from "./pos_weight.js";
@@ -287,9 +289,9 @@ function trainEpoch(session: Session, batch: BatchBuffer, epoch: number, onEvent
   return accumulator.mean();
 }
 
-function saveState(path: string, session: Session, epoch: number, best: { epoch: number; loss: number }): void {
-  writeSafetensorsFile(
-    path,
+/** The optimizer state and training stream after `epoch`, as last.state.safetensors holds them. */
+function stateBytes(session: Session, epoch: number, best: { epoch: number; loss: number }): Uint8Array {
+  return writeSafetensors(
     {
       "optimizer.first_moment": { dtype: "F32", shape: [session.optimizer.firstMoment.length], data: session.optimizer.firstMoment },
       "optimizer.second_moment": { dtype: "F32", shape: [session.optimizer.secondMoment.length], data: session.optimizer.secondMoment },
@@ -311,14 +313,23 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const session = await openSession(config);
   const runDirectory = options.runDirectory ?? createFreshDirectory(options.runsRoot ?? "runs", `${config.loss}-seed${config.seed}`);
   if (options.runDirectory !== undefined && existsSync(runDirectory) && readdirSync(runDirectory).length > 0) {
-    throw new Error(`${runDirectory} already holds files; a run folder is never reused (use --resume to continue a run)`);
+    // A run killed before its config.json landed left only temporary files: nothing to keep.
+    if (onlyTemporaryFiles(runDirectory)) recoverRun(runDirectory);
+    else throw new Error(`${runDirectory} already holds files; a run folder is never reused (use --resume to continue a run)`);
   }
-  writeFileAtomic(join(runDirectory, RUN_FILES.config), `${JSON.stringify(session.manifest, null, 2)}\n`);
-  return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
+  return withFolderLock(runDirectory, "training", async () => {
+    writeFileAtomic(join(runDirectory, RUN_FILES.config), `${JSON.stringify(session.manifest, null, 2)}\n`);
+    return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
+  });
 }
 
-/** Continues an interrupted run in its folder from its last completed epoch. */
+/** Continues an interrupted run in its folder from its last completed epoch (one writer at a time). */
 export async function resume(runDirectory: string, options: Omit<TrainOptions, "runDirectory" | "runsRoot"> = {}): Promise<TrainResult> {
+  if (!existsSync(join(runDirectory, RUN_FILES.config))) throw new Error(`${runDirectory}: no ${RUN_FILES.config}; not a spanlab run folder`);
+  return withFolderLock(runDirectory, "training (resume)", () => resumeLocked(runDirectory, options));
+}
+
+async function resumeLocked(runDirectory: string, options: Omit<TrainOptions, "runDirectory" | "runsRoot">): Promise<TrainResult> {
   const configPath = join(runDirectory, RUN_FILES.config);
   if (!existsSync(configPath)) throw new Error(`${runDirectory}: no ${RUN_FILES.config}; not a spanlab run folder`);
   const manifest = JSON.parse(readFileSync(configPath, "utf8")) as RunManifest;
@@ -329,12 +340,19 @@ export async function resume(runDirectory: string, options: Omit<TrainOptions, "
     );
   }
   const statePath = join(runDirectory, RUN_FILES.state);
-  if (!existsSync(statePath)) {
-    // Interrupted before its first epoch finished: start over in the same folder.
+  // Back to the last committed epoch: roll forward a commit whose renames were cut short, drop stale files.
+  const committed = readCommit(runDirectory) !== null;
+  const recovery = recoverRun(runDirectory);
+  if (recovery.epoch === 0 && (committed || !existsSync(statePath))) {
+    // Interrupted before its first epoch committed: start over in the same folder.
+    for (const name of [RUN_FILES.best, RUN_FILES.last, RUN_FILES.state, RUN_FILES.metrics, RUN_FILES.log]) rmSync(join(runDirectory, name), { force: true });
     return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
   }
   const state = readSafetensorsFile(statePath);
   const epoch = Number(state.metadata.epoch);
+  if (committed && epoch !== recovery.epoch) {
+    throw new Error(`${statePath}: holds epoch ${epoch} but ${COMMIT_FILE} commits epoch ${recovery.epoch}; the run folder was changed outside spanlab`);
+  }
   session.optimizer.firstMoment.set(requireTensor(state, "optimizer.first_moment", "F32", [session.optimizer.firstMoment.length]).data);
   session.optimizer.secondMoment.set(requireTensor(state, "optimizer.second_moment", "F32", [session.optimizer.secondMoment.length]).data);
   session.optimizer.step = Number(state.metadata.optimizer_step);
@@ -362,7 +380,6 @@ async function runEpochs(
   const startEpoch = records.length + 1;
   options.onEvent?.({ kind: "start", header, epochs: config.epochs, stepsPerEpoch, startEpoch });
   const lastEpoch = Math.min(config.epochs, records.length + (options.stopAfterEpochs ?? Infinity));
-  const path = (name: keyof typeof RUN_FILES) => join(runDirectory, RUN_FILES[name]);
 
   for (let epoch = startEpoch; epoch <= lastEpoch; epoch++) {
     const started = performance.now();
@@ -375,10 +392,7 @@ async function runEpochs(
     }
     const evaluation = validate(session, validationBatch);
     const isBest = evaluation.validation.unweighted < best.loss;
-    if (isBest) {
-      best = { epoch, loss: evaluation.validation.unweighted };
-      saveCheckpoint(path("best"), model, { epoch, validationLoss: best.loss });
-    }
+    if (isBest) best = { epoch, loss: evaluation.validation.unweighted };
     const logSigma = model.logSigmas();
     const record: EpochRecord = {
       epoch,
@@ -396,11 +410,14 @@ async function runEpochs(
       wall_seconds: (performance.now() - started) / 1000,
     };
     records.push(record);
-    // Checkpoint and state before the records: a crash in between leaves a state the records can catch up to.
-    saveCheckpoint(path("last"), model, { epoch, validationLoss: evaluation.validation.unweighted });
-    saveState(path("state"), session, epoch, best);
-    writeFileAtomic(path("metrics"), formatMetrics(records));
-    writeFileAtomic(path("log"), formatLog(header, records));
+    // One commit per epoch (src/train/run_commit.ts): a crash or a full disk leaves this epoch or the previous one, whole.
+    commitEpoch(runDirectory, epoch, {
+      ...(isBest ? { [RUN_FILES.best]: checkpointBytes(model, { epoch, validationLoss: best.loss }) } : {}),
+      [RUN_FILES.last]: checkpointBytes(model, { epoch, validationLoss: evaluation.validation.unweighted }),
+      [RUN_FILES.state]: stateBytes(session, epoch, best),
+      [RUN_FILES.metrics]: formatMetrics(records),
+      [RUN_FILES.log]: formatLog(header, records),
+    });
     options.onEvent?.({ kind: "epoch", record, lines: formatLog([], [record]).trimEnd().split("\n") });
   }
   return {

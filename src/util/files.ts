@@ -2,10 +2,47 @@
  * File writing that never loses a previous result: every file is written to a temporary name in the
  * same folder and renamed into place, and run folders are created fresh, never reused.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync, lstatSync } from "node:fs";
+import { dirname, basename, join, relative, resolve, sep } from "node:path";
 
 let temporaryCounter = 0;
+
+/** The name pattern of writeFileAtomic's temporary files: `.NAME.PID.N.tmp`. */
+export const TEMPORARY_FILE = /^\..+\.\d+\.\d+\.tmp$/;
+
+/**
+ * Tests only: a simulated crash at the N-th file operation — each temporary file written and each rename
+ * counts one — so a test can stop a run at every write point and check what resume makes of it. A crash
+ * at a write leaves half the temporary file on disk, as a killed process would; nothing is cleaned up.
+ * Off (null) unless a test sets it; it is this module's only state.
+ */
+export class SimulatedCrash extends Error {}
+const faults = { at: null as number | null, operations: 0 };
+
+/** Crash at the `n`-th file operation from now (null: never); resets the count. */
+export function simulateCrashAt(n: number | null): void {
+  faults.at = n;
+  faults.operations = 0;
+}
+
+/** File operations since the last {@link simulateCrashAt}. */
+export function fileOperations(): number {
+  return faults.operations;
+}
+
+function faultPoint(what: string, path: string, torn?: () => void): void {
+  faults.operations++;
+  if (faults.at !== null && faults.operations === faults.at) {
+    torn?.();
+    throw new SimulatedCrash(`simulated crash at file operation ${faults.operations}: ${what} ${path}`);
+  }
+}
+
+/** Rename `from` to `to` (atomic within a folder); a fault point. */
+export function renameFile(from: string, to: string): void {
+  faultPoint("rename", to);
+  renameSync(from, to);
+}
 
 /** Write `data` to `path` atomically (temporary file in the same folder, then rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -13,11 +50,36 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(folder, { recursive: true });
   const temporary = join(folder, `.${basename(path)}.${process.pid}.${temporaryCounter++}.tmp`);
   try {
+    faultPoint("write", temporary, () =>
+      writeFileSync(temporary, typeof data === "string" ? data.slice(0, data.length >> 1) : data.subarray(0, data.length >> 1)),
+    );
     writeFileSync(temporary, data);
-    renameSync(temporary, path);
+    renameFile(temporary, path);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    // A simulated crash leaves what a killed process would; a real error cleans up after itself.
+    if (!(error instanceof SimulatedCrash)) rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Refuses a `path` under `root` reached through a symbolic link (or outside `root` altogether): spanlab
+ * never writes through a link out of its own folder. Components that do not exist yet are fine.
+ */
+export function assertNoLinkBetween(root: string, path: string): void {
+  const from = resolve(root);
+  const steps = relative(from, resolve(path));
+  if (steps.startsWith("..") || steps.startsWith(sep)) throw new Error(`${path} is outside ${root}; refusing to write there`);
+  let current = from;
+  for (const part of steps.split(sep).filter(Boolean)) {
+    current = join(current, part);
+    let link = false;
+    try {
+      link = lstatSync(current).isSymbolicLink();
+    } catch {
+      return;
+    }
+    if (link) throw new Error(`${current} is a symbolic link; spanlab never writes through a link out of ${root}`);
   }
 }
 
