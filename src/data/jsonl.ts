@@ -53,6 +53,30 @@ export class UnreadableLine {
   }
 }
 
+/** Longest line read (a 105-bar window with times and volumes takes about 12 KB). */
+export const MAX_LINE_CHARACTERS = 1 << 20;
+/** Deepest nesting read (a window needs 3: the object, the bars, a bar). */
+export const MAX_NESTING = 16;
+
+/** Why a line is refused before parsing, or null: too long, or nested too deep to be a window. */
+function refusedLine(line: string): string | null {
+  if (line.length > MAX_LINE_CHARACTERS)
+    return `a line of ${line.length} characters, over the ${MAX_LINE_CHARACTERS}-character limit (a window line takes about 12,000)`;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_NESTING) return `nested more than ${MAX_NESTING} levels deep (a window needs 3)`;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return null;
+}
+
 /**
  * Parse JSONL text into rows and their 1-based lines (blank lines skipped). A line that is not JSON
  * becomes an {@link UnreadableLine} row, which validation reports as a problem of that line.
@@ -64,6 +88,12 @@ export function parseJsonl(text: string): JsonlRows {
   rawLines.forEach((raw, index) => {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (line.trim() === "") return;
+    const refused = refusedLine(line);
+    if (refused) {
+      rows.push(new UnreadableLine(`${line.slice(0, 200)}…`, refused, false));
+      lines.push(index + 1);
+      return;
+    }
     try {
       rows.push(parseLine(line));
     } catch (error) {

@@ -5,6 +5,8 @@
  * validates first, so spanlab never writes a file it would refuse to read.
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { assertRegularFile } from "../util/files.js";
+import { decodeUtf8 } from "../util/text.js";
 import { basename, dirname, extname, join } from "node:path";
 import type { Window } from "./window.js";
 import { decodeParquet, encodeParquet } from "./parquet.js";
@@ -49,6 +51,7 @@ export interface RawRows {
 export async function readWindows(path: string): Promise<RawRows> {
   const format = windowFormatOf(path);
   let bytes: Buffer;
+  if (existsSync(path)) assertRegularFile(path, "window file");
   try {
     bytes = readFileSync(path);
   } catch (error) {
@@ -56,7 +59,7 @@ export async function readWindows(path: string): Promise<RawRows> {
     throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${(error as Error).message})`);
   }
   if (format === "parquet") return { file: path, format, rows: await decodeParquet(bytes, path) };
-  const { rows, lines } = parseJsonl(bytes.toString("utf8"));
+  const { rows, lines } = parseJsonl(decodeUtf8(bytes, path));
   if (rows.length === 0) throw new Error(`${path}: the file holds no windows`);
   return { file: path, format, rows, lines };
 }

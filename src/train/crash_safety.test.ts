@@ -3,7 +3,8 @@
  * operation of a short run — each temporary file written (left half-written) and each rename — followed
  * by resume gives the same files as an uninterrupted run, byte for byte (wall-clock seconds aside).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -75,5 +76,31 @@ describe("a run killed at any file operation", () => {
     await train({ ...config(), epochs: 2 }, { runDirectory: run, stopAfterEpochs: 1 });
     writeFileSync(join(run, RUN_FILES.last), "not a checkpoint");
     await expect(resume(run)).rejects.toThrow(`${join(run, RUN_FILES.last)}: its content does not match epoch 1 of commit.json`);
+  });
+});
+
+describe("a run on a full disk", () => {
+  it("fails naming the file, keeps its last whole epoch, and resumes to identical files once there is space", async (context) => {
+    const mount = join(dir, "small-disk");
+    mkdirSync(mount, { recursive: true });
+    // A real full disk needs a small tmpfs, which needs root and mount rights; skip where the machine has neither.
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=2600k", "tmpfs", mount]).status === 0;
+    if (!mounted) {
+      console.warn("skipped: cannot mount a small tmpfs here (needs root and mount rights) to fill a disk for real");
+      context.skip();
+    }
+    try {
+      const reference = join(dir, "reference-full-disk");
+      await train({ ...config(), epochs: 4 }, { runDirectory: reference });
+      const run = join(mount, "run");
+      // An epoch's files take about 1.6 MB and its .next copies as much again: the second epoch cannot commit.
+      await expect(train({ ...config(), epochs: 4 }, { runDirectory: run })).rejects.toThrow(/^writing .*small-disk\/run\/.*ENOSPC.*the disk is full/);
+      expect(JSON.parse(readFileSync(join(run, COMMIT_FILE), "utf8")).epoch).toBe(1);
+      expect(spawnSync("mount", ["-o", "remount,size=64m", mount]).status).toBe(0);
+      await resume(run);
+      expect(runFiles(run)).toEqual(runFiles(reference));
+    } finally {
+      spawnSync("umount", [mount]);
+    }
   });
 });

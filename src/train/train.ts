@@ -17,12 +17,13 @@ import { JadeCompact, type TaskWeighting } from "../model/jade_compact.js";
 import { DEFAULT_DIMENSIONS, type ModelDimensions } from "../model/parameters.js";
 import { spanHead } from "../model/heads/registry.js";
 import { checkpointBytes } from "../model/checkpoint.js";
-import { readSafetensorsFile, requireTensor, writeSafetensors } from "../model/safetensors.js";
+import { readSafetensorsFile, writeSafetensors } from "../model/safetensors.js";
 import { COMMIT_FILE, commitEpoch, onlyTemporaryFiles, readCommit, recoverRun } from "./run_commit.js";
+import { assertRegularFile, checkFiniteWeights, readRunManifestFile, readTrainingState } from "./run_state.js";
 import { loadStateDict } from "../model/state_dict.js";
 import { adamWStep, clipGradientNorm, createAdamWState, type AdamWOptions, type AdamWState } from "../nn/adamw.js";
 import { macroSpanScores, probabilitySeparation } from "../eval/metrics.js";
-import { Rng, type RngState } from "../util/rng.js";
+import { Rng } from "../util/rng.js";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
@@ -332,8 +333,14 @@ export async function resume(runDirectory: string, options: Omit<TrainOptions, "
 async function resumeLocked(runDirectory: string, options: Omit<TrainOptions, "runDirectory" | "runsRoot">): Promise<TrainResult> {
   const configPath = join(runDirectory, RUN_FILES.config);
   if (!existsSync(configPath)) throw new Error(`${runDirectory}: no ${RUN_FILES.config}; not a spanlab run folder`);
-  const manifest = JSON.parse(readFileSync(configPath, "utf8")) as RunManifest;
-  const session = await openSession(resolveTrainConfig(manifest.config));
+  const manifest = readRunManifestFile<RunManifest>(configPath);
+  let config: TrainConfig;
+  try {
+    config = resolveTrainConfig(manifest.config);
+  } catch (error) {
+    throw new Error(`${configPath}: ${(error as Error).message}`);
+  }
+  const session = await openSession(config);
   if (session.manifest.data.sha256 !== manifest.data.sha256) {
     throw new Error(
       `${manifest.config.data} changed since the run started (sha256 ${manifest.data.sha256.slice(0, 16)}… then, ${session.manifest.data.sha256.slice(0, 16)}… now)`,
@@ -348,21 +355,24 @@ async function resumeLocked(runDirectory: string, options: Omit<TrainOptions, "r
     for (const name of [RUN_FILES.best, RUN_FILES.last, RUN_FILES.state, RUN_FILES.metrics, RUN_FILES.log]) rmSync(join(runDirectory, name), { force: true });
     return runEpochs(session, runDirectory, [], { epoch: 0, loss: Infinity }, options);
   }
-  const state = readSafetensorsFile(statePath);
-  const epoch = Number(state.metadata.epoch);
+  const state = readTrainingState(statePath, session.optimizer.firstMoment.length);
+  const epoch = state.epoch;
   if (committed && epoch !== recovery.epoch) {
     throw new Error(`${statePath}: holds epoch ${epoch} but ${COMMIT_FILE} commits epoch ${recovery.epoch}; the run folder was changed outside spanlab`);
   }
-  session.optimizer.firstMoment.set(requireTensor(state, "optimizer.first_moment", "F32", [session.optimizer.firstMoment.length]).data);
-  session.optimizer.secondMoment.set(requireTensor(state, "optimizer.second_moment", "F32", [session.optimizer.secondMoment.length]).data);
-  session.optimizer.step = Number(state.metadata.optimizer_step);
-  session.trainRng.setState(JSON.parse(state.metadata.rng_state ?? "null") as RngState);
-  loadStateDict(session.model.parameters, readSafetensorsFile(join(runDirectory, RUN_FILES.last)));
+  session.optimizer.firstMoment.set(state.firstMoment);
+  session.optimizer.secondMoment.set(state.secondMoment);
+  session.optimizer.step = state.optimizerStep;
+  session.trainRng.setState(state.rngState);
+  const lastPath = join(runDirectory, RUN_FILES.last);
+  assertRegularFile(lastPath, "last checkpoint");
+  const weights = readSafetensorsFile(lastPath);
+  checkFiniteWeights(weights);
+  loadStateDict(session.model.parameters, weights);
   const records = parseMetrics(readFileSync(join(runDirectory, RUN_FILES.metrics), "utf8"), join(runDirectory, RUN_FILES.metrics)).slice(0, epoch);
   if (records.length !== epoch)
     throw new Error(`${runDirectory}: ${RUN_FILES.metrics} holds ${records.length} epochs but the saved state is at epoch ${epoch}`);
-  const best = { epoch: Number(state.metadata.best_epoch), loss: Number(state.metadata.best_validation_loss) };
-  return runEpochs(session, runDirectory, records, best, options);
+  return runEpochs(session, runDirectory, records, state.best, options);
 }
 
 async function runEpochs(

@@ -2,7 +2,7 @@
  * File writing that never loses a previous result: every file is written to a temporary name in the
  * same folder and renamed into place, and run folders are created fresh, never reused.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync, lstatSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync, lstatSync, statSync } from "node:fs";
 import { dirname, basename, join, relative, resolve, sep } from "node:path";
 
 let temporaryCounter = 0;
@@ -57,8 +57,16 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameFile(temporary, path);
   } catch (error) {
     // A simulated crash leaves what a killed process would; a real error cleans up after itself.
-    if (!(error instanceof SimulatedCrash)) rmSync(temporary, { force: true });
-    throw error;
+    if (error instanceof SimulatedCrash) throw error;
+    rmSync(temporary, { force: true });
+    // Node's own message ("ENOSPC: no space left on device, write") does not say which file.
+    const code = (error as NodeJS.ErrnoException).code;
+    throw Object.assign(
+      new Error(`writing ${path}: ${(error as Error).message}${code === "ENOSPC" ? " (the disk is full; the previous version of the file is kept)" : ""}`, {
+        cause: error,
+      }),
+      { code },
+    );
   }
 }
 
@@ -109,4 +117,23 @@ export function createFreshDirectory(parent: string, stem: string): string {
     }
   }
   throw new Error(`could not create a new folder named ${stem} under ${parent}`);
+}
+
+/** Refuses anything but a regular file (a FIFO would hang, a device never end, a folder fail without a path). */
+export function assertRegularFile(path: string, what: string): void {
+  let kind: string;
+  try {
+    const stats = statSync(path);
+    if (stats.isFile()) return;
+    kind = stats.isDirectory()
+      ? "a directory"
+      : stats.isFIFO()
+        ? "a FIFO (named pipe)"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a regular file";
+  } catch (error) {
+    throw new Error(`${path}: cannot read the ${what} (${(error as Error).message})`);
+  }
+  throw new Error(`${path}: the ${what} is ${kind}; expected a regular file`);
 }

@@ -1,0 +1,39 @@
+/**
+ * Text from bytes, strictly: invalid UTF-8 is an error naming the file, the line and the byte offset,
+ * never a silent U+FFFD carried into ids and reports.
+ */
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+/** Byte offset of the first invalid UTF-8 sequence, or -1 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+export function invalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const length = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    const second = bytes[i + 1]!;
+    const low = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const high = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    if (second < low || second > high) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
+}
+
+/** Decodes `bytes` as UTF-8, refusing invalid sequences with the file, line and byte offset named. */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    const offset = invalidUtf8Offset(bytes);
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    const shown = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
+    throw new Error(`${path}: line ${line}, byte offset ${offset}: invalid UTF-8 (bytes ${shown}); the file must be UTF-8 text`);
+  }
+}
