@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPARISON_FILE, compare, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
 import type { ComparisonResult } from "../compare/types.js";
+import { removeTemporaryFiles } from "../util/files.js";
 import { withFolderLock } from "../util/lock.js";
 import { resumeAnyComparison, tuneCompare, type TuneCompareOptions } from "../compare/tune.js";
 import { BUNDLE_MANIFEST, bundleComplete, writeBundle } from "../report/bundle.js";
@@ -38,6 +39,8 @@ export async function resumeAndWriteBundle(
   bundleDirectory: string,
   options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
 ): Promise<BundleOutcome> {
+  // Temporary files of writes a kill interrupted (the run folders recover on their own when resumed).
+  if (existsSync(bundleDirectory)) removeTemporaryFiles(bundleDirectory, ["runs"]);
   if (existsSync(join(bundleDirectory, COMPARISON_FILE))) {
     if (bundleComplete(bundleDirectory)) {
       throw new Error(`${bundleDirectory}: this comparison is already complete (every file its ${BUNDLE_MANIFEST} names is present and unchanged)`);

@@ -45,7 +45,7 @@ import {
 } from "./sensitivity_runs.js";
 import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
-import { commitComplete, readCommit } from "../train/run_commit.js";
+import { commitComplete, onlyTemporaryFiles, readCommit, recoverRun } from "../train/run_commit.js";
 import type { TuningAnalysis } from "./tune_types.js";
 import { splitSettings } from "./run_split.js";
 
@@ -241,7 +241,9 @@ export function createComparisonFolder(
     if (existsSync(join(bundleDirectory, COMPARE_CONFIG)) || existsSync(join(bundleDirectory, COMPARISON_FILE))) {
       throw new Error(`${bundleDirectory} already holds a comparison; a bundle is never overwritten (use --resume to finish an interrupted one)`);
     }
-    if (readdirSync(bundleDirectory).length > 0) {
+    // A compare killed while writing compare_config.json left only temporary files: nothing to keep.
+    if (onlyTemporaryFiles(bundleDirectory)) recoverRun(bundleDirectory);
+    else if (readdirSync(bundleDirectory).length > 0) {
       throw new Error(`${bundleDirectory} is not empty and not a spanlab comparison; its files would be replaced, so choose a new or empty --out`);
     }
   }

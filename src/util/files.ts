@@ -2,7 +2,7 @@
  * File writing that never loses a previous result: every file is written to a temporary name in the
  * same folder and renamed into place, and run folders are created fresh, never reused.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync, rmSync, lstatSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, writeFileSync, existsSync, rmSync, lstatSync, statSync } from "node:fs";
 import { dirname, basename, join, relative, resolve, sep } from "node:path";
 
 let temporaryCounter = 0;
@@ -89,6 +89,24 @@ export function assertNoLinkBetween(root: string, path: string): void {
     }
     if (link) throw new Error(`${current} is a symbolic link; spanlab never writes through a link out of ${root}`);
   }
+}
+
+/**
+ * Removes the temporary files interrupted atomic writes left under `directory` (recursively, except in
+ * the subfolders named in `skip`, which recover on their own); returns their paths.
+ */
+export function removeTemporaryFiles(directory: string, skip: readonly string[] = []): string[] {
+  const removed: string[] = [];
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory() && !entry.isSymbolicLink()) {
+      if (!skip.includes(entry.name)) removed.push(...removeTemporaryFiles(path));
+    } else if (entry.isFile() && TEMPORARY_FILE.test(entry.name)) {
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
 }
 
 /**
