@@ -4,8 +4,9 @@ import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
 describe("option values", () => {
   it("parses numbers and integers and names the option when refusing", () => {
     expect(numberFlag("lr", "1e-3")).toBe(0.001);
-    expect(() => numberFlag("lr", "fast")).toThrow('--lr must be a number, got "fast"');
-    expect(() => numberFlag("lr", " ")).toThrow(/--lr must be a number/);
+    expect(() => numberFlag("lr", "fast")).toThrow('--lr must be a plain decimal number, got "fast"');
+    expect(() => numberFlag("epochs", "0x3a98")).toThrow('--epochs must be a plain decimal number, got "0x3a98"');
+    expect(() => numberFlag("lr", " ")).toThrow(/--lr must be a plain decimal number/);
     expect(integerFlag("seeds", "5", 1)).toBe(5);
     expect(() => integerFlag("seeds", "2.5", 1)).toThrow('--seeds must be an integer ≥ 1, got "2.5"');
     expect(() => integerFlag("seeds", "0", 1)).toThrow(/≥ 1/);

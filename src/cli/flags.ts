@@ -5,7 +5,10 @@ import { TRAIN_DEFAULTS } from "../train/config.js";
 /** A finite number. */
 export function numberFlag(name: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
+  // Number() also reads "0x3a98" (15000), "0b1" and "0o7": only plain decimals are numbers here.
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim()) || !Number.isFinite(n)) {
+    throw new Error(`--${name} must be a plain decimal number, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 

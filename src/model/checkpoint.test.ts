@@ -9,7 +9,7 @@
  */
 import { crfParameters } from "./heads/crf.js";
 import { spanHead } from "./heads/registry.js";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -311,7 +311,25 @@ describe("checkpoint errors name the file and the problem", () => {
     const path = writeTemporary(file.tensors, { ...file.metadata, features: "13" });
     expect(() => loadCheckpoint(path)).toThrow(/cannot load into the model:\n {2}"lstm\.weight_ih_l0" has shape \[384, 12\], expected \[384, 13\]/);
     const bad = writeTemporary(file.tensors, { ...file.metadata, hidden: "ninety-six" });
-    expect(() => loadCheckpoint(bad)).toThrow(`${bad}: metadata "hidden" must be a positive integer, got "ninety-six"`);
+    expect(() => loadCheckpoint(bad)).toThrow(`${bad}: metadata "hidden" must be a positive decimal integer, got "ninety-six"`);
+    // Declared sizes are bounded before anything is allocated (5000 hidden units would ask for gigabytes).
+    const huge = writeTemporary(file.tensors, { ...file.metadata, hidden: "5000" });
+    expect(() => loadCheckpoint(huge)).toThrow(`${huge}: metadata "hidden" declares 5000, over the limit of 1024`);
+    const bars = writeTemporary(file.tensors, { ...file.metadata, bars: "2000000" });
+    expect(() => loadCheckpoint(bars)).toThrow(`${bars}: metadata "bars" declares 2000000, over the limit of 4096`);
+    const hex = writeTemporary(file.tensors, { ...file.metadata, pos_weight: "0x10" });
+    expect(() => loadCheckpoint(hex)).toThrow(`${hex}: metadata "pos_weight" must be a finite decimal number, got "0x10"`);
+  });
+
+  it("a file too big to be a checkpoint, or not a file at all, refused before reading", () => {
+    const big = join(temporaryFolder(), "huge.safetensors");
+    writeFileSync(big, "");
+    truncateSync(big, 300 * 1024 * 1024); // sparse: no disk used
+    expect(() => loadCheckpoint(big)).toThrow(`${big}: 314572800 bytes, over the 268435456-byte limit for a spanlab checkpoint or state; not read`);
+    expect(() => loadCheckpoint("/dev/zero")).toThrow(/^\/dev\/zero: not a regular file/);
+    const folder = join(temporaryFolder(), "folder.safetensors");
+    mkdirSync(folder);
+    expect(() => loadCheckpoint(folder)).toThrow(new RegExp(`^${folder}: (not a regular file|the safetensors file is a directory)`));
   });
 
   it("non-finite weights, naming the tensor", () => {

@@ -191,24 +191,37 @@ function lossFromTensors(file: SafetensorsFile): { loss: string; evidence: strin
   return undefined;
 }
 
-/** A positive integer from metadata, or a CheckpointError naming the key. */
+/**
+ * The largest model size a checkpoint may declare, checked before anything is allocated: far above
+ * JadeCompact's (12–13 features, hidden 64, 105 bars), far below what would exhaust the 4 GiB wasm memory.
+ */
+export const DECLARED_SIZE_LIMITS: Record<string, number> = { features: 256, hidden: 1024, projection: 1024, classes: 64, bars: 4096 };
+
+/** A positive integer from metadata, within its declared-size limit, or a CheckpointError naming the key. */
 function metadataInteger(file: SafetensorsFile, key: string): number {
   const text = file.metadata[key];
   if (text === undefined) throw new CheckpointError(file.source, `spanlab checkpoint metadata lacks "${key}"`);
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
-    throw new CheckpointError(file.source, `metadata "${key}" must be a positive integer, got ${JSON.stringify(text)}`);
+    throw new CheckpointError(file.source, `metadata "${key}" must be a positive decimal integer, got ${JSON.stringify(text)}`);
+  }
+  const limit = DECLARED_SIZE_LIMITS[key];
+  if (limit !== undefined && value > limit) {
+    throw new CheckpointError(file.source, `metadata "${key}" declares ${value}, over the limit of ${limit}; not a JadeCompact checkpoint spanlab can load`);
   }
   return value;
 }
+
+/** A plain decimal number ("1", "-0.5", "1e-3"); hexadecimal, binary, octal, "Infinity" and blanks are not. */
+export const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A finite number from metadata, or a CheckpointError naming the key. */
 function metadataNumber(file: SafetensorsFile, key: string): number | undefined {
   const text = file.metadata[key];
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value)) {
-    throw new CheckpointError(file.source, `metadata "${key}" must be a finite number, got ${JSON.stringify(text)}`);
+  if (!DECIMAL_NUMBER.test(text) || !Number.isFinite(value)) {
+    throw new CheckpointError(file.source, `metadata "${key}" must be a finite decimal number, got ${JSON.stringify(text)}`);
   }
   return value;
 }

@@ -15,9 +15,9 @@
  * range, no overlap, no gap, the buffer covered exactly) and names the source and the problem on failure.
  * Tensor data is copied out into fresh, aligned typed arrays: the input buffer may start anywhere.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { endianness } from "node:os";
-import { writeFileAtomic } from "../util/files.js";
+import { assertRegularFile, writeFileAtomic } from "../util/files.js";
 
 /** The element types spanlab reads and writes. */
 export type SafetensorsDtype = "F32" | "F64" | "I32" | "I64" | "U8";
@@ -282,8 +282,20 @@ export function readSafetensors(bytes: Uint8Array, source = "<buffer>"): Safeten
   return { tensors, metadata, source };
 }
 
-/** Read and check a safetensors file from disk. */
+/**
+ * The largest safetensors file read (a JadeCompact checkpoint is about 0.4 MB, its training state 0.8 MB;
+ * the declared-size limits of src/model/checkpoint.ts stay far below this). Checked before reading, so a
+ * huge or endless input is refused at once instead of filling memory.
+ */
+export const MAX_SAFETENSORS_BYTES = 256 * 1024 * 1024;
+
+/** Read and check a safetensors file from disk (a regular file of at most {@link MAX_SAFETENSORS_BYTES}). */
 export function readSafetensorsFile(path: string): SafetensorsFile {
+  assertRegularFile(path, "safetensors file");
+  const size = statSync(path).size;
+  if (size > MAX_SAFETENSORS_BYTES) {
+    throw new Error(`${path}: ${size} bytes, over the ${MAX_SAFETENSORS_BYTES}-byte limit for a spanlab checkpoint or state; not read`);
+  }
   const buffer = readFileSync(path);
   return readSafetensors(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), path);
 }
