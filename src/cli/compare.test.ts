@@ -12,4 +12,13 @@ describe("spanlab compare options", () => {
     await expect(runCli(["compare", "--split", "random"])).rejects.toThrow(/--split must be auto, time, group or reference/);
     await expect(runCli(["compare", "--seeds", "0"])).rejects.toThrow(/--seeds must be a positive integer|--seeds must be an integer/);
   });
+
+  it("refuses with --tune what its folds and search replace, and tuning options without --tune", async () => {
+    await expect(runCli(["compare", "--tune", "--seeds", "3", "--sensitivity", "all"])).rejects.toThrow(
+      "--tune does not take --seeds, --sensitivity: its outer folds replace seeds, its search space (--space) holds the epochs, and its search replaces the sensitivity runs",
+    );
+    await expect(runCli(["compare", "--tune", "--epochs", "20"])).rejects.toThrow("--tune does not take --epochs");
+    await expect(runCli(["compare", "--budget", "4", "--outer-folds", "3"])).rejects.toThrow("--budget, --outer-folds only apply with --tune");
+    await expect(runCli(["compare", "--tune", "--space", "/nonexistent/space.json"])).rejects.toThrow("--space /nonexistent/space.json: ENOENT");
+  });
 });

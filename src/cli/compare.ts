@@ -198,31 +198,10 @@ export function registerCompareCommand(program: Command): void {
         const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
         if (flags.resume !== undefined) {
           outcome = await resumeAndWriteBundle(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
-        } else if (flags.tune) {
-          outcome = await tuneAndWriteBundle({
-            data: flags.data ?? defaultDataPath(),
-            firstSeed: integerFlag("first-seed", flags.firstSeed),
-            epochs: integerFlag("epochs", flags.epochs),
-            batchSize: integerFlag("batch-size", flags.batchSize),
-            learningRate: numberFlag("lr", flags.lr),
-            posWeight: parsePosWeight(flags.posWeight),
-            weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
-            clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
-            split: choiceFlag("split", flags.split, SPLIT_KINDS),
-            minRunLength: integerFlag("min-run-length", flags.minRunLength),
-            budget: integerFlag("budget", flags.budget),
-            halving: integerFlag("halving", flags.halving),
-            outerFolds: integerFlag("outer-folds", flags.outerFolds),
-            ...(flags.space !== undefined ? { space: readSearchSpace(flags.space) } : {}),
-            ...workers,
-            ...(flags.out !== undefined ? { out: flags.out } : {}),
-            onRunEvent: progress.onRunEvent,
-            onMessage: progress.onMessage,
-          });
         } else {
-          outcome = await compareAndWriteBundle({
+          // What both a tuned and an untuned compare take from the command line.
+          const shared = {
             data: flags.data ?? defaultDataPath(),
-            seeds: integerFlag("seeds", flags.seeds),
             firstSeed: integerFlag("first-seed", flags.firstSeed),
             epochs: integerFlag("epochs", flags.epochs),
             batchSize: integerFlag("batch-size", flags.batchSize),
@@ -232,14 +211,26 @@ export function registerCompareCommand(program: Command): void {
             clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
             split: choiceFlag("split", flags.split, SPLIT_KINDS),
             minRunLength: integerFlag("min-run-length", flags.minRunLength),
-            referenceProtocol: flags.referenceProtocol,
-            sensitivity: choiceFlag("sensitivity", flags.sensitivity, SENSITIVITY_LEVELS),
-            sensitivitySeeds: integerFlag("sensitivity-seeds", flags.sensitivitySeeds),
             ...workers,
             ...(flags.out !== undefined ? { out: flags.out } : {}),
             onRunEvent: progress.onRunEvent,
             onMessage: progress.onMessage,
-          });
+          };
+          outcome = flags.tune
+            ? await tuneAndWriteBundle({
+                ...shared,
+                budget: integerFlag("budget", flags.budget),
+                halving: integerFlag("halving", flags.halving),
+                outerFolds: integerFlag("outer-folds", flags.outerFolds),
+                ...(flags.space !== undefined ? { space: readSearchSpace(flags.space) } : {}),
+              })
+            : await compareAndWriteBundle({
+                ...shared,
+                seeds: integerFlag("seeds", flags.seeds),
+                referenceProtocol: flags.referenceProtocol,
+                sensitivity: choiceFlag("sensitivity", flags.sensitivity, SENSITIVITY_LEVELS),
+                sensitivitySeeds: integerFlag("sensitivity-seeds", flags.sensitivitySeeds),
+              });
         }
       } finally {
         progress.stop();
