@@ -118,7 +118,17 @@ describe("Parquet window files", () => {
     bytes.fill(0xff, 4, Math.floor(bytes.length / 2));
     const path = join(dir, "damaged.parquet");
     writeFileSync(path, bytes);
-    await expect(readWindows(path)).rejects.toThrow(`${path}: Parquet data could not be decoded`);
+    await expect(readWindows(path)).rejects.toThrow(`${path}: the data pages do not match the file's checksum`);
+  });
+
+  it("names a single flipped byte in a data page (a price one ulp off would otherwise pass)", async () => {
+    const bytes = encodeParquet(makeWindows(4)).slice();
+    bytes[Math.floor(bytes.length / 3)]! ^= 0x01;
+    const path = join(dir, "flipped.parquet");
+    writeFileSync(path, bytes);
+    await expect(readWindows(path)).rejects.toThrow(
+      /the data pages do not match the file's checksum \(sha256 [0-9a-f]{16}… instead of [0-9a-f]{16}…\): the file is damaged/,
+    );
   });
 
   it("rejects an empty file and a file that is not Parquet", async () => {

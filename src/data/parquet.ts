@@ -7,6 +7,7 @@
  * Reading is lenient about physical encodings other writers use (int32 or int64 indices, `features` as one
  * flat list of 420 numbers, typed arrays) and strict about everything else, which validation reports.
  */
+import { createHash } from "node:crypto";
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
@@ -80,6 +81,30 @@ export function windowParquetSchema(optional: boolean | OptionalColumns): Schema
   return [{ name: "schema", num_children: columns.length }, ...columns.flat()];
 }
 
+/**
+ * The key of the file's content hash: `sha256:<hex>;bytes:<start>-<end>`, the SHA-256 of its row groups'
+ * bytes (every data page). A reader verifies it when present, so a flipped byte in a page is named
+ * instead of read as a price one ulp off; files without it (other writers) are read unchecked.
+ */
+export const CONTENT_HASH_KEY = "spanlab.content_sha256";
+
+/** Refuses a file whose row groups do not hash to the value its metadata holds. */
+function verifyContentHash(bytes: Uint8Array, metadata: { key_value_metadata?: { key: string; value?: string }[] }, file: string): void {
+  const entry = metadata.key_value_metadata?.find((kv) => kv.key === CONTENT_HASH_KEY);
+  if (!entry?.value) return;
+  const match = /^sha256:([0-9a-f]{64});bytes:(\d+)-(\d+)$/.exec(entry.value);
+  if (!match) throw new Error(`${file}: metadata ${CONTENT_HASH_KEY} = ${JSON.stringify(entry.value)}; expected sha256:<hex>;bytes:<start>-<end>`);
+  const [start, end] = [Number(match[2]), Number(match[3])];
+  if (end > bytes.length || start > end)
+    throw new Error(`${file}: metadata ${CONTENT_HASH_KEY} covers bytes ${start}–${end} of a ${bytes.length}-byte file; the file is damaged`);
+  const actual = createHash("sha256").update(bytes.subarray(start, end)).digest("hex");
+  if (actual !== match[1]) {
+    throw new Error(
+      `${file}: the data pages do not match the file's checksum (sha256 ${actual.slice(0, 16)}… instead of ${match[1]!.slice(0, 16)}…): the file is damaged`,
+    );
+  }
+}
+
 /** Windows per Parquet row group: a file of fewer is one row group, as the bundled data is. */
 export const ROW_GROUP_WINDOWS = 512;
 
@@ -90,6 +115,9 @@ export const ROW_GROUP_WINDOWS = 512;
  */
 export class ParquetWindowEncoder {
   private readonly writer: ParquetWriter;
+  /** SHA-256 of the row groups' bytes, in the file's metadata under {@link CONTENT_HASH_KEY} for readers to verify. */
+  private readonly hash = createHash("sha256");
+  private hashedBytes = 0;
   /** Windows of the row group not yet full: groups are cut by count, so chunking never changes the bytes. */
   private pending: Window[] = [];
   private finished = false;
@@ -120,7 +148,10 @@ export class ParquetWindowEncoder {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    writeRowGroup(this.writer, windowColumnData(this.pending, this.columns), this.pending.length);
+    writeRowGroup(this.writer, windowColumnData(this.pending, this.columns), this.pending.length, (bytes) => {
+      this.hash.update(bytes);
+      this.hashedBytes += bytes.length;
+    });
     this.pending = [];
   }
 
@@ -128,6 +159,8 @@ export class ParquetWindowEncoder {
   finish(): Uint8Array {
     if (!this.finished) {
       this.flush();
+      // Read by finish(): the row groups follow the 4-byte magic, so they are bytes [4, 4 + n).
+      this.writer.kvMetadata = [{ key: CONTENT_HASH_KEY, value: `sha256:${this.hash.digest("hex")};bytes:4-${4 + this.hashedBytes}` }];
       this.writer.finish();
     }
     this.finished = true;
@@ -250,11 +283,14 @@ export async function decodeParquet(bytes: Uint8Array, file: string): Promise<Re
   if (bytes.byteLength === 0) throw new Error(`${file}: the file is empty`);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let columns: string[];
+  let metadata: ReturnType<typeof parquetMetadata>;
   try {
-    columns = parquetSchema(parquetMetadata(buffer)).children.map((child) => child.element.name);
+    metadata = parquetMetadata(buffer);
+    columns = parquetSchema(metadata).children.map((child) => child.element.name);
   } catch (error) {
     throw new Error(`${file}: not a readable Parquet file, or truncated (${describe(error)})`);
   }
+  verifyContentHash(bytes, metadata, file);
   const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
   if (missing.length > 0) {
     throw new Error(`${file}: missing column(s) ${missing.join(", ")} (the file has: ${columns.join(", ")})`);

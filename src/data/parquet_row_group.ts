@@ -36,14 +36,20 @@ export function leafPath(resolve: (path: string[]) => SchemaTree[], name: string
 
 const resolvers = new WeakMap<SchemaElement[], (path: string[]) => SchemaTree[]>();
 
-/** Append one row group of `rowCount` rows to `writer`, then let its byte sink flush. */
-export function writeRowGroup(writer: ParquetWriter, columns: readonly RowGroupColumn[], rowCount: number): void {
+/**
+ * Append one row group of `rowCount` rows to `writer`, hand its bytes to `onBytes` (the file's content
+ * hash), then let its byte sink flush.
+ */
+export function writeRowGroup(writer: ParquetWriter, columns: readonly RowGroupColumn[], rowCount: number, onBytes?: (bytes: Uint8Array) => void): void {
   let resolve = resolvers.get(writer.schema);
   if (!resolve) {
     resolve = schemaPathResolver(writer.schema);
     resolvers.set(writer.schema, resolve);
   }
   const groupStart = writer.writer.offset;
+  // hyparquet-writer's ByteWriter: `index` is where the next byte goes in `buffer` (reset when it flushes).
+  const sink = writer.writer as unknown as { index: number; buffer: ArrayBuffer };
+  const startIndex = sink.index;
   const chunks = [];
   for (const column of columns) {
     const tree = leafPath(resolve, column.name);
@@ -81,5 +87,6 @@ export function writeRowGroup(writer: ParquetWriter, columns: readonly RowGroupC
     num_rows: BigInt(rowCount),
     total_compressed_size: BigInt(writer.writer.offset - groupStart),
   });
+  onBytes?.(new Uint8Array(sink.buffer, startIndex, sink.index - startIndex));
   void writer.writer.flush?.();
 }
