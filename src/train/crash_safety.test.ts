@@ -104,3 +104,18 @@ describe("a run on a full disk", () => {
     }
   });
 });
+
+describe("a run resumed from another working directory", () => {
+  it("finds its data: config.json holds the data's absolute path", async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    let run: string;
+    try {
+      run = (await train({ ...config(), data: "windows.parquet", epochs: 2 }, { runDirectory: join(dir, "relative"), stopAfterEpochs: 1 })).runDirectory;
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(JSON.parse(readFileSync(join(run, RUN_FILES.config), "utf8")).config.data).toBe(data);
+    expect((await resume(run)).records).toHaveLength(2);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import { explicitSplit, splitWindows, type KindedSplit, type ResolvedSplitKind } from "../data/splits.js";
 import type { Window } from "../data/window.js";
@@ -310,7 +310,8 @@ function stateBytes(session: Session, epoch: number, best: { epoch: number; loss
 
 /** Trains one model into a new run folder (or `options.runDirectory`). */
 export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
-  const config = resolveTrainConfig(input);
+  // The data by absolute path, so `--resume` works from any working directory.
+  const config = { ...resolveTrainConfig(input), data: resolve(input.data) };
   const session = await openSession(config);
   const runDirectory = options.runDirectory ?? createFreshDirectory(options.runsRoot ?? "runs", `${config.loss}-seed${config.seed}`);
   if (options.runDirectory !== undefined && existsSync(runDirectory) && readdirSync(runDirectory).length > 0) {
