@@ -97,5 +97,5 @@ describe("a compare killed at any of its file operations", () => {
       const bytes = Object.fromEntries(files(out).map((name) => [name, readFileSync(join(out, name)).toString("base64")]));
       expect({ n, same: JSON.stringify(bytes) === JSON.stringify(expectedBytes) }).toEqual({ n, same: true });
     }
-  }, 300_000);
+  }, 900_000);
 });

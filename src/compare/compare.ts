@@ -9,27 +9,22 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
-import { windowSpans, type Window } from "../data/window.js";
 import type { SplitKind } from "../data/splits.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.js";
 import { windowTensors } from "../train/dataset.js";
-import { runJobs, type WorkerJob } from "../train/parallel.js";
-import { parseMetrics, type EpochRecord } from "../train/records.js";
 import { describeSplit, RUN_FILES, runSplit, type RunManifest, type TrainEvent } from "../train/train.js";
 import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, type TrainConfigInput } from "../train/config.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
-import { assertNoLinkBetween, createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
-import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, sampleStatistics, trainingSummary } from "./aggregate.js";
+import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, trainingSummary } from "./aggregate.js";
 import { analyseComparison } from "./analysis/index.js";
 import { technicalDetails } from "./technical_details.js";
 import { withRuleBaseline } from "./analysis/baselines.js";
 import { describeObjective } from "./analysis/objectives.js";
-import { evaluateRuleOnSplit } from "../eval/rule_split.js";
-import { Rng } from "../util/rng.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { sensitivityAnalysis } from "./analysis/sensitivity.js";
 import { classHeadAnalysis } from "./analysis/class_head.js";
@@ -43,10 +38,16 @@ import {
   type RunCounts,
   type SensitivityLevel,
 } from "./sensitivity_runs.js";
-import type { ComparisonProtocol, ComparisonResult, DataSplit, ExampleWindow, Objective, ObjectiveDescription, RunResult } from "./types.js";
+import type { ComparisonProtocol, ComparisonResult, DataSplit, Objective, ObjectiveDescription, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
-import { commitComplete, onlyTemporaryFiles, readCommit, recoverRun } from "../train/run_commit.js";
+import { onlyTemporaryFiles, recoverRun } from "../train/run_commit.js";
 import type { TuningAnalysis } from "./tune_types.js";
+import { completedRecords, readManifest, trainMissing } from "./run_folders.js";
+import { ruleBaselineAcrossSeeds } from "./rule_baseline_runs.js";
+import { exampleWindows } from "./example_windows.js";
+
+export { completedRecords, trainMissing } from "./run_folders.js";
+export { ruleBaselineAcrossSeeds } from "./rule_baseline_runs.js";
 import { splitSettings } from "./run_split.js";
 
 export { splitSettings } from "./run_split.js";
@@ -198,25 +199,6 @@ export function runPlan(
   );
 }
 
-/**
- * The records of a finished run, or null when the run is missing or incomplete; `epochs` defaults to the
- * run's own config.json.
- */
-export function completedRecords(runDirectory: string, epochs?: number): EpochRecord[] | null {
-  const metrics = join(runDirectory, RUN_FILES.metrics);
-  if (!existsSync(metrics) || !existsSync(join(runDirectory, RUN_FILES.last))) return null;
-  const wanted = epochs ?? readManifest(runDirectory).config.epochs;
-  // A run whose last commit was cut short (or is not its last epoch) is resumed, which completes it.
-  const commit = readCommit(runDirectory);
-  if (commit && (commit.epoch !== wanted || !commitComplete(runDirectory, commit))) return null;
-  const records = parseMetrics(readFileSync(metrics, "utf8"), metrics);
-  return records.length === wanted ? records : null;
-}
-
-function readManifest(runDirectory: string): RunManifest {
-  return JSON.parse(readFileSync(join(runDirectory, RUN_FILES.config), "utf8")) as RunManifest;
-}
-
 function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -302,34 +284,6 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
   await trainMissing(bundleDirectory, all, protocol, options);
   const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
   return { bundleDirectory, result };
-}
-
-/**
- * Trains what is missing of `runs` on the worker threads: resumes what was interrupted, keeps what is
- * done (a run is done when its metrics hold every epoch of its config).
- */
-export async function trainMissing(
-  bundleDirectory: string,
-  runs: readonly { directory: string; config: TrainConfigInput }[],
-  protocol: Pick<ComparisonProtocol, "workers" | "epochs">,
-  options: Pick<CompareOptions, "onRunEvent" | "onMessage">,
-  what = "runs",
-): Promise<void> {
-  const message = options.onMessage ?? (() => {});
-  // A run folder reached through a link could write anywhere: refused before any training.
-  for (const run of runs) assertNoLinkBetween(bundleDirectory, run.directory);
-  const pending = runs.filter((run) => completedRecords(run.directory, run.config.epochs ?? protocol.epochs) === null);
-  const jobs: WorkerJob[] = pending.map((run) =>
-    existsSync(join(run.directory, RUN_FILES.config))
-      ? { kind: "resume", runDirectory: run.directory }
-      : { kind: "train", config: run.config, options: { runDirectory: run.directory } },
-  );
-  if (runs.length > pending.length) message(`${runs.length - pending.length} of ${runs.length} ${what} already complete; reusing them`);
-  if (jobs.length === 0) return;
-  message(`training ${jobs.length} ${what} on ${Math.min(protocol.workers, jobs.length)} worker threads`);
-  await runJobs(jobs, protocol.workers, (index, event) => {
-    options.onRunEvent?.(relative(join(bundleDirectory, "runs"), pending[index]!.directory), event);
-  });
 }
 
 /**
@@ -497,70 +451,4 @@ function sensitivityNotRun(protocol: ComparisonProtocol): string[] {
   if (plan.seeds.length < protocol.seeds.length)
     notRun.push(`seeds after the first: --sensitivity-seeds ${protocol.seeds.length} trains every point on every seed`);
   return notRun;
-}
-
-/** The rule baseline on every seed's split, with across-seed statistics. */
-export function ruleBaselineAcrossSeeds(windows: readonly Window[], protocol: ComparisonProtocol, data: string): ComparisonResult["ruleBaseline"] {
-  const perSeed = protocol.seeds.map((seed) => {
-    const split = runSplit(windows, splitSettings(protocol, data, seed));
-    const rule = evaluateRuleOnSplit(windows, split.train, split.validation);
-    return {
-      seed,
-      rangeZThreshold: rule.rule.rangeZThreshold,
-      expansionProxyThreshold: rule.rule.expansionProxyThreshold,
-      trainingF1: rule.trainingF1,
-      f1: rule.pooled.f1,
-      precision: rule.pooled.precision,
-      recall: rule.pooled.recall,
-      iou: rule.spanLevel.meanIoU,
-      strictF1: rule.spanLevel.f1,
-      hit3: rule.spanLevel.hitAt.find((h) => h.k === 3)!.rate,
-    };
-  });
-  const rng = new Rng(protocol.seeds[0]!);
-  const stats = (pick: (row: (typeof perSeed)[number]) => number) => sampleStatistics(perSeed.map(pick), rng, protocol.bootstrapResamples);
-  return {
-    description:
-      "range_z > a && |expansion_proxy| > b per bar (b = 0 is the one-feature rule), a and b grid-searched for pooled F1 on each seed's training windows, scored on its validation windows",
-    perSeed,
-    metrics: {
-      f1: stats((r) => r.f1),
-      precision: stats((r) => r.precision),
-      recall: stats((r) => r.recall),
-      iou: stats((r) => r.iou),
-      strictF1: stats((r) => r.strictF1),
-      hit3: stats((r) => r.hit3),
-    },
-  };
-}
-
-/** Up to `wanted` validation windows of the first seed, spread over the validation set, with both objectives' output. */
-function exampleWindows(
-  windows: readonly Window[],
-  indices: readonly number[],
-  objectives: readonly Objective[],
-  predictions: Map<Objective, ReturnType<typeof predict>>,
-  wanted: number,
-): ExampleWindow[] {
-  const count = Math.min(wanted, indices.length);
-  const picks = Array.from({ length: count }, (_, k) => Math.floor((k * indices.length) / count));
-  return picks.map((position) => {
-    const window = windows[indices[position]!]!;
-    return {
-      windowId: window.window_id,
-      bars: window.features.map((bar) => [...bar] as [number, number, number, number]),
-      trueSpan: { start: window.expansion_start, end: window.expansion_end },
-      ...(window.spans !== undefined ? { spans: windowSpans(window) } : {}),
-      ...(window.timestamps !== undefined ? { timestamps: [...window.timestamps] } : {}),
-      predicted: objectives.map((objective) => {
-        const p = predictions.get(objective)!;
-        const bars = p.bars;
-        return {
-          objective,
-          span: p.singleSpans[position] ?? null,
-          probabilities: Array.from(p.probabilities.subarray(position * bars, (position + 1) * bars)),
-        };
-      }),
-    };
-  });
 }

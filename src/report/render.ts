@@ -347,10 +347,15 @@ export interface PlotFiles {
  */
 export async function writePlot(pathWithoutExtension: string, spec: TopLevelSpec): Promise<PlotFiles & { warnings: string[] }> {
   const specText = `${JSON.stringify(withReportFont(spec), null, 2)}\n`;
-  const rendered = await renderVegaLite(spec);
   const files: PlotFiles = { svg: `${pathWithoutExtension}.svg`, png: `${pathWithoutExtension}.png`, spec: `${pathWithoutExtension}.vl.json` };
-  writeFileAtomic(files.spec, specText);
+  // The spec is written last, so a spec equal to this one says its SVG and PNG were rendered from it (each
+  // file is written atomically, and rendering is deterministic): a resumed bundle keeps them.
+  if (existsSync(files.svg) && existsSync(files.png) && existsSync(files.spec) && readFileSync(files.spec, "utf8") === specText) {
+    return { ...files, warnings: [] };
+  }
+  const rendered = await renderVegaLite(spec);
   writeFileAtomic(files.svg, rendered.svg);
   writeFileAtomic(files.png, rendered.png);
+  writeFileAtomic(files.spec, specText);
   return { ...files, warnings: rendered.warnings };
 }
