@@ -225,7 +225,7 @@ export function recommend(
       seeds < 2
         ? `No recommendation: a single run per objective cannot establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
         : seeds < MIN_PAIRED_SEEDS_FOR_WINNER
-          ? `No recommendation: ${seeds} paired seeds are too few to establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
+          ? `No recommendation: ${seeds} paired ${unit} are too few to establish a difference; rerun with ${unit === "seeds" ? "--seeds" : "--outer-folds"} ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
           : `No established difference in span F1 (the primary metric) across ${seeds} paired ${unit}; the data do not favour either objective.`,
     reasons,
     rules,
