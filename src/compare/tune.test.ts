@@ -145,7 +145,9 @@ describe("compare --tune", () => {
     const { result } = outcome;
     const tune = result.protocol.tune!;
     expect(result.protocol.seeds).toEqual([42, 43]);
-    expect(result.recommendation.headline).toBe("No recommendation: 2 paired outer folds are too few to establish a difference; rerun with --outer-folds 5 or more.");
+    expect(result.recommendation.headline).toBe(
+      "No recommendation: 2 paired outer folds are too few to establish a difference; rerun with --outer-folds 5 or more.",
+    );
     expect(result.tuning!.folds.map((f) => f.fold)).toEqual([1, 2]);
     for (const fold of tune.folds) {
       for (const objective of result.protocol.objectives) {
