@@ -1,4 +1,5 @@
 /** Parsing of command-line option values, refusing a bad one with the option's name and what it got. */
+import { DECIMAL_NUMBER } from "../util/text.js";
 import type { Command } from "commander";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 
@@ -6,7 +7,7 @@ import { TRAIN_DEFAULTS } from "../train/config.js";
 export function numberFlag(name: string, value: string): number {
   const n = Number(value);
   // Number() also reads "0x3a98" (15000), "0b1" and "0o7": only plain decimals are numbers here.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim()) || !Number.isFinite(n)) {
+  if (!DECIMAL_NUMBER.test(value.trim()) || !Number.isFinite(n)) {
     throw new Error(`--${name} must be a plain decimal number, got ${JSON.stringify(value)}`);
   }
   return n;

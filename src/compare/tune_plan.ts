@@ -86,11 +86,6 @@ export function tunePlan(
   return { outerKind: outer.kind, space: options.space, budget: options.budget, halving: options.halving, selectionMetric: "f1_native", folds, candidates };
 }
 
-/** The rungs' epoch counts a candidate is scored at. */
-export function rungs(tune: Pick<TuneProtocol, "space">): number[] {
-  return tune.space.epochs;
-}
-
 /** Folder of a candidate's inner run at `epochs`: `<bundle>/runs/tune/fold<k>/<objective>-c<i>-e<epochs>`. */
 export function innerRunDirectory(bundleDirectory: string, fold: number, objective: Objective, candidate: number, epochs: number): string {
   return join(bundleDirectory, "runs", "tune", `fold${fold}`, `${objective}-c${candidate}-e${epochs}`);

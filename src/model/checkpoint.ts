@@ -14,6 +14,7 @@
  * safetensors, metadata that contradicts the tensors, missing / unexpected / mis-shaped tensors, and
  * non-finite weights (a diverged run must not be served silently).
  */
+import { DECIMAL_NUMBER } from "../util/text.js";
 import { statSync } from "node:fs";
 import { WINDOW_BARS } from "../data/window.js";
 import { REFERENCE_POS_WEIGHT } from "../nn/losses.js";
@@ -211,9 +212,6 @@ function metadataInteger(file: SafetensorsFile, key: string): number {
   }
   return value;
 }
-
-/** A plain decimal number ("1", "-0.5", "1e-3"); hexadecimal, binary, octal, "Infinity" and blanks are not. */
-export const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A finite number from metadata, or a CheckpointError naming the key. */
 function metadataNumber(file: SafetensorsFile, key: string): number | undefined {

@@ -2,6 +2,9 @@
  * Text from bytes, strictly: invalid UTF-8 is an error naming the file, the line and the byte offset,
  * never a silent U+FFFD carried into ids and reports.
  */
+/** A plain decimal number ("1", "-0.5", "1e-3"); hexadecimal, binary, octal, "Infinity" and blanks are not. */
+export const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 const strict = new TextDecoder("utf-8", { fatal: true });
 
 /** Byte offset of the first invalid UTF-8 sequence, or -1 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
