@@ -10,6 +10,7 @@ import { benchTrainStep, type StepTimings } from "./train_step.js";
 import { runEpochBench } from "./epochs.js";
 import { runScanBench } from "./scan.js";
 import { runBarsBench } from "./bars.js";
+import { runSpanPosteriorBench } from "./span_posterior.js";
 import { packageRoot } from "../src/util/package.js";
 
 interface TorchTimings {
@@ -72,6 +73,10 @@ async function main(): Promise<void> {
       ),
     );
   }
+  // The segment CRF (docs/spec.md §13) has no PyTorch timing; its budget is 1.3× the CRF's step, so that is its ratio.
+  const segment = benchTrainStep("segment_crf", 30);
+  const segmentRatio = `${(segment.trainStepMs / spanlab.crf.trainStepMs).toFixed(2)}× CRF`;
+  lines.push(row(["segment_crf: train step (fwd+bwd+AdamW)", `${segment.trainStepMs.toFixed(1)} ms`, "—", segmentRatio], widths));
   lines.push(`(ratio = how many times faster spanlab is; LSTM work per step: ${lstmGflop.toFixed(2)} GFLOP forward+backward)`);
   const runs = await runEpochBench(50);
   lines.push("", `Training runs on the bundled dataset (169 train / 42 validation windows), batch 32, ${runs.epochs} epochs`);
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
   await runBarsBench(400_000, true);
   console.log("");
   await runScanBench({ print: true });
+  await runSpanPosteriorBench();
   await (await import("./windows.js")).runWindowsBench(); // data windows at 400,000 bars / 10,000 events (bench/windows.ts)
 }
 

@@ -1,4 +1,4 @@
-"""Golden parity fixtures for spanlab: test/fixtures/parity/{soft,crf}.safetensors.
+"""Golden parity fixtures for spanlab: test/fixtures/parity/{soft,crf,segment_crf}.safetensors.
 
 For each span objective: build JadeCompact with a fixed torch seed (float32 PyTorch init), a batch of
 B=4 windows (T=105, F=12) with spans and labels, run the forward pass with dropout OFF (eval mode),
@@ -36,6 +36,11 @@ SPANS = [(0, 3), (26, 78), (57, 57), (97, 104)]
 LABELS = [0, 1, 1, 0]
 POS_WEIGHT = 1.0
 EXTRA_POS_WEIGHT = 13.1
+# The segment CRF's length scores start at zero; the fixture draws them U(-0.5, 0.5) from a generator seeded
+# `seed + 2` so that a length score read at the wrong index shows in every output and gradient.
+LENGTH_SCORE_BOUND = 0.5
+KINDS = ("soft", "crf", "segment_crf")
+INTEGER_OUTPUTS = ("viterbi", "single_span")
 # Feature ranges (docs/spec.md §2), sampled uniformly: open_norm, close_norm, body_pct, upper_wick, lower_wick,
 # range_z, dist_to_swing_high, dist_to_swing_low, bars_since_SH, bars_since_SL, expansion_proxy, consol_proxy.
 FEATURE_RANGES = [(0, 1), (0, 1), (-1, 1), (0, 1), (0, 1), (0, 3), (-3, 3), (-3, 3), (0, 1), (0, 1), (-2, 2), (0, 1)]
@@ -68,7 +73,17 @@ def run(model: JadeCompact, inputs: Dict[str, torch.Tensor], dtype: torch.dtype)
     grads = {name: p.grad.detach().clone() for name, p in model.named_parameters()}
     extra = {}
     with torch.no_grad():
-        if model.use_crf:
+        if model.use_segment_crf:
+            scores = out["span_scores"].detach()
+            assert model.segment_crf is not None
+            seg = model.segment_crf
+            out["viterbi"] = seg.viterbi(scores)
+            out["marginals"] = seg.marginals(scores)
+            out["log_partition"] = seg.log_partition(scores)
+            out["gold_score"] = seg.gold_score(scores, tg.mask.long())
+            out["single_span"], out["single_span_score"] = seg.single_span(scores)
+            out["span_log_posterior"] = seg.span_log_posterior(scores)
+        elif model.use_crf:
             em = out["emissions"].detach()
             assert model.crf is not None
             out["viterbi"] = model.crf.viterbi(em)
@@ -99,7 +114,12 @@ def i32(t: torch.Tensor) -> np.ndarray:
 
 def build(kind: str, seed: int, out_dir: str) -> str:
     torch.manual_seed(seed)
-    model = JadeCompact(use_crf=(kind == "crf"))
+    model = JadeCompact(use_crf=(kind == "crf"), use_segment_crf=(kind == "segment_crf"))
+    if model.segment_crf is not None:
+        g = torch.Generator().manual_seed(seed + 2)
+        with torch.no_grad():
+            length_scores = model.segment_crf.length_scores
+            length_scores.copy_((torch.rand(length_scores.shape, generator=g) * 2 - 1) * LENGTH_SCORE_BOUND)
     n_params = sum(p.numel() for p in model.parameters())
     assert n_params == PARAMETER_COUNT[kind]
     params32 = {name: p.detach().clone() for name, p in model.named_parameters()}
@@ -114,9 +134,10 @@ def build(kind: str, seed: int, out_dir: str) -> str:
     def dev(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor], keys) -> float:
         return max(float((a[k].double() - b[k].double()).abs().max()) for k in keys)
 
-    out_keys = [k for k in o64 if k != "viterbi"]
-    if kind == "crf":
-        assert torch.equal(o32["viterbi"], o64["viterbi"]), "Viterbi path differs between float32 and float64"
+    out_keys = [k for k in o64 if k not in INTEGER_OUTPUTS]
+    for k in INTEGER_OUTPUTS:
+        if k in o64:
+            assert torch.equal(o32[k], o64[k]), f"{k} differs between float32 and float64"
 
     tensors: Dict[str, np.ndarray] = {
         "input.features": f32(inputs["features"]),
@@ -132,7 +153,7 @@ def build(kind: str, seed: int, out_dir: str) -> str:
     for name, g in g64.items():
         tensors[f"grad.{name}"] = f32(g)
     for k, v in o64.items():
-        tensors[f"output.{k}"] = i32(v) if k == "viterbi" else f32(v)
+        tensors[f"output.{k}"] = i32(v) if k in INTEGER_OUTPUTS else f32(v)
     for k, v in l64.items():
         tensors[f"loss.{k}"] = f32(v.reshape(1))
     if kind == "soft":
@@ -153,12 +174,17 @@ def build(kind: str, seed: int, out_dir: str) -> str:
         "features": str(N_FEATURES),
         "mode": "dropout off (eval); full training objective (Kendall) backpropagated from loss.total",
         "compute_dtype": "float64 on the float32 parameters, every tensor stored as F32 (rounded once)",
-        "integer_dtype": "I32 (input.span_start, input.span_end, input.label, output.viterbi)",
+        "integer_dtype": "I32 (input.span_start, input.span_end, input.label, output.viterbi"
+                         + (", output.single_span)" if kind == "segment_crf" else ")"),
         "f32_dev.output_max_abs": f"{dev(o32, o64, out_keys):.3e}",
         "f32_dev.loss_max_abs": f"{dev(l32, l64, l64.keys()):.3e}",
         "f32_dev.grad_max_abs": f"{dev(g32, g64, g64.keys()):.3e}",
         "f32_dev.grad_max_rel": f"{max(float((g32[k].double() - g64[k]).abs().max() / g64[k].abs().max().clamp_min(1e-30)) for k in g64):.3e}",
     }
+
+    if kind == "segment_crf":
+        metadata["length_scores_seed"] = str(seed + 2)
+        metadata["length_scores_init"] = f"U(-{LENGTH_SCORE_BOUND}, {LENGTH_SCORE_BOUND}) (spanlab and the model initialise zeros)"
 
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{kind}.safetensors")
@@ -186,7 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    for kind in ("soft", "crf"):
+    for kind in KINDS:
         build(kind, args.seed, args.out)
 
 

@@ -4,34 +4,44 @@
  * (report/). This layer sits above both so that neither depends on the other: compare knows nothing of
  * documents, and the report only renders a model it is given.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { COMPARISON_FILE, compare, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
+import { COMPARISON_FILE, compare, lockedComparison, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
 import type { ComparisonResult } from "../compare/types.js";
 import { removeTemporaryFiles } from "../util/files.js";
-import { withFolderLock } from "../util/lock.js";
 import { resumeAnyComparison, tuneCompare, type TuneCompareOptions } from "../compare/tune.js";
 import { BUNDLE_MANIFEST, bundleComplete, writeBundle } from "../report/bundle.js";
+import { readJsonFile } from "../util/read_file.js";
 
 export interface BundleOutcome extends CompareOutcome {
   /** Every file of the bundle written, in order. */
   files: string[];
 }
 
-async function withBundle(outcome: CompareOutcome, onMessage: ((message: string) => void) | undefined): Promise<BundleOutcome> {
-  onMessage?.("writing the analysis bundle");
-  const files = await writeBundle(outcome.result, outcome.bundleDirectory);
+/**
+ * The comparison `run` starts, with its bundle written by its `finish` hook: inside the folder's lock,
+ * right after the comparison model, so no second writer can come between the model and its documents.
+ */
+async function withBundle(
+  run: (finish: (outcome: CompareOutcome) => Promise<void>) => Promise<CompareOutcome>,
+  onMessage: ((message: string) => void) | undefined,
+): Promise<BundleOutcome> {
+  let files: string[] = [];
+  const outcome = await run(async ({ result, bundleDirectory }) => {
+    onMessage?.("writing the analysis bundle");
+    files = await writeBundle(result, bundleDirectory);
+  });
   return { ...outcome, files };
 }
 
 /** Runs a new comparison into a new folder and writes its analysis bundle there. */
 export async function compareAndWriteBundle(options: CompareOptions): Promise<BundleOutcome> {
-  return withBundle(await compare(options), options.onMessage);
+  return withBundle((finish) => compare({ ...options, finish }), options.onMessage);
 }
 
 /** Runs a new tuned comparison (`compare --tune`: nested selection) and writes its analysis bundle. */
 export async function tuneAndWriteBundle(options: TuneCompareOptions): Promise<BundleOutcome> {
-  return withBundle(await tuneCompare(options), options.onMessage);
+  return withBundle((finish) => tuneCompare({ ...options, finish }), options.onMessage);
 }
 
 /** Finishes an interrupted comparison, tuned or not, in its folder (reusing every completed run) and writes its bundle. */
@@ -47,8 +57,8 @@ export async function resumeAndWriteBundle(
     }
     // Killed after the model was written: the runs and the model are done; only the documents are missing.
     options.onMessage?.(`${COMPARISON_FILE} is complete; writing the bundle's missing or changed files`);
-    const result = JSON.parse(readFileSync(join(bundleDirectory, COMPARISON_FILE), "utf8")) as ComparisonResult;
-    return withFolderLock(bundleDirectory, "the bundle", () => withBundle({ bundleDirectory, result }, options.onMessage));
+    const result = readJsonFile(join(bundleDirectory, COMPARISON_FILE), "comparison model", "the comparison.json spanlab compare writes") as ComparisonResult;
+    return withBundle((finish) => lockedComparison(bundleDirectory, { finish }, async () => ({ bundleDirectory, result })), options.onMessage);
   }
-  return withBundle(await resumeAnyComparison(bundleDirectory, options), options.onMessage);
+  return withBundle((finish) => resumeAnyComparison(bundleDirectory, { ...options, finish }), options.onMessage);
 }

@@ -19,6 +19,8 @@ describe("spanlab compare options", () => {
     );
     await expect(runCli(["compare", "--tune", "--epochs", "20"])).rejects.toThrow("--tune does not take --epochs");
     await expect(runCli(["compare", "--budget", "4", "--outer-folds", "3"])).rejects.toThrow("--budget, --outer-folds only apply with --tune");
-    await expect(runCli(["compare", "--tune", "--space", "/nonexistent/space.json"])).rejects.toThrow("--space /nonexistent/space.json: ENOENT");
+    await expect(runCli(["compare", "--tune", "--space", "/nonexistent/space.json"])).rejects.toThrow(
+      "/nonexistent/space.json: no such file (the search space (--space))",
+    );
   });
 });

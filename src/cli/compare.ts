@@ -3,7 +3,6 @@
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { compareAndWriteBundle, resumeAndWriteBundle, tuneAndWriteBundle, type BundleOutcome } from "../app/compare.js";
 import { DEFAULT_HALVING, DEFAULT_OUTER_FOLDS, DEFAULT_TUNE_BUDGET, parseSearchSpace } from "../compare/tune_space.js";
 import { tuningLines } from "../report/tuning_section.js";
@@ -20,6 +19,7 @@ import { primaryStatement } from "../report/model.js";
 import { pointSetting } from "../report/sensitivity_section.js";
 import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
 import { runProgress } from "./run_progress.js";
+import { readJsonFile } from "../util/read_file.js";
 
 interface CompareFlags {
   data?: string;
@@ -49,13 +49,7 @@ interface CompareFlags {
 
 /** The search space of `--space FILE` (JSON), checked; the error names the file and the field. */
 function readSearchSpace(path: string) {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`--space ${path}: ${(error as Error).message}`);
-  }
-  return parseSearchSpace(parsed, path);
+  return parseSearchSpace(readJsonFile(path, "search space (--space)", "a JSON object of lists: {epochs, learningRate, position, posWeight}"), path);
 }
 
 /** The machine-readable summary `--json` prints: per metric, each objective's statistics under its name. */

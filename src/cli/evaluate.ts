@@ -9,7 +9,7 @@ import { readAnnotations } from "../data/annotations.js";
 import { readBars } from "../data/bars.js";
 import { BAR_READING_HELP, barReadingOptions } from "../data/read_options.js";
 import { readDetections, readProbabilities } from "../predict/detections_io.js";
-import { evaluateDetections, formatEvaluation } from "../predict/evaluate.js";
+import { assertEventsOnBars, evaluateDetections, formatEvaluation } from "../predict/evaluate.js";
 import { DEFAULT_STRIDE } from "../predict/scan_plan.js";
 import { detectionChartHtml } from "../report/detection_chart.js";
 import { assertWritable, writeFileAtomic } from "../util/files.js";
@@ -62,6 +62,7 @@ export function registerEvaluateCommand(program: Command): void {
       if (flags.html !== undefined) assertWritable(flags.html, flags.force);
       const bars = await readBars(flags.bars, reading);
       const annotations = await readAnnotations(flags.annotations, reading.timezone !== undefined ? { timezone: reading.timezone } : {});
+      assertEventsOnBars(flags.annotations, bars, bars.intervalMs, annotations.events);
       const n = bars.timestamps.length;
       const found = await readDetections(flags.detections, n, bars.timestamps);
       const byMode = (mode: "hindsight" | "live") => {

@@ -3,7 +3,7 @@
  * The `spanlab` command. A thin shell: each sub-command module parses its arguments, calls the library
  * and prints; errors become one clear message and a non-zero exit code.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { registerModelCommand } from "./model.js";
@@ -40,15 +40,26 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function main(): Promise<void> {
-  const program = buildProgram();
+/**
+ * Runs `spanlab ARGS` and returns its exit code. Every error becomes one line on stderr, `spanlab: MESSAGE`,
+ * and a non-zero code; Commander's own errors (unknown option, bad argument) have printed themselves and
+ * carry their code. The fuzz harness (test/fuzz) calls this in-process, so what it checks is what users get.
+ */
+export async function runSpanlab(args: readonly string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync([...args], { from: "user" });
   } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`spanlab: ${message}\n`);
-    process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+    return process.exitCode && process.exitCode !== 0 ? Number(process.exitCode) : 1;
   }
+  return Number(process.exitCode ?? 0);
+}
+
+async function main(): Promise<void> {
+  process.exitCode = await runSpanlab(process.argv.slice(2));
 }
 
 // Run only when executed as the command (npx resolves the bin symlink), not when imported by tests.

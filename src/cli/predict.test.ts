@@ -26,7 +26,7 @@ import { scanLive } from "../predict/live.js";
 import { offsetHistogram } from "../predict/offsets.js";
 import { predictWindows, type PredictionReport } from "../predict/predict.js";
 import { scanBars } from "../predict/scan.js";
-import { defaultDataPath } from "../util/package.js";
+import { defaultDataPath, packageRoot } from "../util/package.js";
 import { Rng } from "../util/rng.js";
 import { DETECTION_CSV_HEADER, formatScanSummary, type DetectionReport } from "./predict.js";
 
@@ -111,6 +111,55 @@ describe("spanlab predict", () => {
     expect(report.windows.length).toBeGreaterThan(100);
     expect(report.summary.windows).toBe(report.windows.length);
     expect(stdout).toMatch(new RegExp(`^${out}: ${report.windows.length} windows, soft head`));
+  });
+});
+
+describe("spanlab predict: span_posterior", () => {
+  const fixtures = join(packageRoot(), "test", "fixtures", "checkpoints");
+
+  it.each(["soft", "crf"])("writes a well-formed span posterior per window for the committed %s checkpoint, --top-k spans of it", async (loss) => {
+    const { folder, data } = setup(loss);
+    const checkpoint = join(fixtures, `spanlab_${loss}.safetensors`);
+    const out = join(folder, "predictions.json");
+    await run(["predict", "--checkpoint", checkpoint, "--data", data, "--out", out, "--top-k", "3"]);
+    const report = JSON.parse(readFileSync(out, "utf8")) as PredictionReport;
+    expect(report.decoding.top_k).toBe(3);
+    expect(report.decoding.span_posterior).toMatch(/equal-tailed 90% credible intervals .*at most 5% of the mass on each side/);
+    const inWindow = (bar: number) => Number.isInteger(bar) && bar >= 0 && bar <= 104;
+    for (const window of report.windows) {
+      const posterior = window.span_posterior;
+      expect(posterior.top).toHaveLength(3);
+      let total = 0;
+      posterior.top.forEach((span, i) => {
+        expect(inWindow(span.start) && inWindow(span.end) && span.start <= span.end).toBe(true);
+        expect(span.probability > 0 && span.probability <= 1).toBe(true);
+        if (i > 0) expect(span.probability).toBeLessThanOrEqual(posterior.top[i - 1]!.probability);
+        total += span.probability;
+      });
+      expect(total).toBeLessThanOrEqual(1 + 1e-12);
+      // The single-span decoders pick the posterior's mode (their logits here are far from the soft clamp).
+      expect({ start: posterior.top[0]!.start, end: posterior.top[0]!.end }).toEqual({ start: window.span.start, end: window.span.end });
+      for (const [lo, hi] of [posterior.start_interval, posterior.end_interval]) expect(inWindow(lo) && inWindow(hi) && lo <= hi).toBe(true);
+      const { mbr } = posterior;
+      expect(inWindow(mbr.start) && inWindow(mbr.end) && mbr.start <= mbr.end).toBe(true);
+      expect(mbr.exact).toBe(true);
+      expect(mbr.expected_iou > 0 && mbr.expected_iou <= 1 + 1e-12).toBe(true);
+      expect(posterior.p_iou_at_least_half >= 0 && posterior.p_iou_at_least_half <= 1 + 1e-12).toBe(true);
+    }
+  });
+
+  it("lists 5 spans by default and refuses a --top-k that is not a positive integer, naming it", async () => {
+    const { folder, checkpoint, data } = setup("crf");
+    const out = join(folder, "predictions.json");
+    for (const bad of ["0", "-2", "2.5", "five"]) {
+      await expect(run(["predict", "--checkpoint", checkpoint, "--data", data, "--out", out, "--top-k", bad])).rejects.toThrow(
+        `--top-k must be a positive integer, got ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(existsSync(out)).toBe(false);
+    await run(["predict", "--checkpoint", checkpoint, "--data", data, "--out", out]);
+    const report = JSON.parse(readFileSync(out, "utf8")) as PredictionReport;
+    expect(report.windows.every((window) => window.span_posterior.top.length === 5)).toBe(true);
   });
 });
 
@@ -373,7 +422,7 @@ describe("spanlab predict --bars", () => {
       [["--bars", bars, "--columns", "open"], "--columns takes canonical=header pairs"],
       [["--bars", bars, "--decimal", "x"], '--decimal must be "." (decimal point) or "," (decimal comma), got "x"'],
       [["--bars", bars, "--decoder", "viterbi"], "the viterbi decoder needs a CRF checkpoint; this checkpoint has the soft span loss head"],
-      [["--bars", bars, "--decoder", "beam"], '--decoder must be one of threshold, viterbi, single-span, got "beam"'],
+      [["--bars", bars, "--decoder", "beam"], '--decoder must be one of threshold, viterbi, semi_markov_viterbi, single-span, got "beam"'],
       [["--bars", bars, "--stride", "106"], '--stride must be an integer in [1, 105], got "106"'],
       [["--bars", bars, "--min-run-length", "0"], '--min-run-length must be an integer in [1, 105], got "0"'],
       [["--bars", bars, "--workers", "0"], '--workers must be an integer in [1, 256], got "0"'],
@@ -386,6 +435,7 @@ describe("spanlab predict --bars", () => {
         "--threshold applies to the threshold decoder and to --live; the single-span decoder does not threshold p",
       ],
       [["--bars", bars, "--skip-invalid"], "--skip-invalid applies to --data"],
+      [["--bars", bars, "--top-k", "3"], "--top-k applies to --data (each window's span posterior)"],
     ];
     for (const [flags, message] of refusals) {
       await expect(run(["predict", "--checkpoint", checkpoint, ...flags, "--out", out])).rejects.toThrow(message);

@@ -2,8 +2,8 @@
  * `spanlab predict`, two inputs:
  *
  *  - `--data F` (windows; the bundled dataset by default) `--out F.json`: per window, the per-bar span
- *    probabilities, the decoded paths and span, class probabilities and pointers (src/predict/predict.ts),
- *    with a one-line summary on stdout.
+ *    probabilities, the decoded paths and span, the span posterior's summary (`--top-k` spans listed),
+ *    class probabilities and pointers (src/predict/predict.ts), with a one-line summary on stdout.
  *  - `--bars F` (raw bars, CSV or Parquet) `--out F.csv|F.json`: the hindsight scan (src/predict/scan.ts:
  *    windows combined per bar, decoded once), with `--live` the live scan too (src/predict/live.ts), one
  *    detection per row (CSV + a `.md` sidecar defining the columns) or a JSON report; `--probabilities`
@@ -24,7 +24,7 @@ import type { TwoFeatureRule } from "../eval/rule_baseline.js";
 import { loadCheckpoint } from "../model/checkpoint.js";
 import { SPAN_HEADS } from "../model/heads/registry.js";
 import { columnsSidecar, DETECTION_COLUMNS, detectionsCsv, PROBABILITY_COLUMNS, probabilitiesCsv, sidecarPath } from "../predict/detections_io.js";
-import { evaluateDetections, formatEvaluation, type EvaluationReport } from "../predict/evaluate.js";
+import { assertEventsOnBars, evaluateDetections, formatEvaluation, type EvaluationReport } from "../predict/evaluate.js";
 import type { LiveResult } from "../predict/live.js";
 import { isoTime, type Detection } from "../predict/merge.js";
 import { describeOffsets, offsetWarning } from "../predict/offsets.js";
@@ -44,6 +44,7 @@ interface PredictFlags {
   out: string;
   threshold?: string;
   batchSize: string;
+  topK?: string;
   skipInvalid: boolean;
   stride?: string;
   decoder?: string;
@@ -195,6 +196,7 @@ export function formatPredictionSummary(out: string, report: PredictionReport): 
 /** `spanlab predict --bars`: everything after the flags were read. */
 async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<void> {
   if (flags.skipInvalid) throw new Error("--skip-invalid applies to --data (windows); bars files are refused with every problem listed");
+  if (flags.topK !== undefined) throw new Error("--top-k applies to --data (each window's span posterior); a scan of bars has none");
   const format = extname(flags.out).toLowerCase();
   if (format !== ".csv" && format !== ".json") {
     throw new Error(`--out must end in .csv (one detection per row) or .json (detections with the bars and decoding used), got ${JSON.stringify(flags.out)}`);
@@ -249,8 +251,10 @@ async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<vo
   const n = bars.timestamps.length;
   if (n < model.bars) throw new Error(`${bars.source}: ${n} bars; a scan needs at least ${model.bars} (one window)`);
   let annotations: AnnotationSet | null = null;
-  if (flags.annotations !== undefined)
+  if (flags.annotations !== undefined) {
     annotations = await readAnnotations(flags.annotations, reading.timezone !== undefined ? { timezone: reading.timezone } : {});
+    assertEventsOnBars(flags.annotations, bars, bars.intervalMs, annotations.events);
+  }
 
   const progress = scanProgress("scan");
   let result: ScanResult;
@@ -394,6 +398,7 @@ export function registerPredictCommand(program: Command): void {
       `threshold decoding and --live: bars with probability > p (default: --data ${DEFAULT_THRESHOLD}; --bars the checkpoint's compare-run threshold, else ${DEFAULT_THRESHOLD})`,
     )
     .option("--batch-size <n>", "windows per forward pass", String(DEFAULT_PREDICT_BATCH))
+    .option("--top-k <n>", "--data: the n most probable spans listed in each window's span_posterior (default 5)")
     .option("--skip-invalid", "--data: drop invalid windows (written to a rejects file) instead of refusing the file", false)
     .option(
       "--stride <n>",
@@ -445,9 +450,11 @@ export function registerPredictCommand(program: Command): void {
       const threshold = probabilityFlag("threshold", flags.threshold ?? String(DEFAULT_THRESHOLD));
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(flags.batchSize)}`);
+      const topK = flags.topK === undefined ? undefined : positiveIntegerFlag("top-k", flags.topK);
       // Refuse before the work, so a long run never ends in a refusal.
       assertWritable(flags.out, flags.force);
       const report = await predictFile({
+        ...(topK !== undefined ? { topK } : {}),
         checkpoint: flags.checkpoint,
         data: flags.data ?? defaultDataPath(),
         threshold,

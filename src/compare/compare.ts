@@ -14,10 +14,10 @@ import { loadCheckpoint } from "../model/checkpoint.js";
 import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.js";
 import { windowTensors } from "../train/dataset.js";
 import { describeSplit, RUN_FILES, runSplit, type RunManifest, type TrainEvent } from "../train/train.js";
-import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, type TrainConfigInput } from "../train/config.js";
+import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, resolveTrainConfig, type TrainConfigInput } from "../train/config.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
-import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
+import { assertRegularFile, createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
 import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, trainingSummary } from "./aggregate.js";
@@ -49,6 +49,8 @@ import { exampleWindows } from "./example_windows.js";
 export { completedRecords, trainMissing } from "./run_folders.js";
 export { ruleBaselineAcrossSeeds } from "./rule_baseline_runs.js";
 import { splitSettings } from "./run_split.js";
+import { readJsonFile } from "../util/read_file.js";
+import { storedCompareConfigSchema } from "./stored_config.js";
 
 export { splitSettings } from "./run_split.js";
 
@@ -96,6 +98,11 @@ export interface CompareOptions {
   onRunEvent?: (label: string, event: TrainEvent) => void;
   /** Coarse progress messages (training, evaluation). */
   onMessage?: (message: string) => void;
+  /**
+   * Runs once the comparison model is written, still holding the folder's lock: the application writes the
+   * bundle's documents here, so no second writer can start on the folder between the model and its bundle.
+   */
+  finish?: (outcome: CompareOutcome) => Promise<void>;
 }
 
 export interface CompareOutcome {
@@ -178,6 +185,11 @@ export function runConfig(protocol: ComparisonProtocol, data: string, objective:
   };
 }
 
+/** Refuses, before any folder exists, a protocol whose runs' training settings the training schema refuses. */
+export function assertTrainable(protocol: ComparisonProtocol, data: string): void {
+  for (const objective of protocol.objectives) resolveTrainConfig(runConfig(protocol, data, objective, protocol.seeds[0]!));
+}
+
 /** The first seed's split in the comparison model: its kind and what purging removed (a tuned comparison's: its first outer fold's). */
 function dataSplit(split: ReturnType<typeof runSplit>, protocol: ComparisonProtocol): DataSplit {
   const fold = protocol.tune?.folds[0];
@@ -206,11 +218,25 @@ function sha256(path: string): string {
 /** Runs a new comparison into a new bundle folder. */
 export async function compare(options: CompareOptions): Promise<CompareOutcome> {
   const protocol = resolveProtocol(options);
+  assertTrainable(protocol, options.data);
   // Bad data fails here, before a folder exists: a compare that cannot start leaves nothing behind.
   const windows = (await loadWindowsReport(options.data, {})).windows;
   runSplit(windows, splitSettings(protocol, options.data, protocol.seeds[0]!));
   const { bundleDirectory, stored } = createComparisonFolder(options, protocol);
-  return withFolderLock(bundleDirectory, "the comparison", () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
+  return lockedComparison(bundleDirectory, options, () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
+}
+
+/** Runs `run` (a comparison in `bundleDirectory`) and then `options.finish`, both under the folder's lock. */
+export function lockedComparison(
+  bundleDirectory: string,
+  options: Pick<CompareOptions, "finish">,
+  run: () => Promise<CompareOutcome>,
+): Promise<CompareOutcome> {
+  return withFolderLock(bundleDirectory, "the comparison", async () => {
+    const outcome = await run();
+    await options.finish?.(outcome);
+    return outcome;
+  });
 }
 
 /** A new bundle folder (or `options.out`, refused if it holds a comparison) with its compare_config.json. */
@@ -241,10 +267,19 @@ export function readStoredComparison(bundleDirectory: string, workers?: number):
   const path = join(bundleDirectory, COMPARE_CONFIG);
   if (!existsSync(path)) throw new Error(`${bundleDirectory}: no ${COMPARE_CONFIG}; not a spanlab comparison folder`);
   if (existsSync(join(bundleDirectory, COMPARISON_FILE))) throw new Error(`${bundleDirectory}: this comparison is already complete`);
-  const stored = JSON.parse(readFileSync(path, "utf8")) as StoredCompareConfig;
+  const stored = readJsonFile(
+    path,
+    "comparison configuration",
+    "the compare_config.json spanlab compare writes",
+    storedCompareConfigSchema,
+  ) as unknown as StoredCompareConfig;
   // A compare_config.json written before objectives were recorded compared the default pair.
   stored.protocol.objectives = comparedObjectives(stored.protocol.objectives);
-  if (sha256(stored.data) !== stored.data_sha256) throw new Error(`${stored.data} changed since the comparison started`);
+  if (!existsSync(stored.data)) throw new Error(`${bundleDirectory}: its data ${stored.data} no longer exists; the comparison cannot be finished without it`);
+  assertRegularFile(stored.data, "comparison's window file");
+  if (sha256(stored.data) !== stored.data_sha256) {
+    throw new Error(`${bundleDirectory}: its data ${stored.data} changed since the comparison started (its SHA-256 is no longer ${stored.data_sha256})`);
+  }
   if (workers !== undefined) stored.protocol.workers = workers;
   return stored;
 }
@@ -252,12 +287,12 @@ export function readStoredComparison(bundleDirectory: string, workers?: number):
 /** Finishes an interrupted (untuned) comparison in its folder, reusing every completed run. */
 export async function resumeComparison(
   bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<CompareOutcome> {
   const stored = readStoredComparison(bundleDirectory, options.workers);
   if (stored.protocol.tune)
     throw new Error(`${bundleDirectory} is a tuned comparison; resume it with spanlab compare --resume (src/compare/tune.ts resumeAnyComparison)`);
-  return withFolderLock(bundleDirectory, "the comparison", () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
+  return lockedComparison(bundleDirectory, options, () => runComparison(bundleDirectory, stored, { ...options, data: stored.data }));
 }
 
 async function runComparison(bundleDirectory: string, stored: StoredCompareConfig, options: CompareOptions): Promise<CompareOutcome> {
@@ -426,7 +461,7 @@ function trainedWith(manifest: RunManifest): NonNullable<RunResult["trained"]> {
  * there used the protocol's number).
  */
 function runPosWeight(runDirectory: string, protocol: ComparisonProtocol): RunResult["posWeight"] {
-  const manifest = JSON.parse(readFileSync(join(runDirectory, RUN_FILES.config), "utf8")) as Partial<RunManifest>;
+  const manifest = readJsonFile(join(runDirectory, RUN_FILES.config), "run configuration", "a run's config.json as spanlab writes it") as Partial<RunManifest>;
   if (manifest.pos_weight) {
     return { requested: manifest.pos_weight.requested, value: manifest.pos_weight.value, trainingInSpanRate: manifest.pos_weight.training_in_span_rate };
   }

@@ -3,8 +3,9 @@
  * runs"): a run folder's config.json (its training configuration and the pos_weight it resolved), or a
  * comparison folder's compare_config.json (its protocol). Nested settings are compared leaf by leaf.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readJsonFile } from "../util/read_file.js";
 
 export interface ConfigDifference {
   key: string;
@@ -23,14 +24,17 @@ export function readSettings(path: string): { kind: "run" | "comparison"; settin
     return out;
   };
   if (existsSync(join(folder, "config.json"))) {
-    const manifest = JSON.parse(readFileSync(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
+    const manifest = readJsonFile(join(folder, "config.json"), "run configuration", "a run's config.json as spanlab writes it") as Record<string, unknown>;
     return {
       kind: "run",
       settings: flat({ config: manifest.config, pos_weight: manifest.pos_weight, split: { kind: (manifest.split as { kind?: string })?.kind } }, "", {}),
     };
   }
   if (existsSync(join(folder, "compare_config.json"))) {
-    const stored = JSON.parse(readFileSync(join(folder, "compare_config.json"), "utf8")) as Record<string, unknown>;
+    const stored = readJsonFile(join(folder, "compare_config.json"), "comparison configuration", "a compare_config.json as spanlab writes it") as Record<
+      string,
+      unknown
+    >;
     return { kind: "comparison", settings: flat({ data: stored.data, protocol: stored.protocol }, "", {}) };
   }
   throw new Error(`${path}: neither a run folder (config.json) nor a comparison folder (compare_config.json)`);

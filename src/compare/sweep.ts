@@ -7,7 +7,7 @@
  * configuration per objective by a stated rule. Resumable: `sweep_config.json` is written first, a
  * finished configuration (its comparison.json) is kept, an interrupted one resumes.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { packageVersion } from "../util/package.js";
@@ -17,6 +17,9 @@ import { posWeightSettingText } from "../train/pos_weight.js";
 import { COMPARISON_FILE, compare, resumeComparison, type CompareOptions } from "./compare.js";
 import type { ComparisonResult } from "./types.js";
 import type { SweepConfiguration, SweepResult, SweepSettings } from "./sweep_types.js";
+import { readJsonFile } from "../util/read_file.js";
+import { resolveTrainConfig } from "../train/config.js";
+import { loadWindowsReport } from "../data/load.js";
 
 /** The grid: every listed value of every setting, crossed. A setting left out keeps compare's default. */
 export interface SweepGrid {
@@ -160,7 +163,7 @@ async function runSweep(
     message(`configuration ${k + 1} of ${configurations.length}: ${label}`);
     let result: ComparisonResult;
     if (existsSync(join(bundle, COMPARISON_FILE))) {
-      result = JSON.parse(readFileSync(join(bundle, COMPARISON_FILE), "utf8")) as ComparisonResult;
+      result = readJsonFile(join(bundle, COMPARISON_FILE), "comparison model", "the comparison.json spanlab compare writes") as ComparisonResult;
     } else if (existsSync(join(bundle, "compare_config.json"))) {
       result = (await resumeComparison(bundle, { ...options, onMessage: message })).result;
     } else {
@@ -197,6 +200,12 @@ async function runSweep(
 export async function sweep(options: SweepOptions): Promise<{ directory: string; result: SweepResult }> {
   const configurations = gridConfigurations(options.grid);
   if (configurations.length < 2) throw new Error("a sweep needs at least two configurations: list two or more values of some setting");
+  // Every value and the data are checked before the folder exists: a sweep that cannot run leaves nothing.
+  for (const settings of configurations) {
+    const { position, ...trained } = settings;
+    resolveTrainConfig({ data: options.data, ...trained, ...(position !== undefined ? { position } : {}) });
+  }
+  await loadWindowsReport(options.data, {});
   const directory = options.out ?? createFreshDirectory(options.root ?? "sweeps", "sweep");
   if (existsSync(join(directory, SWEEP_CONFIG))) throw new Error(`${directory} already holds a sweep; a sweep is never overwritten (use --resume)`);
   const stored: StoredSweepConfig = {
@@ -218,6 +227,6 @@ export async function resumeSweep(
   const path = join(directory, SWEEP_CONFIG);
   if (!existsSync(path)) throw new Error(`${directory}: no ${SWEEP_CONFIG}; not a spanlab sweep folder`);
   if (existsSync(join(directory, SWEEP_FILE))) throw new Error(`${directory}: this sweep is already complete`);
-  const stored = JSON.parse(readFileSync(path, "utf8")) as StoredSweepConfig;
+  const stored = readJsonFile(path, "sweep configuration", "the sweep_config.json spanlab sweep writes") as StoredSweepConfig;
   return { directory, result: await runSweep(directory, stored, options) };
 }

@@ -10,7 +10,8 @@
  * run one after another, each on every worker; each is resumable, and a continued run is a copy of its
  * shorter run renamed into place, so a crash never leaves a half-copied folder.
  */
-import { cpSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { z } from "zod";
+import { cpSync, existsSync, renameSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import { explicitSplit } from "../data/splits.js";
@@ -32,6 +33,8 @@ import {
   type CompareOptions,
   type CompareOutcome,
   type StoredCompareConfig,
+  lockedComparison,
+  assertTrainable,
 } from "./compare.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { primaryMetricValue } from "./metrics.js";
@@ -40,6 +43,7 @@ import { innerRunDirectory, innerSplitIds, outerSplitIds, tunePlan } from "./tun
 import { chooseSetting, DEFAULT_HALVING, DEFAULT_OUTER_FOLDS, DEFAULT_SEARCH_SPACE, DEFAULT_TUNE_BUDGET, promote } from "./tune_space.js";
 import type { ComparisonProtocol, Objective } from "./types.js";
 import type { ChosenSetting, OuterFold, SearchSpace, TuneCandidate, TunePoint } from "./tune_types.js";
+import { readJsonFile } from "../util/read_file.js";
 
 export interface TuneCompareOptions extends CompareOptions {
   /** Outer folds, the paired units of the verdict (default 5, the fewest that may name a winner). */
@@ -62,6 +66,7 @@ export async function tuneCompare(options: TuneCompareOptions): Promise<CompareO
   }
   const outerFolds = options.outerFolds ?? DEFAULT_OUTER_FOLDS;
   const base = resolveProtocol({ ...options, seeds: outerFolds, sensitivity: "none" });
+  assertTrainable(base, options.data);
   const windows = (await loadWindowsReport(options.data, {})).windows;
   const tune = tunePlan(windows, base, {
     outerFolds,
@@ -75,17 +80,17 @@ export async function tuneCompare(options: TuneCompareOptions): Promise<CompareO
     evaluatedCheckpoint: "last.safetensors of each fold's final run (its chosen epochs; no selection on its validation windows)",
   };
   const { bundleDirectory, stored } = createComparisonFolder(options, protocol);
-  return runTunedComparison(bundleDirectory, stored, options);
+  return lockedComparison(bundleDirectory, options, () => runTunedComparison(bundleDirectory, stored, options));
 }
 
 /** Finishes an interrupted comparison, tuned or not, in its folder. */
 export async function resumeAnyComparison(
   bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<CompareOutcome> {
   const stored = readStoredComparison(bundleDirectory, options.workers);
   if (!stored.protocol.tune) return resumeComparison(bundleDirectory, options);
-  return runTunedComparison(bundleDirectory, stored, { ...options, data: stored.data });
+  return lockedComparison(bundleDirectory, options, () => runTunedComparison(bundleDirectory, stored, { ...options, data: stored.data }));
 }
 
 /** One point of the search plan: a candidate of an objective in a fold, at one epoch count. */
@@ -251,7 +256,7 @@ export function continueRun(from: string, to: string, epochs: number): void {
   const partial = `${to}.partial`;
   rmSync(partial, { recursive: true, force: true });
   cpSync(from, partial, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(partial, RUN_FILES.config), "utf8")) as RunManifest;
+  const manifest = readJsonFile(join(partial, RUN_FILES.config), "run configuration", "a run's config.json as spanlab writes it") as RunManifest;
   manifest.config.epochs = epochs;
   writeFileAtomic(join(partial, RUN_FILES.config), `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(partial, to);
@@ -260,7 +265,11 @@ export function continueRun(from: string, to: string, epochs: number): void {
 function readScores(bundleDirectory: string): Map<string, number> {
   const path = join(bundleDirectory, SCORES_FILE);
   if (!existsSync(path)) return new Map();
-  return new Map(Object.entries(JSON.parse(readFileSync(path, "utf8")) as Record<string, number | null>).map(([k, v]) => [k, v ?? Number.NaN]));
+  return new Map(
+    Object.entries(readJsonFile(path, "inner-validation scores", "an object of scores by candidate", z.record(z.string(), z.number().nullable()))).map(
+      ([k, v]) => [k, v ?? Number.NaN],
+    ),
+  );
 }
 
 function writeScores(bundleDirectory: string, scores: Map<string, number>): void {

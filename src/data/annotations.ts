@@ -10,7 +10,7 @@
  * unknown labels, missing or duplicate event ids; rows are numbered from 0 (CSV and JSONL problems also
  * carry the 1-based line).
  */
-import { readFileSync } from "node:fs";
+import { FILE_SIZE_LIMITS, readTextFile } from "../util/read_file.js";
 import { extname } from "node:path";
 import type { Problem } from "./validate.js";
 import type { Label } from "./window.js";
@@ -77,13 +77,7 @@ interface RawRow {
 /** Header + rows of cells from any of the three formats. */
 function readTable(path: string): { header: string[]; rows: RawRow[]; format: AnnotationSet["mapping"]["format"]; problems: Problem[] } {
   const extension = extname(path).toLowerCase();
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read (${(error as Error).message})`);
-  }
+  const text = readTextFile(path, "annotations file", FILE_SIZE_LIMITS.annotations);
   const problems: Problem[] = [];
 
   if ([".csv", ".txt", ".tsv"].includes(extension)) {

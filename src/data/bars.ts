@@ -19,7 +19,8 @@
  * csv.ts, the column mapping in columns.ts, timestamps in timestamps.ts (zones in timezone.ts), numbers in
  * numbers.ts, the value and order checks (with `BarsError`) in bar_validation.ts, breaks in breaks.ts.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { assertRegularFile } from "../util/files.js";
 import { extname } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
@@ -175,40 +176,44 @@ async function readCsvBars(path: string, ctx: ReadContext): Promise<BarSeries> {
     builder = new SeriesBuilder(path, plan, timestampReader(plan, ctx, undefined), true, new NumberReader(ctx.decimal, delimiter));
   };
 
-  await forEachLine(path, (text, line) => {
-    if (header === undefined) {
-      if (text.trim() === "") return;
-      delimiter = sniffDelimiter(text) ?? ",";
-      const split = splitCsvLine(text.replace(/^\uFEFF/, ""), delimiter);
-      header = split.fields.map((h) => h.trim());
-      headerLine = line;
-      return;
-    }
-    if (text.length === 0 || text.trim() === "") return;
-    if (builder === undefined) {
-      if (plan !== undefined || headerProblems.length > 0) return; // the header was refused: nothing to read
-      startBuilder(splitCsvLine(text, delimiter).fields.map((cell) => cell.trim()));
-      if (builder === undefined) return;
-    }
-    const b = builder as SeriesBuilder;
-    if (b.rows === 0) b.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
-    const split = splitCsvLine(text, delimiter);
-    const cells = split.fields;
-    if (split.error !== undefined || cells.length !== width) {
-      const what = split.error ?? `${cells.length} field(s)`;
-      const expected =
-        split.error !== undefined ? `a CSV row with balanced quotes` : `${width} fields like the header (delimiter ${JSON.stringify(delimiter)})`;
-      if (split.error !== undefined || cells.length < need) {
-        b.addBroken(line, "(row)", what, expected);
+  await forEachLine(
+    path,
+    (text, line) => {
+      if (header === undefined) {
+        if (text.trim() === "") return;
+        delimiter = sniffDelimiter(text) ?? ",";
+        const split = splitCsvLine(text.replace(/^\uFEFF/, ""), delimiter);
+        header = split.fields.map((h) => h.trim());
+        headerLine = line;
         return;
       }
-      // Enough cells to read the row: report the width, still check the values.
-      b.problems.push({ file: path, row: b.rows, line, field: "(row)", value: what, expected });
-    }
-    const p = plan!;
-    const timestamp = p.time >= 0 ? `${(cells[p.timestamp] ?? "").trim()} ${(cells[p.time] ?? "").trim()}` : cells[p.timestamp];
-    b.add(timestamp, cells[p.open], cells[p.high], cells[p.low], cells[p.close], p.volume >= 0 ? cells[p.volume] : undefined, line);
-  });
+      if (text.length === 0 || text.trim() === "") return;
+      if (builder === undefined) {
+        if (plan !== undefined || headerProblems.length > 0) return; // the header was refused: nothing to read
+        startBuilder(splitCsvLine(text, delimiter).fields.map((cell) => cell.trim()));
+        if (builder === undefined) return;
+      }
+      const b = builder as SeriesBuilder;
+      if (b.rows === 0) b.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
+      const split = splitCsvLine(text, delimiter);
+      const cells = split.fields;
+      if (split.error !== undefined || cells.length !== width) {
+        const what = split.error ?? `${cells.length} field(s)`;
+        const expected =
+          split.error !== undefined ? `a CSV row with balanced quotes` : `${width} fields like the header (delimiter ${JSON.stringify(delimiter)})`;
+        if (split.error !== undefined || cells.length < need) {
+          b.addBroken(line, "(row)", what, expected);
+          return;
+        }
+        // Enough cells to read the row: report the width, still check the values.
+        b.problems.push({ file: path, row: b.rows, line, field: "(row)", value: what, expected });
+      }
+      const p = plan!;
+      const timestamp = p.time >= 0 ? `${(cells[p.timestamp] ?? "").trim()} ${(cells[p.time] ?? "").trim()}` : cells[p.timestamp];
+      b.add(timestamp, cells[p.open], cells[p.high], cells[p.low], cells[p.close], p.volume >= 0 ? cells[p.volume] : undefined, line);
+    },
+    "bars file",
+  );
 
   if (header === undefined) {
     throw new BarsError(path, [
@@ -255,6 +260,7 @@ const MS_PARSERS = {
 
 async function readParquetBars(path: string, ctx: ReadContext): Promise<BarSeries> {
   let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
+  if (existsSync(path)) assertRegularFile(path, "bars file");
   try {
     file = await asyncBufferFromFile(path);
   } catch (error) {

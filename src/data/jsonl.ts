@@ -5,6 +5,7 @@
  */
 import type { Window } from "./window.js";
 import { WINDOW_COLUMNS } from "./schema.js";
+import { jsonNestedDeeperThan } from "../util/text.js";
 
 /** Raw rows of a JSONL file and the 1-based line each came from (blank lines are skipped). */
 export interface JsonlRows {
@@ -62,18 +63,7 @@ export const MAX_NESTING = 16;
 function refusedLine(line: string): string | null {
   if (line.length > MAX_LINE_CHARACTERS)
     return `a line of ${line.length} characters, over the ${MAX_LINE_CHARACTERS}-character limit (a window line takes about 12,000)`;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > MAX_NESTING) return `nested more than ${MAX_NESTING} levels deep (a window needs 3)`;
-    } else if (c === 93 || c === 125) depth--;
-  }
+  if (jsonNestedDeeperThan(line, MAX_NESTING)) return `nested more than ${MAX_NESTING} levels deep (a window needs 3)`;
   return null;
 }
 

@@ -398,3 +398,44 @@ describe.each(LOSSES)("committed spanlab fixture for PyTorch (%s head)", (loss) 
     }
   });
 });
+
+describe("checkpoints of the segment CRF head (docs/spec.md §13)", () => {
+  it("round-trip with loss_type segment_crf, and load from a plain state dict by the tensors' shapes", () => {
+    const model = seededModel("segment_crf");
+    // Non-zero length scores, so a mix-up of the tensor with another would show.
+    model.parameters.value("segment_crf.length_scores").forEach((_, k, view) => {
+      view[k] = 0.01 * k - 0.5;
+    });
+    const path = join(temporaryFolder(), "segment.safetensors");
+    saveCheckpoint(path, model, { epoch: 3 });
+    const { model: loaded, metadata } = loadCheckpoint(path, { maxBatch: 4 });
+    expect(metadata).toMatchObject({ origin: "spanlab", loss: "segment_crf", epoch: 3 });
+    expect(metadata.raw).toMatchObject({ loss_type: "segment_crf", parameter_count: "98231" });
+    expectSameBytes(loaded.parameters.values, model.parameters.values, "parameters");
+    const features = parityInputs("segment_crf");
+    const before = copyOutputs(model.forward(features, 4, { training: false }));
+    expect(copyOutputs(loaded.forward(features, 4, { training: false }))).toEqual(before);
+
+    const plain = writeTemporary(stateDictTensors(model.parameters));
+    const fromShapes = loadCheckpoint(plain, { maxBatch: 4 });
+    expect(fromShapes.metadata.origin).toBe("state-dict");
+    expect(fromShapes.model.loss).toBe("segment_crf");
+    expectSameBytes(fromShapes.model.parameters.values, model.parameters.values, "parameters from the state dict");
+  });
+
+  it("names metadata and tensors that contradict a segment CRF head", () => {
+    const segment = validCheckpoint("segment_crf");
+    const path = writeTemporary(segment.tensors, { ...segment.metadata, loss_type: "crf" });
+    expect(() => loadCheckpoint(path)).toThrow(
+      /metadata says loss_type "crf" but the tensors are a segment CRF head's \(segment_crf\.length_scores is present/,
+    );
+    const crf = validCheckpoint("crf");
+    const tensors = new Map(crf.tensors);
+    tensors.delete("crf.transitions");
+    tensors.set("segment_crf.length_scores", { dtype: "F32", shape: [105], data: new Float32Array(105) });
+    const mixed = writeTemporary(tensors);
+    expect(() => loadCheckpoint(mixed)).toThrow(
+      `${mixed}: the tensors contradict each other: segment_crf.length_scores is present but expansion_span_emission.1.weight has 2 output(s) (a segment CRF head has 4)`,
+    );
+  });
+});

@@ -177,17 +177,35 @@ function shapeOf(file: SafetensorsFile, name: string): number[] | undefined {
   return file.tensors.get(name)?.shape;
 }
 
+/** Span emission outputs per bar of each objective (docs/spec.md §3, §13), for telling them apart by shape. */
+const EMISSION_OUTPUTS: Readonly<Record<string, number>> = { soft: 1, crf: 2, segment_crf: 4 };
+
+/** How a contradiction names the head the tensors describe. */
+const HEAD_WORDS: Readonly<Record<string, string>> = { soft: "soft span", crf: "CRF", segment_crf: "segment CRF" };
+
 /** What the tensors say the span objective is, with the evidence, or undefined when they say nothing. */
 function lossFromTensors(file: SafetensorsFile): { loss: string; evidence: string } | undefined {
   const hasCrf = file.tensors.has("crf.transitions");
+  const hasSegment = file.tensors.has("segment_crf.length_scores");
   const emission = shapeOf(file, "expansion_span_emission.1.weight");
   const emissionOutputs = emission?.length === 2 ? emission[0] : undefined;
   const emissionText = emissionOutputs === undefined ? "" : `expansion_span_emission.1.weight has ${emissionOutputs} output(s)`;
-  if (hasCrf && emissionOutputs === 1) {
+  if (hasCrf && hasSegment) {
+    throw new CheckpointError(file.source, "the tensors contradict each other: both crf.transitions and segment_crf.length_scores are present");
+  }
+  if (hasCrf && emissionOutputs !== undefined && emissionOutputs !== EMISSION_OUTPUTS.crf) {
     throw new CheckpointError(file.source, `the tensors contradict each other: crf.transitions is present but ${emissionText} (a CRF head has 2)`);
   }
+  if (hasSegment && emissionOutputs !== undefined && emissionOutputs !== EMISSION_OUTPUTS.segment_crf) {
+    throw new CheckpointError(
+      file.source,
+      `the tensors contradict each other: segment_crf.length_scores is present but ${emissionText} (a segment CRF head has 4)`,
+    );
+  }
   if (hasCrf) return { loss: "crf", evidence: ["crf.transitions is present", emissionText].filter(Boolean).join(", ") };
+  if (hasSegment) return { loss: "segment_crf", evidence: ["segment_crf.length_scores is present", emissionText].filter(Boolean).join(", ") };
   if (emissionOutputs === 2) return { loss: "crf", evidence: `${emissionText} (2 = CRF emissions)` };
+  if (emissionOutputs === 4) return { loss: "segment_crf", evidence: `${emissionText} (4 = segment CRF scores)` };
   if (emissionOutputs === 1) return { loss: "soft", evidence: `no crf.transitions and ${emissionText}` };
   return undefined;
 }
@@ -272,7 +290,7 @@ export function checkpointDescription(file: SafetensorsFile): CheckpointMetadata
   if (declared !== undefined && fromTensors !== undefined && declared !== fromTensors.loss) {
     throw new CheckpointError(
       file.source,
-      `metadata says loss_type "${declared}" but the tensors are a ${fromTensors.loss === "crf" ? "CRF" : "soft span"} head's (${fromTensors.evidence})`,
+      `metadata says loss_type "${declared}" but the tensors are a ${HEAD_WORDS[fromTensors.loss] ?? fromTensors.loss} head's (${fromTensors.evidence})`,
     );
   }
   const loss = declared ?? fromTensors?.loss;

@@ -10,6 +10,8 @@
  */
 import type { JadeCompact } from "./jade_compact.js";
 import type { DecodedSpan } from "./span_decoding.js";
+import { spanCount } from "./span_index.js";
+import { MinimumRiskWorkspace, summariseSpanPosterior, type SpanPosteriorSummary, type SpanPosteriorSummaryOptions } from "./span_posterior_summary.js";
 
 /** What to compute beyond the probabilities, class logits and pointers (each costs time in a scan). */
 export interface InferenceParts {
@@ -19,6 +21,14 @@ export interface InferenceParts {
   paths?: boolean;
   /** The single-span decoder. Default true. */
   singleSpans?: boolean;
+  /**
+   * The head's exact span posterior, summarised per window (docs/spec.md §12): marginals, credible
+   * intervals, top spans, the minimum-Bayes-risk span. Default false: O(T³) per window, and scans never
+   * read it. Options set the number of top spans and the interval level.
+   */
+  spanPosterior?: boolean | SpanPosteriorSummaryOptions;
+  /** The span head's raw (W, T, width) scores, for refitting at another temperature (src/model/temperature.ts). Default false. */
+  spanScores?: boolean;
 }
 
 /** The model's output for `windows` windows of `bars` bars; (W, T) arrays are row-major. */
@@ -33,6 +43,10 @@ export interface Inference {
   paths: Record<string, Uint8Array>;
   /** One span per window (empty when not asked for). */
   singleSpans: DecodedSpan[];
+  /** One span-posterior summary per window (empty when not asked for); the posteriors themselves are not kept. */
+  spanPosteriors: SpanPosteriorSummary[];
+  /** (W, T, width) span scores as the head reads them (empty unless asked for). */
+  spanScores: Float32Array;
   /** (W, classes) class logits. */
   classLogits: Float32Array;
   /** (W, 2) sigmoid pointers (center, length) as fractions of the window. */
@@ -40,7 +54,23 @@ export interface Inference {
 }
 
 function wanted(parts: InferenceParts): Required<InferenceParts> {
-  return { readings: parts.readings ?? true, paths: parts.paths ?? true, singleSpans: parts.singleSpans ?? true };
+  return {
+    readings: parts.readings ?? true,
+    paths: parts.paths ?? true,
+    singleSpans: parts.singleSpans ?? true,
+    spanPosterior: parts.spanPosterior ?? false,
+    spanScores: parts.spanScores ?? false,
+  };
+}
+
+/** Each window's span-posterior summary, from the head's (B, spanCount(T)) log-posterior. */
+function spanPosteriorSummaries(logPosterior: Float64Array, batch: number, bars: number, options: SpanPosteriorSummaryOptions): SpanPosteriorSummary[] {
+  const count = spanCount(bars);
+  if (logPosterior.length !== batch * count) {
+    throw new Error(`spanLogPosterior: expected B ${batch} × spanCount(${bars}) = ${batch * count} values, got ${logPosterior.length}`);
+  }
+  const workspace = new MinimumRiskWorkspace(bars);
+  return Array.from({ length: batch }, (_, b) => summariseSpanPosterior(logPosterior.subarray(b * count, (b + 1) * count), bars, options, workspace));
 }
 
 /** One forward pass over `batch` windows of features (B, T, F) and what the head reads off it. */
@@ -61,6 +91,15 @@ export function inferBatch(model: JadeCompact, features: Float32Array, batch: nu
     readings,
     paths,
     singleSpans: want.singleSpans ? head.singleSpans(outputs.spanScores, probabilities, context) : [],
+    spanPosteriors: want.spanPosterior
+      ? spanPosteriorSummaries(
+          head.spanLogPosterior(outputs.spanScores, probabilities, context),
+          batch,
+          model.bars,
+          want.spanPosterior === true ? {} : want.spanPosterior,
+        )
+      : [],
+    spanScores: want.spanScores ? outputs.spanScores.slice() : new Float32Array(0),
     classLogits: outputs.classLogits.slice(),
     pointers: outputs.pointers.slice(),
   };
@@ -89,6 +128,8 @@ export function inferWindows(model: JadeCompact, features: Float32Array, windows
     readings: want.readings ? Object.fromEntries(head.probabilityReadings.map((r) => [r.key, new Float32Array(windows * bars)])) : {},
     paths: want.paths ? Object.fromEntries(head.pathDecoders.map((d) => [d.key, new Uint8Array(windows * bars)])) : {},
     singleSpans: [],
+    spanPosteriors: [],
+    spanScores: new Float32Array(want.spanScores ? windows * bars * model.head.width : 0),
     classLogits: new Float32Array(windows * model.dims.classes),
     pointers: new Float32Array(windows * 2),
   };
@@ -99,6 +140,8 @@ export function inferWindows(model: JadeCompact, features: Float32Array, windows
     for (const [key, values] of Object.entries(part.readings)) all.readings[key]!.set(values, first * bars);
     for (const [key, tags] of Object.entries(part.paths)) all.paths[key]!.set(tags, first * bars);
     all.singleSpans.push(...part.singleSpans);
+    all.spanPosteriors.push(...part.spanPosteriors);
+    if (want.spanScores) all.spanScores.set(part.spanScores, first * bars * model.head.width);
     all.classLogits.set(part.classLogits, first * model.dims.classes);
     all.pointers.set(part.pointers, first * 2);
   }

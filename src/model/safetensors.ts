@@ -18,6 +18,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { endianness } from "node:os";
 import { assertRegularFile, writeFileAtomic } from "../util/files.js";
+import { jsonNestedDeeperThan } from "../util/text.js";
 
 /** The element types spanlab reads and writes. */
 export type SafetensorsDtype = "F32" | "F64" | "I32" | "I64" | "U8";
@@ -190,6 +191,8 @@ export function readSafetensors(bytes: Uint8Array, source = "<buffer>"): Safeten
     fail("header is not valid UTF-8");
   }
   let header: unknown;
+  // A header is an object of tensor entries, each holding a shape list: 3 levels; more is not a header.
+  if (jsonNestedDeeperThan(text, 8)) fail("header is nested more than 8 levels deep; expected an object of tensor entries");
   try {
     header = JSON.parse(text);
   } catch (error) {

@@ -111,4 +111,9 @@ export interface SpanHead {
   probabilities(scores: Float32Array, context: SpanHeadContext): Float32Array;
   /** Exactly one span per window, from the scores (and the probabilities already computed from them). */
   singleSpans(scores: Float32Array, probabilities: Float32Array, context: SpanHeadContext): DecodedSpan[];
+  /**
+   * log P(span = [s, e] | x) for every span with exactly one run of in-span bars, (B, spanCount(T)) in
+   * spanIndex order (docs/spec.md §12): the head's own scores conditioned on "exactly one span".
+   */
+  spanLogPosterior(scores: Float32Array, probabilities: Float32Array, context: SpanHeadContext): Float64Array;
 }

@@ -1,13 +1,6 @@
-/**
- * The files `predict --bars` writes and `evaluate` reads (docs/spec.md §11): the detections CSV and the
- * per-bar probabilities CSV, each a plain RFC 4180 CSV (header, CRLF, no comment lines, so any CSV reader
- * takes it as it is) with a sidecar `<file>.md` that defines every column. The same definitions are in the
- * README; `evaluate --detections` reads the CSV (or predict's JSON report) back and checks it against the
- * bars it is scored on.
- */
-import { readFileSync } from "node:fs";
 import { forEachLine, splitCsvLine } from "../data/csv.js";
 import { DETECTION_CLASSES, type Detection, type DetectionClass, type DetectionMode } from "./merge.js";
+import { readJsonFile } from "../util/read_file.js";
 
 /** Every column of the detections CSV, in order, with its definition. */
 export const DETECTION_COLUMNS = [
@@ -199,9 +192,9 @@ export async function readDetections(path: string, barCount: number, timestamps:
   if (path.toLowerCase().endsWith(".json")) {
     let parsed: { detections?: unknown; live_detections?: unknown };
     try {
-      parsed = JSON.parse(readFileSync(path, "utf8")) as typeof parsed;
+      parsed = readJsonFile(path, "detections file", "predict --bars --out F.json's report") as typeof parsed;
     } catch (error) {
-      throw new DetectionsFileError(path, [`cannot read it as JSON (${(error as Error).message}); expected predict --bars --out F.json's report`]);
+      throw new DetectionsFileError(path, [(error as Error).message]);
     }
     for (const key of ["detections", "live_detections"] as const) {
       const list = parsed[key];
@@ -216,28 +209,32 @@ export async function readDetections(path: string, barCount: number, timestamps:
     }
   } else {
     let header: string[] | null = null;
-    await forEachLine(path, (text, line) => {
-      if (header === null) {
-        header = splitCsvLine(text.replace(/^\uFEFF/, ""), ",").fields.map((name) => name.trim());
-        for (const required of ["start_index", "end_index"]) {
-          if (!header.includes(required))
-            problems.push(`${path} line 1: no ${required} column; expected the header of predict --bars --out F.csv (${DETECTION_CSV_HEADER.join(",")})`);
+    await forEachLine(
+      path,
+      (text, line) => {
+        if (header === null) {
+          header = splitCsvLine(text.replace(/^\uFEFF/, ""), ",").fields.map((name) => name.trim());
+          for (const required of ["start_index", "end_index"]) {
+            if (!header.includes(required))
+              problems.push(`${path} line 1: no ${required} column; expected the header of predict --bars --out F.csv (${DETECTION_CSV_HEADER.join(",")})`);
+          }
+          return;
         }
-        return;
-      }
-      if (text.trim() === "") return;
-      const { fields, error } = splitCsvLine(text, ",");
-      const where = `${path} row ${line - 2} (line ${line})`;
-      if (error) {
-        problems.push(`${where}: ${error}`);
-        return;
-      }
-      if (fields.length !== header.length) {
-        problems.push(`${where}: ${fields.length} fields; expected ${header.length}, one per header column`);
-        return;
-      }
-      check(where, Object.fromEntries(header.map((name, k) => [name, fields[k]!])));
-    });
+        if (text.trim() === "") return;
+        const { fields, error } = splitCsvLine(text, ",");
+        const where = `${path} row ${line - 2} (line ${line})`;
+        if (error) {
+          problems.push(`${where}: ${error}`);
+          return;
+        }
+        if (fields.length !== header.length) {
+          problems.push(`${where}: ${fields.length} fields; expected ${header.length}, one per header column`);
+          return;
+        }
+        check(where, Object.fromEntries(header.map((name, k) => [name, fields[k]!])));
+      },
+      "detections file",
+    );
     if (header === null) problems.push(`${path}: empty file; expected a header line`);
   }
   if (problems.length > 0) throw new DetectionsFileError(path, problems);
@@ -250,33 +247,39 @@ export async function readProbabilities(path: string, barCount: number): Promise
   let pLive: Float64Array | null = null;
   const problems: string[] = [];
   let columns: { index: number; p: number; live: number } | null = null;
-  await forEachLine(path, (text, line) => {
-    if (columns === null) {
-      const header = text.replace(/^\uFEFF/, "").split(",");
-      columns = { index: header.indexOf("bar_index"), p: header.indexOf("p"), live: header.indexOf("p_live") };
-      if (columns.index < 0 || columns.p < 0) problems.push(`${path} line 1: expected the header bar_index,timestamp,p[,p_live], got ${JSON.stringify(text)}`);
-      if (columns.live >= 0) pLive = new Float64Array(barCount).fill(Number.NaN);
-      return;
-    }
-    if (text === "" || problems.length > 20) return;
-    const fields = text.split(",");
-    const index = Number(fields[columns.index]);
-    if (!Number.isInteger(index) || index < 0 || index >= barCount) {
-      problems.push(
-        `${path} row ${line - 2} (line ${line}): field bar_index = ${JSON.stringify(fields[columns.index])}; expected a bar index in [0, ${barCount - 1}]`,
-      );
-      return;
-    }
-    const value = (k: number, into: Float64Array) => {
-      const raw = fields[k] ?? "";
-      if (raw === "") return;
-      const x = Number(raw);
-      if (!(x >= 0 && x <= 1)) problems.push(`${path} row ${line - 2} (line ${line}): value ${JSON.stringify(raw)}; expected a probability in [0, 1] or empty`);
-      else into[index] = x;
-    };
-    value(columns.p, p);
-    if (pLive !== null) value(columns.live, pLive);
-  });
+  await forEachLine(
+    path,
+    (text, line) => {
+      if (columns === null) {
+        const header = text.replace(/^\uFEFF/, "").split(",");
+        columns = { index: header.indexOf("bar_index"), p: header.indexOf("p"), live: header.indexOf("p_live") };
+        if (columns.index < 0 || columns.p < 0)
+          problems.push(`${path} line 1: expected the header bar_index,timestamp,p[,p_live], got ${JSON.stringify(text)}`);
+        if (columns.live >= 0) pLive = new Float64Array(barCount).fill(Number.NaN);
+        return;
+      }
+      if (text === "" || problems.length > 20) return;
+      const fields = text.split(",");
+      const index = Number(fields[columns.index]);
+      if (!Number.isInteger(index) || index < 0 || index >= barCount) {
+        problems.push(
+          `${path} row ${line - 2} (line ${line}): field bar_index = ${JSON.stringify(fields[columns.index])}; expected a bar index in [0, ${barCount - 1}]`,
+        );
+        return;
+      }
+      const value = (k: number, into: Float64Array) => {
+        const raw = fields[k] ?? "";
+        if (raw === "") return;
+        const x = Number(raw);
+        if (!(x >= 0 && x <= 1))
+          problems.push(`${path} row ${line - 2} (line ${line}): value ${JSON.stringify(raw)}; expected a probability in [0, 1] or empty`);
+        else into[index] = x;
+      };
+      value(columns.p, p);
+      if (pLive !== null) value(columns.live, pLive);
+    },
+    "detections file",
+  );
   if (problems.length > 0) throw new DetectionsFileError(path, problems);
   return { p, pLive };
 }

@@ -60,6 +60,24 @@ function meanOf<T>(list: readonly T[]): T {
   return Object.fromEntries(Object.keys(first).map((key) => [key, meanOf(list.map((item) => (item as Record<string, unknown>)[key]))])) as T;
 }
 
+/**
+ * Refuses annotations none of whose events lies on the bars: every score against them would be 0 or
+ * undefined, which reads as a detector that finds nothing rather than as the zone or file mismatch it is.
+ */
+export function assertEventsOnBars(
+  annotationsFile: string,
+  bars: { timestamps: ArrayLike<number>; source?: string },
+  intervalMs: number,
+  events: readonly AnnotatedEvent[],
+): void {
+  const placement = eventsOnBars(bars.timestamps, intervalMs, events);
+  if (placement.placed.length > 0 || events.length === 0) return;
+  const first = placement.unplaced[0];
+  throw new Error(
+    `${annotationsFile}: none of its ${events.length} events lies on the bars${bars.source ? ` of ${bars.source}` : ""}, so there is nothing to score against${first ? ` (event ${first.eventId}: ${first.reason})` : ""}; a zone or file mismatch?`,
+  );
+}
+
 /** Scores the detections and the baselines on `bars` against `events`. */
 export function evaluateDetections(
   bars: ScanBars & { timestamps: ArrayLike<number> },

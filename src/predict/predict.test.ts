@@ -10,6 +10,7 @@ import { computeWindowFeatures } from "../features/index.js";
 import { crfPosteriorMarginals, crfViterbi, emissionSoftmax } from "../model/crf.js";
 import { JadeCompact } from "../model/jade_compact.js";
 import { decodeCrfSpans, decodeSoftSpans } from "../model/span_decoding.js";
+import { summariseSpanPosterior } from "../model/span_posterior_summary.js";
 import { Rng } from "../util/rng.js";
 import { CLASS_NAMES, decodingDescription, predictWindows, summarizePredictions, type WindowPrediction } from "./predict.js";
 
@@ -88,6 +89,25 @@ describe.each(["soft", "crf"] as const)("predictWindows (%s head)", (loss) => {
       expect(p.pointer_bars.center).toBeCloseTo(ref.pointers[0]! * 105, 10);
       expect(p.pointer_bars.length).toBeCloseTo(ref.pointers[1]! * 105, 10);
     });
+  });
+
+  it("summarises the head's span posterior of an independent forward (top 5, 90% intervals, exact MBR)", () => {
+    predictions.forEach((p, w) => {
+      const ref = singleForward(model, w);
+      const summary = summariseSpanPosterior(model.head.spanLogPosterior(ref.spanScores, ref.probabilities, model.headContext(1)), BARS);
+      expect(p.span_posterior).toEqual({
+        top: summary.top,
+        start_interval: [summary.startInterval.lo, summary.startInterval.hi],
+        end_interval: [summary.endInterval.lo, summary.endInterval.hi],
+        mbr: { start: summary.mbr.start, end: summary.mbr.end, expected_iou: summary.mbr.expectedIoU, exact: true },
+        p_iou_at_least_half: summary.probabilityIoUAtLeastHalf,
+      });
+      expect(summary.startInterval.mass).toBeGreaterThanOrEqual(0.9);
+    });
+    expect(predictWindows(model, WINDOWS.slice(0, 2), { topK: 2 }).map((p) => p.span_posterior.top)).toEqual(
+      predictions.slice(0, 2).map((p) => p.span_posterior.top.slice(0, 2)),
+    );
+    expect(() => predictWindows(model, WINDOWS, { topK: 0 })).toThrow("topK must be a positive integer, got 0");
   });
 
   it("is deterministic and independent of the batch size", () => {

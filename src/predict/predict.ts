@@ -16,6 +16,7 @@ import { inferWindows, windowRow } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import { runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding.js";
 import type { SpanHead } from "../model/span_head.js";
+import { DEFAULT_CREDIBLE_LEVEL, DEFAULT_TOP_SPANS, type SpanPosteriorSummary } from "../model/span_posterior_summary.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
 
 /** Names of the three class logits, in order (the reference's third class is never a label). */
@@ -28,6 +29,22 @@ export interface PredictOptions {
   batchSize?: number;
   /** A bar is on the threshold path when its probability is > threshold (default 0.5); in [0, 1]. */
   threshold?: number;
+  /** Spans listed in each window's `span_posterior.top` (default 5); a positive integer. */
+  topK?: number;
+}
+
+/** What the head's exact span posterior says about one window (docs/spec.md §12), at temperature 1. */
+export interface SpanPosteriorPrediction {
+  /** The most probable spans, most probable first (ties: earlier start, then earlier end). */
+  top: { start: number; end: number; probability: number }[];
+  /** Equal-tailed 90% credible interval of the start bar, [lo, hi] inclusive. */
+  start_interval: [lo: number, hi: number];
+  /** Equal-tailed 90% credible interval of the end bar, [lo, hi] inclusive. */
+  end_interval: [lo: number, hi: number];
+  /** The span maximising the expected IoU with the true span; exact (every span is a candidate). */
+  mbr: { start: number; end: number; expected_iou: number; exact: true };
+  /** P(IoU(mbr, true span) ≥ 0.5) under the posterior. */
+  p_iou_at_least_half: number;
 }
 
 /** The model's view of one window. Arrays are per bar (105); probabilities are float32 values. */
@@ -55,6 +72,8 @@ export interface WindowPrediction {
   span: DecodedSpan;
   /** IoU of `span` with the true span. */
   span_iou: number;
+  /** The head's exact posterior over single spans, summarised (docs/spec.md §12). */
+  span_posterior: SpanPosteriorPrediction;
   /** softmax of the class logits, by class name. */
   class_probabilities: Record<(typeof CLASS_NAMES)[number], number>;
   /** The class with the highest probability. */
@@ -84,7 +103,13 @@ export interface PredictionSummary {
 }
 
 /** What each field of a prediction means, written into the output file so it explains itself. */
-export function decodingDescription(head: SpanHead, threshold: number, batchSize: number, features: number): Record<string, string | number> {
+export function decodingDescription(
+  head: SpanHead,
+  threshold: number,
+  batchSize: number,
+  features: number,
+  topK: number = DEFAULT_TOP_SPANS,
+): Record<string, string | number> {
   const readings = Object.fromEntries(head.probabilityReadings.map((reading) => [reading.key, reading.valueDescription]));
   const paths = Object.fromEntries(head.pathDecoders.map((decoder) => [`${decoder.key}_path`, decoder.pathDescription]));
   return {
@@ -100,6 +125,14 @@ export function decodingDescription(head: SpanHead, threshold: number, batchSize
     ...paths,
     span: `single-span decoder: ${head.singleSpanScoreDescription}`,
     span_iou: "intersection over union of span with the true span (inclusive bars)",
+    top_k: topK,
+    span_posterior:
+      `the head's own scores (temperature 1) conditioned on exactly one span, exactly over all T(T+1)/2 spans (docs/spec.md §12): ` +
+      `top = the ${topK} most probable spans [start, end] with their probabilities (ties: earlier start, then earlier end); ` +
+      `start_interval, end_interval = equal-tailed ${DEFAULT_CREDIBLE_LEVEL * 100}% credible intervals [lo, hi] of the start and end bars ` +
+      `(at most ${Number((((1 - DEFAULT_CREDIBLE_LEVEL) / 2) * 100).toFixed(6))}% of the mass on each side, so at least ${DEFAULT_CREDIBLE_LEVEL * 100}% inside); ` +
+      "mbr = the span maximising the expected IoU with the true span (every span a candidate: exact); " +
+      "p_iou_at_least_half = the posterior probability that the true span has IoU ≥ 0.5 with mbr",
     true_spans: "every annotated span in the window (when the window file lists them); the summary's in-span bars are theirs",
     timestamps: "each bar's time, ISO-8601 UTC (when the window file has them)",
     class_probabilities: `softmax of the class logits (${CLASS_NAMES.join(", ")}); predicted_class is the largest`,
@@ -114,6 +147,17 @@ function softmax(logits: Float32Array, offset: number, count: number): number[] 
   const exps = Array.from({ length: count }, (_, j) => Math.exp(logits[offset + j]! - max));
   const sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / sum);
+}
+
+function spanPosteriorPrediction(summary: SpanPosteriorSummary): SpanPosteriorPrediction {
+  const { mbr } = summary;
+  return {
+    top: summary.top.map(({ start, end, probability }) => ({ start, end, probability })),
+    start_interval: [summary.startInterval.lo, summary.startInterval.hi],
+    end_interval: [summary.endInterval.lo, summary.endInterval.hi],
+    mbr: { start: mbr.start, end: mbr.end, expected_iou: mbr.expectedIoU, exact: mbr.exact },
+    p_iou_at_least_half: summary.probabilityIoUAtLeastHalf,
+  };
 }
 
 function className(index: number): (typeof CLASS_NAMES)[number] {
@@ -141,7 +185,9 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
   const [, bars] = shape;
   if (bars !== model.bars) throw new Error(`the windows have ${bars} bars but the model was built for ${model.bars}`);
 
-  const inference = inferWindows(model, tensor, windows.length, { batchSize });
+  const topK = options.topK ?? DEFAULT_TOP_SPANS;
+  if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
+  const inference = inferWindows(model, tensor, windows.length, { batchSize, spanPosterior: { topK, level: DEFAULT_CREDIBLE_LEVEL } });
   const readingKeys = Object.keys(inference.readings);
   const pathKeys = Object.keys(inference.paths);
   const predictions: WindowPrediction[] = [];
@@ -173,6 +219,7 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
       ...Object.fromEntries(pathKeys.map((key) => [`${key}_path`, Array.from(windowRow(inference.paths[key]!, w, bars))])),
       span: { start: span.start, end: span.end, score: span.score },
       span_iou: spanIoU(span, truth),
+      span_posterior: spanPosteriorPrediction(inference.spanPosteriors[w]!),
       class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
       predicted_class: className(best),
       pointers: { center, length },
@@ -241,14 +288,15 @@ export interface PredictFileOptions extends PredictOptions {
 export async function predictFile(options: PredictFileOptions): Promise<PredictionReport> {
   const batchSize = options.batchSize ?? DEFAULT_PREDICT_BATCH;
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const topK = options.topK ?? DEFAULT_TOP_SPANS;
   const { model } = loadCheckpoint(options.checkpoint, { maxBatch: batchSize });
   const windows = await loadWindows(options.data, { skipInvalid: options.skipInvalid ?? false });
-  const predictions = predictWindows(model, windows, { batchSize, threshold });
+  const predictions = predictWindows(model, windows, { batchSize, threshold, topK });
   return {
     checkpoint: options.checkpoint,
     loss_type: model.loss,
     data: options.data,
-    decoding: decodingDescription(model.head, threshold, batchSize, model.dims.features),
+    decoding: decodingDescription(model.head, threshold, batchSize, model.dims.features, topK),
     summary: summarizePredictions(predictions),
     windows: predictions,
   };

@@ -2,9 +2,10 @@
  * Where a scan's threshold comes from when no --threshold is given: the checkpoint's compare run, when the
  * checkpoint lies in a compare bundle (docs/spec.md §11), else the 0.5 default, with the reason.
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { DEFAULT_THRESHOLD } from "./inference_defaults.js";
+import { readJsonFile } from "../util/read_file.js";
 
 /** Where a scan's threshold came from. */
 export interface ThresholdSource {
@@ -49,7 +50,7 @@ export function comparisonThreshold(checkpoint: string, loss?: string): Threshol
   if (!existsSync(file)) return fallback(`no comparison.json two folders above the checkpoint, so it is not in a compare bundle`);
   let parsed: { runs?: unknown };
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8")) as { runs?: unknown };
+    parsed = readJsonFile(file, "comparison model", "the comparison.json spanlab compare writes") as { runs?: unknown };
   } catch (error) {
     return fallback(`${file} could not be read: ${(error as Error).message}`);
   }

@@ -44,13 +44,18 @@ export const trainConfigSchema = z
     epsilon: z.number().positive().default(1e-8),
     /** Global gradient-norm clip (later reference scripts used 1.0); null for none (the reference comparison). */
     clipGradNorm: z.number().positive().nullable().default(REFERENCE_SETTINGS.clipGradNorm),
-    seed: z.number().int().default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42),
     /**
      * Weight of in-span bars in the soft span loss: `balanced` ((1 − π)/π from the training windows,
      * src/train/pos_weight.ts) by default; 1.0 in the reference comparison, 13.1 in its later runs.
      */
     posWeight: z
-      .union([z.number().min(0), z.string().regex(/^balanced(\*\d+(\.\d+)?(e[-+]?\d+)?)?$/i, 'a number ≥ 0, "balanced" or "balanced*k"')])
+      .union([z.number().positive(), z.string().regex(/^balanced(\*\d+(\.\d+)?(e[-+]?\d+)?)?$/i, 'a number > 0, "balanced" or "balanced*k"')])
       .transform((setting) => setting as PosWeightSetting)
       .default(BALANCED),
     /**
@@ -89,11 +94,32 @@ export const TRAIN_DEFAULTS: Readonly<Omit<TrainConfig, "data">> = (() => {
   return Object.freeze(defaults);
 })();
 
-/** Validates and fills defaults; the error names every bad field. */
+/** The command-line option that sets each field (`spanlab train`, `compare`, `sweep`), for messages. */
+export const TRAIN_OPTIONS: Partial<Record<keyof TrainConfig, string>> = {
+  loss: "--loss",
+  data: "--data",
+  epochs: "--epochs",
+  batchSize: "--batch-size",
+  learningRate: "--lr",
+  weightDecay: "--weight-decay",
+  clipGradNorm: "--clip-grad-norm",
+  seed: "--seed",
+  posWeight: "--pos-weight",
+  split: "--split",
+  embargoBars: "--embargo",
+  weighting: "--weighting",
+  position: "--position",
+};
+
+/** Validates and fills defaults; the error names every bad field (and the option that sets it). */
 export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   const result = trainConfigSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`);
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.join(".") || "(config)";
+      const option = TRAIN_OPTIONS[issue.path[0] as keyof TrainConfig];
+      return `${field}${option ? ` (${option})` : ""}: ${issue.message}`;
+    });
     throw new Error(`invalid training configuration:\n  ${problems.join("\n  ")}`);
   }
   return result.data;

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import { readJsonFile } from "../util/read_file.js";
 import { renameFile, TEMPORARY_FILE, writeFileAtomic } from "../util/files.js";
 import { LOCK_FILE } from "../util/lock.js";
 
@@ -35,18 +36,7 @@ const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).
 export function readCommit(runDirectory: string): RunCommit | null {
   const path = join(runDirectory, COMMIT_FILE);
   if (!existsSync(path)) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`${path}: not valid JSON (${(error as Error).message}); the run folder was changed outside spanlab`);
-  }
-  const result = commitSchema.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`${path}: field ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-  }
-  return result.data;
+  return readJsonFile(path, "run commit", "the commit.json spanlab train writes (the run folder was changed outside spanlab)", commitSchema);
 }
 
 /** Makes epoch `epoch` of the run folder out of `files` (name → content); files not named keep their committed content. */

@@ -60,8 +60,8 @@ function stateWith(
 
 describe("resume refuses a bad run folder, naming file and field", () => {
   it.each([
-    ["an empty config.json", RUN_FILES.config, "", "config.json: empty; expected the run's configuration"],
-    ["a config.json that is not JSON", RUN_FILES.config, "{oops", "config.json: not valid JSON"],
+    ["an empty config.json", RUN_FILES.config, "", "config.json: the run configuration (config.json) is empty; expected the run's configuration"],
+    ["a config.json that is not JSON", RUN_FILES.config, "{oops", "config.json: the run configuration (config.json) is not valid JSON"],
     ["a config.json without its data hash", RUN_FILES.config, '{"config": {}, "data": {"path": "x"}}', "config.json: field data.sha256"],
     ["a config.json with a bad setting", RUN_FILES.config, null, "config.json: invalid training configuration:\n  epochs"],
   ])("%s", async (_what, name, content, message) => {

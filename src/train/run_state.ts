@@ -4,7 +4,7 @@
  * NaN/Inf, each failure naming the file and the field. Nothing here is trusted because spanlab wrote it:
  * a folder may have been edited, truncated or copied from elsewhere.
  */
-import { readFileSync } from "node:fs";
+import { firstSchemaIssue, readJsonFile } from "../util/read_file.js";
 import { assertRegularFile } from "../util/files.js";
 
 export { assertRegularFile } from "../util/files.js";
@@ -13,10 +13,6 @@ import { type SafetensorsFile, readSafetensorsFile, requireTensor } from "../mod
 import type { RngState } from "../util/rng.js";
 
 /** The first issue of a failed parse, as "field a.b: message". */
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]!;
-  return `field ${issue.path.join(".") || "(top level)"}: ${issue.message}`;
-}
 
 /** config.json's fields that resume reads (the config itself is checked by the training schema). */
 const manifestSchema = z
@@ -28,19 +24,8 @@ const manifestSchema = z
 
 /** A run's config.json, parsed and checked. */
 export function readRunManifestFile<T>(path: string): T {
-  assertRegularFile(path, "run configuration (config.json)");
-  const text = readFileSync(path, "utf8");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(
-      `${path}: ${text.trim() === "" ? "empty" : `not valid JSON (${(error as Error).message})`}; expected the run's configuration as spanlab writes it`,
-    );
-  }
-  const result = manifestSchema.safeParse(parsed);
-  if (!result.success) throw new Error(`${path}: ${firstIssue(result.error)}`);
-  return parsed as T;
+  // The schema checks the fields resume reads (passing the rest through); the caller's type describes the whole file.
+  return readJsonFile(path, "run configuration (config.json)", "the run's configuration as spanlab writes it", manifestSchema) as T;
 }
 
 const decimal = (what: string, minimum: number) =>
@@ -94,7 +79,7 @@ export function readTrainingState(path: string, parameters: number): TrainingSta
   assertRegularFile(path, "training state");
   const file = readSafetensorsFile(path);
   const result = stateMetadataSchema.safeParse(file.metadata);
-  if (!result.success) throw new Error(`${path}: metadata ${firstIssue(result.error)}`);
+  if (!result.success) throw new Error(`${path}: metadata ${firstSchemaIssue(result.error)}`);
   const meta = result.data;
   if (meta.best_epoch > meta.epoch) throw new Error(`${path}: metadata field best_epoch: ${meta.best_epoch} is after the state's epoch ${meta.epoch}`);
   const first = requireTensor(file, "optimizer.first_moment", "F32", [parameters]).data as Float32Array;

@@ -7,6 +7,12 @@ export const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 const strict = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * A decoder that throws on invalid UTF-8 and keeps a leading U+FEFF: for chunks of one file decoded one by
+ * one, where dropping it would remove a character from the middle of the text (the caller strips a BOM).
+ */
+export const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /** Byte offset of the first invalid UTF-8 sequence, or -1 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
 export function invalidUtf8Offset(bytes: Uint8Array): number {
   let i = 0;
@@ -39,4 +45,24 @@ export function decodeUtf8(bytes: Uint8Array, path: string): string {
     const shown = Array.from(bytes.subarray(offset, offset + 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new Error(`${path}: line ${line}, byte offset ${offset}: invalid UTF-8 (bytes ${shown}); the file must be UTF-8 text`);
   }
+}
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `limit` (strings skipped), checked before parsing:
+ * a parse or a walk over a value nested thousands deep can exhaust the stack.
+ */
+export function jsonNestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
 }

@@ -8,6 +8,7 @@ import type { ParameterSpec } from "../parameters.js";
 import { crfNegativeLogLikelihood, crfPosteriorMarginals, crfViterbi, emissionSoftmax, type CrfParams } from "../crf.js";
 import { decodeCrfSpans } from "../span_decoding.js";
 import type { ParameterViews, SpanHead } from "../span_head.js";
+import { crfSpanLogPosterior } from "../span_posterior.js";
 
 const CRF_PARAMETERS = ["crf.start_transitions", "crf.end_transitions", "crf.transitions"] as const;
 
@@ -88,5 +89,9 @@ export const crfSpanHead: SpanHead = {
 
   singleSpans(scores, _probabilities, context) {
     return decodeCrfSpans(scores, context.batch, context.bars, crfParameters(context.parameters));
+  },
+
+  spanLogPosterior(scores, _probabilities, context) {
+    return crfSpanLogPosterior(scores, context.batch, context.bars, crfParameters(context.parameters));
   },
 };

@@ -4,9 +4,10 @@
  */
 import type { SpanHead } from "../span_head.js";
 import { crfSpanHead } from "./crf.js";
+import { segmentCrfSpanHead } from "./segment_crf.js";
 import { softSpanHead } from "./soft.js";
 
-export const SPAN_HEADS: readonly SpanHead[] = [softSpanHead, crfSpanHead];
+export const SPAN_HEADS: readonly SpanHead[] = [softSpanHead, crfSpanHead, segmentCrfSpanHead];
 
 /** Names of every registered objective, in registry order (the order of compare's columns). */
 export const SPAN_OBJECTIVES: readonly string[] = SPAN_HEADS.map((head) => head.name);

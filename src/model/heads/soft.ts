@@ -7,6 +7,7 @@ import { sigmoidForward } from "../../nn/activations.js";
 import { softSpanBceWithLogits } from "../../nn/losses.js";
 import { decodeSoftSpans } from "../span_decoding.js";
 import type { SpanHead } from "../span_head.js";
+import { softSpanLogPosterior } from "../span_posterior.js";
 
 export const softSpanHead: SpanHead = {
   name: "soft",
@@ -43,5 +44,10 @@ export const softSpanHead: SpanHead = {
 
   singleSpans(_scores, probabilities, context) {
     return decodeSoftSpans(probabilities, context.batch, context.bars);
+  },
+
+  // From the logits, not the float32 probabilities, so that no p rounds to 0 or 1 (docs/spec.md §12).
+  spanLogPosterior(scores, _probabilities, context) {
+    return softSpanLogPosterior(scores, context.batch, context.bars);
   },
 };
