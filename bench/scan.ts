@@ -3,7 +3,8 @@
  * memory (the cost does not depend on the weights, so the models are seeded, untrained):
  *  - hindsight scan of a year of 1-minute bars (400,000; default stride 35 → 11,427 windows), soft and CRF
  *    heads with their default decoders, on 2 worker threads, and the soft head on the calling thread;
- *  - the same from a CSV file: readBars, then the scan;
+ *  - the same from a CSV file: readBars, then the scan; each hindsight row's time includes the
+ *    boundary-interval pass (the span posteriors of the windows containing a detection), shown beneath it;
  *  - live scan of 100,000 bars (one window per bar: 99,896 windows) on 2 worker threads;
  *  - evaluate on a year of bars with 10,000 annotated events: the model's detections (hindsight and
  *    live), the rule detector (its own scan of features) and 20 random placements per mode.
@@ -38,6 +39,8 @@ export interface ScanBenchRow {
   windowsPerSecond: number;
   detections: number;
   bound?: number;
+  /** Hindsight scans: the boundary-interval pass within `seconds` (windows re-run for their span posterior). */
+  intervals?: { windows: number; workers: number; seconds: number };
 }
 
 export interface ScanBenchOptions {
@@ -97,6 +100,7 @@ async function scanFromCsv(series: ScanBars & { timestamps: Float64Array }, work
       seconds,
       windowsPerSecond: scan.windows / seconds,
       detections: scan.detections.length,
+      intervals: scan.intervals,
     };
   } finally {
     rmSync(folder, { recursive: true, force: true });
@@ -131,7 +135,11 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
   const only = new Set(options.only ?? ["hindsight", "live", "evaluate"]);
   const series = randomWalkBars(count);
   const rows: ScanBenchRow[] = [];
-  const add = (what: string, result: { windows: number; seconds: number; detections: unknown[] }, bound?: number) =>
+  const add = (
+    what: string,
+    result: { windows: number; seconds: number; detections: unknown[]; intervals?: { windows: number; workers: number; seconds: number } },
+    bound?: number,
+  ) =>
     rows.push({
       what,
       windows: result.windows,
@@ -139,6 +147,7 @@ export async function runScanBench(options: ScanBenchOptions = {}): Promise<Scan
       windowsPerSecond: result.windows / result.seconds,
       detections: result.detections.length,
       ...(bound ? { bound } : {}),
+      ...(result.intervals ? { intervals: result.intervals } : {}),
     });
   if (only.has("hindsight")) {
     for (const loss of ["soft", "crf"] as const) {
@@ -193,6 +202,11 @@ export function formatScanBench(bars: number, rows: readonly ScanBenchRow[]): st
       `${row.what.padEnd(62)}${(row.windows > 0 ? String(row.windows) : "").padStart(9)}${(Number.isFinite(row.windowsPerSecond) ? row.windowsPerSecond.toFixed(0) : "").padStart(11)}` +
         `${row.seconds.toFixed(2).padStart(9)}${(row.bound ? `≤ ${row.bound}` : "").padStart(8)}${String(row.detections).padStart(12)}`,
     );
+    if (row.intervals) {
+      lines.push(
+        `  of which boundary intervals: span posteriors of ${row.intervals.windows} windows containing a detection on ${row.intervals.workers} thread(s), ${row.intervals.seconds.toFixed(2)} s`,
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -16,6 +16,7 @@ import { computeWindowFeatures } from "../src/features/index.js";
 import { loadCheckpoint } from "../src/model/checkpoint.js";
 import { spanCount } from "../src/model/span_index.js";
 import { MinimumRiskWorkspace, summariseSpanPosterior } from "../src/model/span_posterior_summary.js";
+import { evaluateSpanCalibration, fitSpanCalibration } from "../src/predict/calibration.js";
 import { usesPositionFeature } from "../src/predict/inference_defaults.js";
 import { defaultDataPath, packageRoot } from "../src/util/package.js";
 
@@ -28,6 +29,9 @@ export interface SpanPosteriorBenchRow {
   seconds: number;
   /** Of which the head's span log-posterior alone. */
   posteriorSeconds: number;
+  /** One compare run's calibration: fitted on 169 windows, scored on the other 42 (src/predict/calibration.ts). */
+  calibrationSeconds: number;
+  temperature: number;
 }
 
 function median(values: number[]): number {
@@ -67,7 +71,37 @@ export async function runSpanPosteriorBench(print = true, repetitions = 7): Prom
       }
     }
     if (!Number.isFinite(checksum)) throw new Error(`span posterior bench (${loss}): non-finite expected IoU`);
-    rows.push({ loss, windows: windows.length, seconds: median(totals), posteriorSeconds: median(posteriors) });
+    // A compare run's split of the bundled data: 169 training windows to fit on, 42 to score.
+    const inference = { windows: windows.length, bars, spanScores: scores, probabilities };
+    const part = (from: number, to: number) => ({
+      context: { ...context, batch: to - from },
+      scored: {
+        windows: to - from,
+        bars,
+        spanScores: scores.subarray(from * bars * model.head.width, to * bars * model.head.width),
+        probabilities: probabilities.subarray(from * bars, to * bars),
+      },
+      truth: windows.slice(from, to).map((w) => [{ start: w.expansion_start, end: w.expansion_end }]),
+    });
+    const fit = part(0, 169);
+    const score = part(169, inference.windows);
+    const calibrationTimes: number[] = [];
+    let temperature = Number.NaN;
+    for (let repetition = 0; repetition < 3; repetition++) {
+      const started = performance.now();
+      const calibration = fitSpanCalibration(model.head, fit.context, fit.scored, fit.truth);
+      evaluateSpanCalibration(calibration, model.head, score.context, score.scored, score.truth);
+      calibrationTimes.push((performance.now() - started) / 1000);
+      temperature = calibration.temperature.temperature;
+    }
+    rows.push({
+      loss,
+      windows: windows.length,
+      seconds: median(totals),
+      posteriorSeconds: median(posteriors),
+      calibrationSeconds: median(calibrationTimes),
+      temperature,
+    });
   }
   if (print) console.log(formatSpanPosteriorBench(rows));
   return rows;
@@ -81,6 +115,10 @@ export function formatSpanPosteriorBench(rows: readonly SpanPosteriorBenchRow[])
       (row) =>
         `${`${row.loss}: ${row.windows} windows × T 105`.padEnd(34)}${`${row.seconds.toFixed(3)} s`.padStart(9)}  (posterior ${row.posteriorSeconds.toFixed(3)} s)  ` +
         `${row.seconds <= SPAN_POSTERIOR_BOUND_SECONDS ? "within" : "OVER"} the bound ≤ ${SPAN_POSTERIOR_BOUND_SECONDS} s`,
+    ),
+    ...rows.map(
+      (row) =>
+        `${`${row.loss}: calibration of one run`.padEnd(34)}${`${row.calibrationSeconds.toFixed(3)} s`.padStart(9)}  (fit on 169 windows, scored on ${row.windows - 169}; T = ${row.temperature.toFixed(3)})`,
     ),
   ].join("\n");
 }

@@ -4,14 +4,13 @@
  * (report/). This layer sits above both so that neither depends on the other: compare knows nothing of
  * documents, and the report only renders a model it is given.
  */
+import { readComparisonModel } from "../compare/read_comparison.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { COMPARISON_FILE, compare, lockedComparison, type CompareOptions, type CompareOutcome } from "../compare/compare.js";
-import type { ComparisonResult } from "../compare/types.js";
 import { removeTemporaryFiles } from "../util/files.js";
 import { resumeAnyComparison, tuneCompare, type TuneCompareOptions } from "../compare/tune.js";
 import { BUNDLE_MANIFEST, bundleComplete, writeBundle } from "../report/bundle.js";
-import { readJsonFile } from "../util/read_file.js";
 
 export interface BundleOutcome extends CompareOutcome {
   /** Every file of the bundle written, in order. */
@@ -57,7 +56,7 @@ export async function resumeAndWriteBundle(
     }
     // Killed after the model was written: the runs and the model are done; only the documents are missing.
     options.onMessage?.(`${COMPARISON_FILE} is complete; writing the bundle's missing or changed files`);
-    const result = readJsonFile(join(bundleDirectory, COMPARISON_FILE), "comparison model", "the comparison.json spanlab compare writes") as ComparisonResult;
+    const result = readComparisonModel(join(bundleDirectory, COMPARISON_FILE));
     return withBundle((finish) => lockedComparison(bundleDirectory, { finish }, async () => ({ bundleDirectory, result })), options.onMessage);
   }
   return withBundle((finish) => resumeAnyComparison(bundleDirectory, { ...options, finish }), options.onMessage);

@@ -2,14 +2,13 @@
  * `spanlab sweep` end to end: every configuration's comparison bundle (compare/ and report/, as `spanlab
  * compare` writes it), then the sweep model and its documents.
  */
+import { readComparisonModel } from "../compare/read_comparison.js";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { resumeSweep, sweep, type SweepOptions } from "../compare/sweep.js";
 import type { SweepResult } from "../compare/sweep_types.js";
-import type { ComparisonResult } from "../compare/types.js";
 import { writeBundle } from "../report/bundle.js";
 import { writeSweepBundle } from "../report/sweep_bundle.js";
-import { readJsonFile } from "../util/read_file.js";
 
 export interface SweepOutcome {
   directory: string;
@@ -23,10 +22,7 @@ async function withBundles(outcome: { directory: string; result: SweepResult }, 
     const bundle = join(outcome.directory, configuration.bundle);
     if (existsSync(join(bundle, "report.html"))) continue;
     onMessage?.(`writing the bundle of ${configuration.label}`);
-    await writeBundle(
-      readJsonFile(join(bundle, "comparison.json"), "comparison model", "the comparison.json spanlab compare writes") as ComparisonResult,
-      bundle,
-    );
+    await writeBundle(readComparisonModel(join(bundle, "comparison.json")), bundle);
   }
   onMessage?.("writing the sweep documents");
   const files = await writeSweepBundle(outcome.result, outcome.directory);

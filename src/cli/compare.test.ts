@@ -23,4 +23,12 @@ describe("spanlab compare options", () => {
       "/nonexistent/space.json: no such file (the search space (--space))",
     );
   });
+
+  it("takes --objectives as a comma list of two or more different known objectives", async () => {
+    await expect(runCli(["compare", "--objectives", "soft,mse"])).rejects.toThrow('--objectives: unknown span objective "mse"; known: soft, crf, segment_crf');
+    await expect(runCli(["compare", "--objectives", "crf,soft,crf"])).rejects.toThrow("--objectives names crf more than once; list each objective once");
+    await expect(runCli(["compare", "--objectives", "crf"])).rejects.toThrow("--objectives needs at least two objectives to compare, got only crf");
+    await expect(runCli(["compare", "--objectives", "soft,,crf"])).rejects.toThrow(/--objectives must be a comma list of span objectives/);
+    await expect(runCli(["compare", "--resume", "/nonexistent", "--objectives", "soft,crf"])).rejects.toThrow("--resume keeps the comparison's own objectives");
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * `spanlab compare`: both objectives over paired seeds on worker threads, then the analysis bundle. A
+ * `spanlab compare`: the compared objectives (soft vs CRF unless `--objectives` lists two or more) over
+ * paired seeds on worker threads, then the analysis bundle. A
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
 import type { Command } from "commander";
@@ -10,7 +11,8 @@ import { DEFAULT_FIRST_SEED, DEFAULT_SEEDS } from "../compare/compare.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import type { ObjectiveStatistics } from "../compare/types.js";
 import { defaultDataPath } from "../util/package.js";
-import { addLossSettingOptions, choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { addLossSettingOptions, choiceFlag, integerFlag, numberFlag, objectivesFlag } from "./flags.js";
+import { DEFAULT_COMPARED_OBJECTIVES, SPAN_OBJECTIVES } from "../model/heads/registry.js";
 import { SPLIT_KINDS } from "../data/splits.js";
 import { parsePosWeight } from "../train/pos_weight.js";
 import { formatPosWeight } from "../report/format.js";
@@ -23,6 +25,7 @@ import { readJsonFile } from "../util/read_file.js";
 
 interface CompareFlags {
   data?: string;
+  objectives?: string;
   seeds: string;
   firstSeed: string;
   epochs: string;
@@ -67,6 +70,7 @@ export function jsonSummary(outcome: BundleOutcome): object {
       unit: m.unit,
       ...Object.fromEntries(result.protocol.objectives.map((objective) => [objective, interval(m.byObjective[objective])])),
       difference: m.difference,
+      pairs: m.pairs,
       winner: m.winner,
     })),
     files: outcome.files,
@@ -115,6 +119,14 @@ export function headline(outcome: BundleOutcome): string {
     const cells = objectives.map((o) => cell(m.byObjective[o]).padEnd(22)).join("  ");
     lines.push(`${m.label.slice(0, width).padEnd(width)}  ${cells}  ${cell(rule).padEnd(22)}  ${m.winner}`);
   }
+  if (objectives.length > 2) {
+    // More than two objectives: the primary metric's every pair, so the verdict's evidence is on screen.
+    const primary = result.metrics.find((m) => m.role === "primary")!;
+    lines.push(`paired differences of ${primary.shortLabel} (earlier − later objective):`);
+    for (const pair of primary.pairs) {
+      lines.push(`  ${`${pair.first} − ${pair.second}`.padEnd(width - 2)}  ${cell(pair.difference).padEnd(22)}  ${pair.winner}`);
+    }
+  }
   lines.push(primaryStatement(result));
   if (result.sensitivity) {
     lines.push(`sensitivity (span F1, own decoder; ${result.sensitivity.intervalMethod}):`);
@@ -132,9 +144,13 @@ export function headline(outcome: BundleOutcome): string {
 
 export function registerCompareCommand(program: Command): void {
   addLossSettingOptions(program.command("compare"))
-    .description("train both span objectives over paired seeds and write the analysis bundle")
+    .description("train the span objectives (soft vs CRF, or --objectives) over paired seeds and write the analysis bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
-    .option("--seeds <n>", "seeds per objective (paired: both objectives use the same seeds and splits)", String(DEFAULT_SEEDS))
+    .option(
+      "--objectives <list>",
+      `span objectives to compare, two or more, comma-separated, in column order (${SPAN_OBJECTIVES.join(", ")}; default: ${DEFAULT_COMPARED_OBJECTIVES.join(",")})`,
+    )
+    .option("--seeds <n>", "seeds per objective (paired: every objective uses the same seeds and splits)", String(DEFAULT_SEEDS))
     .option("--first-seed <n>", "first seed; the others follow it", String(DEFAULT_FIRST_SEED))
     .option("--epochs <n>", "epochs per run", String(TRAIN_DEFAULTS.epochs))
     .option("--batch-size <n>", "windows per batch", String(TRAIN_DEFAULTS.batchSize))
@@ -186,6 +202,9 @@ export function registerCompareCommand(program: Command): void {
         if (tuneOnly.length > 0)
           throw new Error(`${tuneOnly.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(", ")} only apply with --tune`);
       }
+      // A resumed comparison keeps the objectives it started with (compare_config.json).
+      if (flags.resume !== undefined && flags.objectives !== undefined) throw new Error("--resume keeps the comparison's own objectives; drop --objectives");
+      const objectives = flags.objectives === undefined ? {} : { objectives: objectivesFlag("objectives", flags.objectives) };
       const progress = runProgress(flags.json);
       let outcome: BundleOutcome;
       try {
@@ -196,6 +215,7 @@ export function registerCompareCommand(program: Command): void {
           // What both a tuned and an untuned compare take from the command line.
           const shared = {
             data: flags.data ?? defaultDataPath(),
+            ...objectives,
             firstSeed: integerFlag("first-seed", flags.firstSeed),
             epochs: integerFlag("epochs", flags.epochs),
             batchSize: integerFlag("batch-size", flags.batchSize),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { choiceFlag, integerFlag, numberFlag, objectivesFlag } from "./flags.js";
 
 describe("option values", () => {
   it("parses numbers and integers and names the option when refusing", () => {
@@ -16,5 +16,10 @@ describe("option values", () => {
     expect(choiceFlag("loss", "crf", ["soft", "crf"] as const)).toBe("crf");
     expect(() => choiceFlag("loss", "mse", ["soft", "crf"] as const)).toThrow('--loss must be soft or crf, got "mse"');
     expect(() => choiceFlag("split", "x", ["group", "reference"] as const)).toThrow("--split must be group or reference");
+  });
+
+  it("reads a list of objectives in the order given", () => {
+    expect(objectivesFlag("objectives", "segment_crf, soft,crf")).toEqual(["segment_crf", "soft", "crf"]);
+    expect(() => objectivesFlag("objectives", "soft,a,b")).toThrow('--objectives: unknown span objectives "a", "b"; known: soft, crf, segment_crf');
   });
 });

@@ -2,6 +2,7 @@
 import { DECIMAL_NUMBER } from "../util/text.js";
 import type { Command } from "commander";
 import { TRAIN_DEFAULTS } from "../train/config.js";
+import { SPAN_OBJECTIVES } from "../model/heads/registry.js";
 
 /** A finite number. */
 export function numberFlag(name: string, value: string): number {
@@ -28,6 +29,24 @@ export function choiceFlag<T extends string>(name: string, value: string, choice
     throw new Error(`--${name} must be ${choices.slice(0, -1).join(", ")}${choices.length > 1 ? " or " : ""}${choices.at(-1)}, got ${JSON.stringify(value)}`);
   }
   return value as T;
+}
+
+/**
+ * A comma list of two or more different registered span objectives ("soft,crf,segment_crf"), in the order
+ * given: the order of the compare's columns and of each pair's difference.
+ */
+export function objectivesFlag(name: string, value: string): string[] {
+  const names = value.split(",").map((part) => part.trim());
+  const known = SPAN_OBJECTIVES.join(", ");
+  if (names.some((part) => part === "")) throw new Error(`--${name} must be a comma list of span objectives (${known}), got ${JSON.stringify(value)}`);
+  const unknown = names.filter((part) => !SPAN_OBJECTIVES.includes(part));
+  if (unknown.length > 0) {
+    throw new Error(`--${name}: unknown span objective${unknown.length > 1 ? "s" : ""} ${unknown.map((u) => JSON.stringify(u)).join(", ")}; known: ${known}`);
+  }
+  const repeated = names.filter((part, i) => names.indexOf(part) !== i);
+  if (repeated.length > 0) throw new Error(`--${name} names ${[...new Set(repeated)].join(", ")} more than once; list each objective once`);
+  if (names.length < 2) throw new Error(`--${name} needs at least two objectives to compare, got only ${names[0]} (known: ${known})`);
+  return names;
 }
 
 /** A positive integer, at most `max`. */

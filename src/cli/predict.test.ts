@@ -262,6 +262,13 @@ const csvRow = (d: Detection) =>
     d.windows_covering,
     d.known_at_index,
     d.known_at_time,
+    ...(d.start_interval_index ?? ["", ""]),
+    ...(d.end_interval_index ?? ["", ""]),
+    ...(d.start_interval_time ?? ["", ""]),
+    ...(d.end_interval_time ?? ["", ""]),
+    d.interval_window_start ?? "",
+    d.interval_mbr_iou ?? "",
+    d.interval_unavailable ?? "",
   ].map(String);
 
 describe("spanlab predict --bars", () => {

@@ -6,7 +6,8 @@
  *    class probabilities and pointers (src/predict/predict.ts), with a one-line summary on stdout.
  *  - `--bars F` (raw bars, CSV or Parquet) `--out F.csv|F.json`: the hindsight scan (src/predict/scan.ts:
  *    windows combined per bar, decoded once), with `--live` the live scan too (src/predict/live.ts), one
- *    detection per row (CSV + a `.md` sidecar defining the columns) or a JSON report; `--probabilities`
+ *    detection per row (CSV + a `.md` sidecar defining the columns) or a JSON report, each hindsight
+ *    detection with 90% intervals of its start and end (src/predict/boundary_intervals.ts); `--probabilities`
  *    writes the per-bar series, `--annotations` scores the detections beside the rule and random
  *    detectors (src/predict/evaluate.ts), `--html` draws them (src/report/detection_chart.ts).
  */
@@ -169,6 +170,7 @@ export function formatScanSummary(out: string, result: ScanResult, thresholdSour
     `decoding: ${result.loss} head, stride ${result.stride}, min run length ${result.minRunLength}, ${decoding}`,
     `scanned ${result.windows} windows over ${result.bars} bars (${result.segments} segment(s))${skipped} on ${result.workers} thread(s) in ${result.seconds.toFixed(2)} s: ${result.windowsPerSecond.toFixed(0)} windows/s`,
     `detections by decoder on the combined series: ${counts}`,
+    `boundary intervals (90%, each detection's supporting window): span posteriors of ${result.intervals.windows} window(s) containing a detection on ${result.intervals.workers} thread(s) in ${result.intervals.seconds.toFixed(2)} s`,
     warning ?? describeOffsets(result.offsets),
     ...result.notes.map((note) => `note: ${note}`),
     `${out}: ${result.detections.length} hindsight detection(s); confidence = mean of the ${result.decoder === "threshold" ? "combined p" : "combined vote"} over a detection's bars`,
@@ -196,7 +198,8 @@ export function formatPredictionSummary(out: string, report: PredictionReport): 
 /** `spanlab predict --bars`: everything after the flags were read. */
 async function predictOnBars(flags: PredictFlags & { bars: string }): Promise<void> {
   if (flags.skipInvalid) throw new Error("--skip-invalid applies to --data (windows); bars files are refused with every problem listed");
-  if (flags.topK !== undefined) throw new Error("--top-k applies to --data (each window's span posterior); a scan of bars has none");
+  if (flags.topK !== undefined)
+    throw new Error("--top-k applies to --data (each window's span posterior); a scan of bars writes only each detection's boundary intervals");
   const format = extname(flags.out).toLowerCase();
   if (format !== ".csv" && format !== ".json") {
     throw new Error(`--out must end in .csv (one detection per row) or .json (detections with the bars and decoding used), got ${JSON.stringify(flags.out)}`);

@@ -8,12 +8,13 @@ import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
 import type { SweepGrid } from "../compare/sweep.js";
 import { parsePosWeight } from "../train/pos_weight.js";
 import { defaultDataPath } from "../util/package.js";
-import { choiceFlag, integerFlag, numberFlag } from "./flags.js";
+import { choiceFlag, integerFlag, numberFlag, objectivesFlag } from "./flags.js";
 import { runProgress } from "./run_progress.js";
 import { configDiff, formatConfigDiff } from "../compare/config_diff.js";
 
 interface SweepFlags {
   data?: string;
+  objectives?: string;
   epochs?: string;
   posWeight?: string;
   position?: string;
@@ -74,8 +75,9 @@ function table(outcome: SweepOutcome): string {
 export function registerSweepCommand(program: Command): void {
   program
     .command("sweep")
-    .description("run a grid of configurations, each a paired comparison of both objectives, and write a sweep bundle")
+    .description("run a grid of configurations, each a paired comparison of the objectives, and write a sweep bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
+    .option("--objectives <list>", "span objectives every configuration compares, two or more, comma-separated (default: soft,crf)")
     .option("--epochs <list>", "epochs per run, e.g. 50,100,200")
     .option("--pos-weight <list>", "soft span loss pos_weight values: numbers, balanced, balanced*k")
     .option("--position <list>", "the 13th feature, bar position: off,on")
@@ -99,6 +101,7 @@ export function registerSweepCommand(program: Command): void {
             : await sweepAndWriteBundles({
                 data: flags.data ?? defaultDataPath(),
                 grid: gridFromFlags(flags),
+                ...(flags.objectives !== undefined ? { objectives: objectivesFlag("objectives", flags.objectives) } : {}),
                 seeds: integerFlag("seeds", flags.seeds),
                 firstSeed: integerFlag("first-seed", flags.firstSeed),
                 ...workers,

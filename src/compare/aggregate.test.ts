@@ -79,6 +79,7 @@ describe("winner rules", () => {
       ruleBaseline: null,
       byObjective: { [soft]: { values: [], mean: 0.4, std: 0, low: 0.3, high: 0.5 }, [crf]: { values: [], mean: 0.3, std: 0, low: 0.2, high: 0.4 } },
       difference: { mean: 0.1, low: 0.05, high: 0.15, established: winner !== "not established" },
+      pairs: [{ first: soft, second: crf, difference: { mean: 0.1, low: 0.05, high: 0.15, established: winner !== "not established" }, winner, rule: "" }],
     });
     expect(recommend([m("f1_native", crf), m("iou_single_span", soft)], 5, objectives).decision).toBe(crf);
     // The IoU winning after the primary failed would be a second shot at the same question: it does not decide.

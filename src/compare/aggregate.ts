@@ -1,17 +1,18 @@
 /**
  * From runs to a decision: each run's headline metrics, their across-seed statistics with bootstrap
- * intervals, the paired first − second differences, winners by stated rules, and the recommendation. A
- * winner is named only when the paired interval excludes zero; otherwise the bundle says "not established".
+ * intervals, the paired differences of every pair of objectives (pairwise.ts), winners by stated rules,
+ * and the recommendation. A winner is named only when its paired intervals against every other objective
+ * exclude zero; otherwise the bundle says "not established".
  * Objectives are named by their span heads ({@link ObjectiveDescription}); nothing here knows one.
  */
-import { bootstrapInterval, mean, pairedDifference, summarize } from "../eval/statistics.js";
+import { bootstrapInterval, mean, summarize } from "../eval/statistics.js";
 import { lossReduction, normalisedReduction } from "../eval/metrics.js";
 import { LOG_SIGMA_INIT } from "../model/parameters.js";
 import { TASKS } from "../model/jade_compact.js";
 import type { EpochRecord } from "../train/records.js";
 import { Rng } from "../util/rng.js";
 import { CONVENTIONS } from "./analysis/conventions.js";
-import { differenceLabel } from "./analysis/objectives.js";
+import { comparePair, objectivePairs, overallWinner, pairLabel, winnerRuleText } from "./pairwise.js";
 import { type MetricDefinition, type RunFacts, valueKindOfUnit } from "./metrics.js";
 import type { ComparisonResult, MetricComparison, Objective, ObjectiveDescription, ObjectiveStatistics, RunResult, StepBudget } from "./types.js";
 
@@ -95,78 +96,51 @@ export function sampleStatistics(values: number[], rng: Rng, resamples: number):
 }
 
 /**
- * Compares one metric across paired runs: `runs[0]` and `runs[1]` are the runs of `objectives[0]` and
- * `objectives[1]` for the same seeds, in seed order. The difference is first − second.
+ * Compares one metric across paired runs: `runs[k]` are the runs of `objectives[k]` for the same seeds, in
+ * seed order. Every pair i < j gets its paired difference i − j (`pairs`, src/compare/pairwise.ts); the
+ * winner is the objective every pair it is in names.
  */
 export function compareMetric(
   metric: MetricDefinition,
-  objectives: readonly [ObjectiveDescription, ObjectiveDescription],
-  runs: readonly [readonly RunResult[], readonly RunResult[]],
+  objectives: readonly ObjectiveDescription[],
+  runs: readonly (readonly RunResult[])[],
   rng: Rng,
   resamples: number,
 ): MetricComparison {
-  const pair = differenceLabel(objectives);
   // A side exists when any of its runs defines the metric (runs of one objective share their decoders).
-  const side = (list: readonly RunResult[]) =>
+  // Every side is drawn before any pair, so two objectives consume the generator as they always did.
+  const sides = runs.map((list) =>
     metric.definedFor && !list.some((run) => metric.definedFor!(run))
       ? null
       : sampleStatistics(
           list.map((r) => r.headline[metric.key] ?? NaN),
           rng,
           resamples,
-        );
-  const first = side(runs[0]);
-  const second = side(runs[1]);
-  const base = {
+        ),
+  );
+  const index = new Map(objectives.map((o, i) => [o.name, i]));
+  const pairs = objectivePairs(objectives).map(([a, b]) => comparePair(metric, a, b, sides[index.get(a.name)!]!, sides[index.get(b.name)!]!, rng, resamples));
+  const { winner, rule } = overallWinner(
+    metric,
+    objectives,
+    sides.map((side) => side !== null),
+    pairs,
+  );
+  return {
     key: metric.key,
     label: metric.label,
     shortLabel: metric.shortLabel ?? metric.label,
     unit: metric.unit,
     kind: valueKindOfUnit(metric.unit),
     higherIsBetter: metric.higherIsBetter,
-    byObjective: { [objectives[0].name]: first, [objectives[1].name]: second },
+    byObjective: Object.fromEntries(objectives.map((o, i) => [o.name, sides[i]!])),
     ruleBaseline: null,
     role: metric.key === PRIMARY_METRIC ? ("primary" as const) : ("secondary" as const),
     ...(metric.note ? { note: metric.note } : {}),
-  };
-  if (!first || !second) {
-    const defined = first ? objectives[0] : objectives[1];
-    return { ...base, difference: null, winner: "n/a", rule: `defined for the ${defined.label} only` };
-  }
-  const pairs = first.values.map((v, i) => [v, second.values[i]!] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
-  let difference: MetricComparison["difference"] = null;
-  if (pairs.length > 1) {
-    const d = pairedDifference(
-      pairs.map((p) => p[0]),
-      pairs.map((p) => p[1]),
-      rng,
-      { resamples, confidence: CONVENTIONS.confidence },
-    );
-    difference = { mean: d.mean, low: d.low, high: d.high, established: d.established };
-  } else if (pairs.length === 1) {
-    const only = pairs[0]![0] - pairs[0]![1];
-    difference = { mean: only, low: only, high: only, established: false };
-  }
-  if (metric.higherIsBetter === null) {
-    return { ...base, difference, winner: "n/a", rule: metric.note ? `descriptive; ${metric.note}` : "descriptive: no better direction" };
-  }
-  if (!difference || pairs.length < MIN_PAIRED_SEEDS_FOR_WINNER) {
-    const why =
-      pairs.length < 2
-        ? "one paired run per objective cannot establish a difference"
-        : `${pairs.length} paired seeds are too few: the interval excludes 0 by chance with probability ${(100 * 2 ** (1 - pairs.length)).toFixed(1)}% whenever all differences share a sign`;
-    return { ...base, difference, winner: "not established", rule: `${why} (run --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more)` };
-  }
-  const interval = `[${difference.low.toFixed(4)}, ${difference.high.toFixed(4)}]`;
-  if (!difference.established) {
-    return { ...base, difference, winner: "not established", rule: `the 95% interval of ${pair} ${interval} contains 0` };
-  }
-  const firstBetter = metric.higherIsBetter ? difference.mean > 0 : difference.mean < 0;
-  return {
-    ...base,
-    difference,
-    winner: firstBetter ? objectives[0].name : objectives[1].name,
-    rule: `the 95% interval of ${pair} ${interval} excludes 0; ${metric.higherIsBetter ? "higher" : "lower"} is better`,
+    difference: pairs[0]!.difference,
+    pairs,
+    winner,
+    rule,
   };
 }
 
@@ -179,20 +153,20 @@ export const PRIMARY_METRIC = "f1_native";
 export function recommend(
   metrics: readonly MetricComparison[],
   seeds: number,
-  objectives: readonly [ObjectiveDescription, ObjectiveDescription],
+  objectives: readonly ObjectiveDescription[],
   /** What the paired units are: seeds, or a tuned comparison's outer folds. */
   unit: "seeds" | "outer folds" = "seeds",
 ): ComparisonResult["recommendation"] {
   const byKey = new Map(metrics.map((m) => [m.key, m]));
   const primary = byKey.get(PRIMARY_METRIC)!;
   const secondary = byKey.get("iou_single_span")!;
-  const pair = differenceLabel(objectives);
+  const named = (name: string) => objectives.find((o) => o.name === name)!;
   const ownDecoders = objectives
     .map((o) => `${o.shortLabel}: ${o.nativeDecoderRule}${o.nativeDecoder === o.thresholdDecoder.key ? " chosen on training windows" : ""}`)
     .join("; ");
   const rules = [
     `Primary: span F1 of each objective's own decoder (${ownDecoders}), pooled over validation bars, paired across ${unit}.`,
-    `A winner is named only when the 95% bootstrap interval of the paired difference ${pair} excludes 0, over at least ${MIN_PAIRED_SEEDS_FOR_WINNER} paired ${unit} (with fewer, the interval excludes 0 by chance too often).`,
+    winnerRuleText(objectives, unit),
     "If it is not established, no objective is recommended on the evidence.",
     "Every other metric is secondary: shown with its own winner for description, never deciding, and not adjusted for the many metrics and settings reported (a second metric tried after the first failed would raise the chance of a false verdict); loss values and loss reductions never decide (their scales differ).",
   ];
@@ -203,8 +177,11 @@ export function recommend(
     return `${objective.shortLabel} ${withInterval(stats.mean, stats.low, stats.high)}`;
   };
   const describe = (m: MetricComparison) =>
-    `${m.label}: ${side(m, objectives[0])}, ${side(m, objectives[1])}` +
-    (m.difference ? `; ${pair} ${withInterval(m.difference.mean, m.difference.low, m.difference.high)}` : "");
+    `${m.label}: ${objectives.map((o) => side(m, o)).join(", ")}` +
+    m.pairs
+      .filter((p) => p.difference)
+      .map((p) => `; ${pairLabel(named(p.first), named(p.second))} ${withInterval(p.difference!.mean, p.difference!.low, p.difference!.high)}`)
+      .join("");
   const reasons = [describe(primary), describe(secondary)];
   for (const key of ["separation", "strict_f1_single_span", "ece"]) {
     const m = byKey.get(key);
@@ -214,7 +191,10 @@ export function recommend(
   if (winner) {
     return {
       decision: winner.name,
-      headline: `Ship the ${winner.label}: it wins on span F1 across ${seeds} paired ${unit} (interval excludes 0).`,
+      headline:
+        objectives.length === 2
+          ? `Ship the ${winner.label}: it wins on span F1 across ${seeds} paired ${unit} (interval excludes 0).`
+          : `Ship the ${winner.label}: it wins on span F1 against every other objective across ${seeds} paired ${unit} (every paired interval excludes 0).`,
       reasons,
       rules,
     };
@@ -226,10 +206,29 @@ export function recommend(
         ? `No recommendation: a single run per objective cannot establish a difference; rerun with --seeds ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
         : seeds < MIN_PAIRED_SEEDS_FOR_WINNER
           ? `No recommendation: ${seeds} paired ${unit} are too few to establish a difference; rerun with ${unit === "seeds" ? "--seeds" : "--outer-folds"} ${MIN_PAIRED_SEEDS_FOR_WINNER} or more.`
-          : `No established difference in span F1 (the primary metric) across ${seeds} paired ${unit}; the data do not favour either objective.`,
+          : objectives.length === 2
+            ? `No established difference in span F1 (the primary metric) across ${seeds} paired ${unit}; the data do not favour either objective.`
+            : `No objective wins span F1 (the primary metric) against every other across ${seeds} paired ${unit}: ${pairOutcomes(primary, objectives)}.`,
     reasons,
     rules,
   };
+}
+
+/** Which pairs of a metric are established and which are not, in words ("established: soft ahead of CRF; not established: …"). */
+export function pairOutcomes(metric: MetricComparison, objectives: readonly ObjectiveDescription[]): string {
+  const named = (name: string) => objectives.find((o) => o.name === name)!;
+  const established = metric.pairs.filter((p) => p.winner === p.first || p.winner === p.second);
+  const open = metric.pairs.filter((p) => !established.includes(p));
+  const ahead = (p: MetricComparison["pairs"][number]) => {
+    const loser = p.winner === p.first ? p.second : p.first;
+    return `the ${named(p.winner).label} ahead of the ${named(loser).label}`;
+  };
+  return [
+    established.length > 0 ? `established: ${established.map(ahead).join(", ")}` : "no pair is established",
+    ...(open.length > 0 && established.length > 0
+      ? [`not established: ${open.map((p) => `the ${named(p.first).label} vs the ${named(p.second).label}`).join(", ")}`]
+      : []),
+  ].join("; ");
 }
 
 /** The runs of one objective in seed order. */
@@ -241,36 +240,43 @@ export function runsBySeed(runs: readonly RunResult[], objective: Objective, see
   });
 }
 
-/** Aggregates runs (both objectives, the same seeds) into the compared metrics. */
+/** Aggregates runs (every objective, the same seeds) into the compared metrics. */
 export function compareRuns(
   runs: readonly RunResult[],
   seeds: readonly number[],
-  objectives: readonly [ObjectiveDescription, ObjectiveDescription],
+  objectives: readonly ObjectiveDescription[],
   definitions: readonly MetricDefinition[],
   options: { resamples: number; seed: number },
 ): MetricComparison[] {
   const rng = new Rng(options.seed);
-  const paired = [runsBySeed(runs, objectives[0].name, seeds), runsBySeed(runs, objectives[1].name, seeds)] as const;
+  const paired = objectives.map((o) => runsBySeed(runs, o.name, seeds));
   return definitions.map((metric) => compareMetric(metric, objectives, paired, rng, options.resamples));
 }
 
-/** The reference's "normalised reduction" on the seed-mean validation losses, computed as it was. */
-export function referenceHeuristic(
-  runs: readonly RunResult[],
-  objectives: readonly [ObjectiveDescription, ObjectiveDescription],
-): ComparisonResult["referenceHeuristic"] {
+/**
+ * The reference's "normalised reduction" on the seed-mean validation losses, computed as it was: the
+ * second objective's reduction divided by its epoch-1 loss ratio to the first's (the reference's soft vs
+ * CRF); every later objective is normalised against the first the same way (`others`).
+ */
+export function referenceHeuristic(runs: readonly RunResult[], objectives: readonly ObjectiveDescription[]): ComparisonResult["referenceHeuristic"] {
   const seedMean = (objective: ObjectiveDescription, pick: (r: RunResult) => number) => mean(runs.filter((r) => r.objective === objective.name).map(pick));
-  const [first, second] = objectives;
-  const result = normalisedReduction(
-    seedMean(first, (r) => r.training.firstValidationLoss),
-    seedMean(first, (r) => r.training.finalValidationLoss),
-    seedMean(second, (r) => r.training.firstValidationLoss),
-    seedMean(second, (r) => r.training.finalValidationLoss),
+  const [first, ...rest] = objectives as [ObjectiveDescription, ...ObjectiveDescription[]];
+  const results = rest.map((later) =>
+    normalisedReduction(
+      seedMean(first, (r) => r.training.firstValidationLoss),
+      seedMean(first, (r) => r.training.finalValidationLoss),
+      seedMean(later, (r) => r.training.firstValidationLoss),
+      seedMean(later, (r) => r.training.finalValidationLoss),
+    ),
   );
+  const second = results[0]!;
   return {
-    reductions: { [first.name]: result.soft, [second.name]: result.crfRaw },
-    scale: result.scale,
-    normalised: result.crf,
+    reductions: Object.fromEntries([[first.name, second.soft], ...rest.map((later, k) => [later.name, results[k]!.crfRaw])]),
+    scale: second.scale,
+    normalised: second.crf,
+    ...(rest.length > 1
+      ? { others: rest.slice(1).map((later, k) => ({ objective: later.name, scale: results[k + 1]!.scale, normalised: results[k + 1]!.crf })) }
+      : {}),
     note: "the reference divided the CRF's loss reduction by the ratio of epoch-1 validation losses; this is a heuristic about loss scales, reported for comparison with the reference, never used to decide",
   };
 }

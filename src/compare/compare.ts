@@ -1,5 +1,5 @@
 /**
- * `spanlab compare` as a library: trains both objectives over the same seeds and splits (paired), on
+ * `spanlab compare` as a library: trains the compared objectives (two or more) over the same seeds and splits (paired), on
  * worker threads, evaluates every run on its validation windows, aggregates across seeds with bootstrap
  * intervals and analyses the result into the comparison model, written as `comparison.json` beside the
  * runs. Rendering the bundle from that model is the report's job (src/app/compare.ts joins the two). An
@@ -28,6 +28,7 @@ import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { sensitivityAnalysis } from "./analysis/sensitivity.js";
 import { classHeadAnalysis } from "./analysis/class_head.js";
+import { spanPosteriorAnalysis } from "./analysis/span_posterior.js";
 import { logisticClassBaseline } from "../eval/logistic_baseline.js";
 import {
   SENSITIVITY_EPOCHS,
@@ -38,7 +39,7 @@ import {
   type RunCounts,
   type SensitivityLevel,
 } from "./sensitivity_runs.js";
-import type { ComparisonProtocol, ComparisonResult, DataSplit, Objective, ObjectiveDescription, RunResult } from "./types.js";
+import type { ComparisonProtocol, ComparisonResult, DataSplit, Objective, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
 import { onlyTemporaryFiles, recoverRun } from "../train/run_commit.js";
 import type { TuningAnalysis } from "./tune_types.js";
@@ -60,8 +61,8 @@ export const DEFAULT_FIRST_SEED = 42;
 
 export interface CompareOptions {
   data: string;
-  /** The two span objectives to compare, by head name (default: the reference's question, soft span loss vs CRF). */
-  objectives?: readonly [string, string];
+  /** The span objectives to compare (two or more), by head name (default: the reference's question, soft span loss vs CRF). */
+  objectives?: readonly string[];
   seeds?: number;
   firstSeed?: number;
   epochs?: number;
@@ -158,11 +159,16 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   return { ...protocol, sensitivity: sensitivityPlan(options.sensitivity ?? "pos-weight", protocol, options.sensitivitySeeds ?? 1) };
 }
 
-/** Two distinct registered objectives (an unknown name fails here, naming the known ones). */
-function comparedObjectives(objectives: readonly [string, string] | undefined): [Objective, Objective] {
-  const [first, second] = objectives ?? DEFAULT_COMPARED_OBJECTIVES;
-  if (first === second) throw new Error(`a comparison needs two different objectives, got ${first} twice`);
-  return [spanHead(first).name, spanHead(second).name];
+/**
+ * Two or more distinct registered objectives, in the order given (the order of every table's columns and
+ * of each pair's difference); an unknown name fails here, naming the known ones.
+ */
+export function comparedObjectives(objectives: readonly string[] | undefined): Objective[] {
+  const names = objectives ?? DEFAULT_COMPARED_OBJECTIVES;
+  if (names.length < 2) throw new Error(`a comparison needs at least two objectives, got ${names.length === 0 ? "none" : `only ${names[0]}`}`);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new Error(`a comparison needs different objectives, got ${repeated} twice`);
+  return names.map((name) => spanHead(name).name);
 }
 
 /** The training configuration of one run of a comparison. */
@@ -333,7 +339,7 @@ export async function assembleComparison(
 ): Promise<{ result: ComparisonResult }> {
   const { data } = stored;
   const protocol: ComparisonProtocol = { ...stored.protocol, objectives: comparedObjectives(stored.protocol.objectives) };
-  const objectives = protocol.objectives.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
+  const objectives = protocol.objectives.map(describeObjective);
   const definitions = metricDefinitions(objectives);
   const message = options.onMessage ?? (() => {});
   const plan = runPlan(bundleDirectory, protocol);
@@ -435,6 +441,7 @@ export async function assembleComparison(
     technicalDetails: technicalDetails(windows, protocol, data, objectives, runs),
     sensitivity,
     ...(options.tuning ? { tuning: options.tuning } : {}),
+    spanPosterior: spanPosteriorAnalysis(objectives, runs),
     classHead: classHeadAnalysis(
       protocol,
       objectives,

@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { crfSpanHead } from "../model/heads/crf.js";
 import { softSpanHead } from "../model/heads/soft.js";
+import { ParameterSet } from "../model/parameters.js";
 import { evaluateRun, nativeWindowCounts, type Predictions } from "./evaluate.js";
 
-/** Two windows of 6 bars, hand-made probabilities. */
+/**
+ * Two windows of 6 bars, hand-made probabilities; the span scores are their log-odds (the CRF's: emissions
+ * (0, log-odds) under zero transitions), so the exact span posterior agrees with them.
+ */
 function predictions(probabilities: number[], spans: { start: number; end: number }[], extra: Partial<Predictions> = {}): Predictions {
+  const head = extra.head ?? softSpanHead;
+  const logOdds = probabilities.map((p) => Math.log(p / (1 - p)));
   return {
     head: softSpanHead,
+    spanScores: Float32Array.from(head.width === 1 ? logOdds : logOdds.flatMap((z) => [0, z])),
+    spanContext: { batch: spans.length, bars: 6, parameters: new ParameterSet(head.parameterSpecs()), posWeight: 1 },
     readings: {},
     paths: {},
     windowIds: spans.map((_, i) => `w${i}`),
@@ -54,6 +62,16 @@ describe("evaluateRun", () => {
     expect(threshold.spanLevel.recall).toBeCloseTo(0.5, 12);
     // The single-span decoder's spans equal the truth here.
     expect(result.decoders.find((d) => d.decoder === "single_span")!.spanLevel.meanIoU).toBe(1);
+    // The exact span posterior: its MBR span is scored as a decoder, its top spans and calibration beside.
+    const mbr = result.decoders.find((d) => d.decoder === "minimum_risk")!;
+    expect(mbr.spanLevel.meanIoU).toBeGreaterThanOrEqual(0);
+    expect(result.spanPosterior!.topK).toBe(5);
+    // The MBR span need not be one of the most probable spans: it maximises expected IoU, not probability.
+    expect(result.spanPosterior!.topBestIoU).toBeGreaterThan(0);
+    expect(result.spanPosterior!.topBestIoU).toBeLessThanOrEqual(1);
+    expect(result.spanPosterior!.fitted.windows).toBe(2);
+    expect(result.spanPosterior!.calibration.coverage.startBefore.total).toBe(2);
+    expect(Number.isFinite(result.spanPosterior!.fitted.temperature.temperature)).toBe(true);
     // The validation oracle is better than the honest choice (0.2 would not lose w1's span).
     expect(result.thresholds[0]!.validationOracle.f1).toBeGreaterThanOrEqual(threshold.pooled.f1);
     expect(result.classificationAccuracy).toBe(1);
@@ -82,7 +100,7 @@ describe("evaluateRun", () => {
     });
     const result = evaluateRun(training, validation);
     const byName = Object.fromEntries(result.decoders.map((d) => [d.decoder, d]));
-    expect(Object.keys(byName)).toEqual(["viterbi", "marginal_threshold", "emission_softmax_threshold", "single_span"]);
+    expect(Object.keys(byName)).toEqual(["viterbi", "marginal_threshold", "emission_softmax_threshold", "single_span", "minimum_risk"]);
     // Viterbi: TP 2, FP 1 → P 2/3, R 1.
     expect(byName.viterbi!.pooled.precision).toBeCloseTo(2 / 3, 12);
     expect(byName.marginal_threshold!.pooled.f1).toBe(1);

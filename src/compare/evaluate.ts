@@ -7,7 +7,9 @@
  */
 import type { JadeCompact } from "../model/jade_compact.js";
 import { inferWindows } from "../model/inference.js";
-import type { SpanHead } from "../model/span_head.js";
+import type { SpanHead, SpanHeadContext } from "../model/span_head.js";
+import { mean } from "../eval/statistics.js";
+import { evaluateSpanCalibration, fitSpanCalibration, type CalibrationEvaluation, type SpanCalibration } from "../predict/calibration.js";
 import { brierScore, expectedCalibrationError, reliabilityDiagram, spanTargetsMask, type ReliabilityBin } from "../eval/calibration.js";
 import {
   classificationAccuracy,
@@ -16,6 +18,7 @@ import {
   pooledSpanScores,
   predictedSpansFromMask,
   probabilitySeparation,
+  spanIoU,
   spanLevelScores,
   type PointerErrors,
   type PooledScores,
@@ -51,6 +54,9 @@ export interface Predictions {
   classLogits: Float32Array;
   /** (W, 2) sigmoid pointers (center, length) / bars. */
   pointers: Float32Array;
+  /** (W, T, width) the span head's raw scores and the head's context: its exact span posterior (docs/spec.md §12). */
+  spanScores: Float32Array;
+  spanContext: SpanHeadContext;
 }
 
 /** Runs the model (evaluation mode) over `indices` of `data`, through the one inference path. */
@@ -61,7 +67,7 @@ export function predict(model: JadeCompact, data: WindowTensors, indices: readon
   indices.forEach((window, i) => {
     features.set(data.features.subarray(window * stride, (window + 1) * stride), i * stride);
   });
-  const inference = inferWindows(model, features, indices.length);
+  const inference = inferWindows(model, features, indices.length, { spanScores: true });
   return {
     head: model.head,
     windowIds: indices.map((i) => data.windowIds[i]!),
@@ -75,6 +81,8 @@ export function predict(model: JadeCompact, data: WindowTensors, indices: readon
     singleSpans: inference.singleSpans.map((span) => ({ start: span.start, end: span.end })),
     classLogits: inference.classLogits,
     pointers: inference.pointers,
+    spanScores: inference.spanScores,
+    spanContext: model.headContext(indices.length),
   };
 }
 
@@ -130,6 +138,54 @@ export interface RunEvaluation {
   predictedMajorityShare: number;
   /** 50-bin histograms of p over [0, 1] for in-span and out-of-span validation bars. */
   histogram: { bins: number; inSpan: number[]; outOfSpan: number[] };
+  /**
+   * The head's exact single-span posterior on the validation windows (docs/spec.md §12), with its
+   * calibration fitted on the training windows: top-k scores, and calibration before and after.
+   */
+  spanPosterior?: SpanPosteriorEvaluation;
+}
+
+/** The span posterior's scores on the validation windows; the MBR span is scored among `decoders` (`minimum_risk`). */
+export interface SpanPosteriorEvaluation {
+  topK: number;
+  /** Mean over windows of the best IoU with the true span among the top-k spans. */
+  topBestIoU: number;
+  /** Share of windows whose true span is one of the top-k spans exactly. */
+  topHit: number;
+  /** Mean of the MBR span's expected IoU under the posterior (what the head claims), and its real mean IoU. */
+  claimedExpectedIoU: number;
+  /** The calibration (fitted on the training windows) and how it scores here. */
+  fitted: SpanCalibration;
+  calibration: Omit<CalibrationEvaluation, "raw">;
+}
+
+/** Scores of the posterior's top spans and MBR span, and its calibration, on `validation`. */
+function spanPosteriorEvaluation(training: Predictions, validation: Predictions): { evaluation: SpanPosteriorEvaluation; mbr: DecoderScores } {
+  const head = validation.head;
+  const scored = (p: Predictions) => ({ windows: p.spans.length, bars: p.bars, spanScores: p.spanScores, probabilities: p.probabilities });
+  const fitted = fitSpanCalibration(head, training.spanContext, scored(training), training.barTruth);
+  const { raw, ...calibration } = evaluateSpanCalibration(fitted, head, validation.spanContext, scored(validation), validation.barTruth);
+  const mbrSpans = raw.map((summary) => ({ start: summary.mbr.start, end: summary.mbr.end }));
+  const bestIoU = raw.map((summary, w) => Math.max(...summary.top.map((span) => spanIoU(span, validation.spans[w]!))));
+  const hits = raw.map((summary, w) =>
+    summary.top.some((span) => span.start === validation.spans[w]!.start && span.end === validation.spans[w]!.end) ? 1 : 0,
+  );
+  return {
+    evaluation: {
+      topK: raw[0]?.top.length ?? 0,
+      topBestIoU: mean(bestIoU),
+      topHit: mean(hits),
+      claimedExpectedIoU: mean(raw.map((summary) => summary.mbr.expectedIoU)),
+      fitted,
+      calibration,
+    },
+    mbr: {
+      decoder: "minimum_risk",
+      description: "the minimum-Bayes-risk span: the one maximising the expected IoU under the head's exact single-span posterior (docs/spec.md §12)",
+      pooled: pooledSpanScores(maskOfSpans(mbrSpans, validation.bars), validation.barTruth, validation.bars),
+      spanLevel: spanLevelScores(mbrSpans, validation.spans),
+    },
+  };
 }
 
 /** −mean log p(y) on `labels` under the class frequencies of `prior` (add-one smoothed, so no class has p = 0). */
@@ -204,7 +260,7 @@ function histogram(probabilities: Float32Array, targets: Uint8Array, bins: numbe
  * Evaluates a run: `training` predictions choose thresholds, `validation` predictions are scored.
  * `minRunLength` > 1 removes shorter predicted runs before scoring (and when choosing thresholds).
  */
-export function evaluateRun(training: Predictions, validation: Predictions, options: { minRunLength?: number } = {}): RunEvaluation {
+export function evaluateRun(training: Predictions, validation: Predictions, options: { minRunLength?: number; spanPosterior?: boolean } = {}): RunEvaluation {
   const minRunLength = options.minRunLength ?? 1;
   const bars = validation.bars;
   const sweep = (p: Predictions, source: Float32Array) => thresholdSweep(source, p.barTruth, bars, { minRunLength });
@@ -248,6 +304,10 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
     spanLevel: spanLevelScores(validation.singleSpans, validation.spans),
   });
 
+  // Sensitivity points only compare the primary metric: they skip the posterior's calibration (~0.5 s a run).
+  const posterior = options.spanPosterior === false ? null : spanPosteriorEvaluation(training, validation);
+  if (posterior) decoders.push(posterior.mbr);
+
   const targets = maskOfSpans(validation.barTruth, bars);
   const trainingRate = inSpanRate(training.barTruth, bars);
   const majorityClass = mostCommon(training.labels);
@@ -275,6 +335,7 @@ export function evaluateRun(training: Predictions, validation: Predictions, opti
       priorCrossEntropy: priorCrossEntropy(training.labels, validation.labels),
     },
     histogram: { bins: 50, ...histogram(validation.probabilities, targets, 50) },
+    ...(posterior ? { spanPosterior: posterior.evaluation } : {}),
   };
 }
 

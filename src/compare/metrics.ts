@@ -101,6 +101,91 @@ const SHORT_LABEL: Record<string, string> = {
   classification_accuracy: "classification accuracy",
 };
 
+const hasPosterior = (run: Pick<RunResult, "evaluation">) => run.evaluation.spanPosterior !== undefined;
+// Read only where `definedFor: hasPosterior` holds.
+const posterior = (run: Pick<RunResult, "evaluation">) => run.evaluation.spanPosterior!;
+
+/** The exact span posterior's decoders and calibration (docs/spec.md §12); absent from runs evaluated before it existed. */
+function spanPosteriorMetrics(): MetricDefinition[] {
+  const coverageNote = "target 0.9: an equal-tailed interval of a discrete marginal holds ≥ 90% of the mass, so a calibrated head covers a little more";
+  return [
+    {
+      key: "f1_minimum_risk",
+      label: "Span F1, minimum-Bayes-risk span (max expected IoU under the exact span posterior)",
+      shortLabel: "F1, MBR span",
+      unit: "F1 (0–1)",
+      higherIsBetter: true,
+      definedFor: hasDecoder("minimum_risk"),
+      value: (r) => decoder(r.evaluation, "minimum_risk").pooled.f1,
+    },
+    {
+      key: "iou_minimum_risk",
+      label: "Mean IoU, minimum-Bayes-risk span",
+      shortLabel: "IoU, MBR span",
+      unit: "IoU (0–1)",
+      higherIsBetter: true,
+      definedFor: hasDecoder("minimum_risk"),
+      value: (r) => decoder(r.evaluation, "minimum_risk").spanLevel.meanIoU,
+    },
+    {
+      key: "top5_best_iou",
+      label: "Best IoU among the posterior's top 5 spans",
+      shortLabel: "best IoU, top 5",
+      unit: "IoU (0–1)",
+      higherIsBetter: true,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).topBestIoU,
+    },
+    {
+      key: "coverage_start",
+      label: "Coverage of the 90% start interval, calibrated (temperature fitted on training windows)",
+      shortLabel: "start interval coverage",
+      unit: "rate (0–1)",
+      higherIsBetter: null,
+      note: coverageNote,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).calibration.coverage.startAfter.rate,
+    },
+    {
+      key: "coverage_end",
+      label: "Coverage of the 90% end interval, calibrated",
+      shortLabel: "end interval coverage",
+      unit: "rate (0–1)",
+      higherIsBetter: null,
+      note: coverageNote,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).calibration.coverage.endAfter.rate,
+    },
+    {
+      key: "temperature",
+      label: "Fitted temperature of the span posterior (T > 1: the head was overconfident)",
+      shortLabel: "temperature",
+      unit: "T",
+      higherIsBetter: null,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).fitted.temperature.temperature,
+    },
+    {
+      key: "ece_calibrated",
+      label: "Expected calibration error of per-bar p after isotonic calibration (fitted on training windows)",
+      shortLabel: "ECE, calibrated",
+      unit: "0–1",
+      higherIsBetter: false,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).calibration.bars.eceAfter,
+    },
+    {
+      key: "ece_span_confidence",
+      label: "Expected calibration error of P(IoU ≥ 0.5) of the MBR span, calibrated (before: its raw value)",
+      shortLabel: "ECE, span confidence",
+      unit: "0–1",
+      higherIsBetter: false,
+      definedFor: hasPosterior,
+      value: (r) => posterior(r).calibration.spans.eceAfter,
+    },
+  ];
+}
+
 /** One metric per probability reading of the compared heads (the CRF's emission softmax): F1 of its thresholded reading. */
 function readingMetrics(objectives: readonly ObjectiveDescription[]): MetricDefinition[] {
   const seen = new Set<string>();
@@ -184,6 +269,7 @@ export function metricDefinitions(objectives: readonly ObjectiveDescription[]): 
       higherIsBetter: false,
       value: (r) => decoder(r.evaluation, "single_span").spanLevel.meanEndError,
     },
+    ...spanPosteriorMetrics(),
     {
       key: "iou_native",
       label: "Mean IoU, longest run of the own decoder",

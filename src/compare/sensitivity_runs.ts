@@ -122,7 +122,7 @@ export function countsOf(validation: ReturnType<typeof predict>, evaluation: Ret
 function runCounts(directory: string, tensors: WindowTensors, split: ReturnType<typeof runSplit>, protocol: ComparisonProtocol): RunCounts {
   const { model } = loadCheckpoint(join(directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
   const validation = predict(model, tensors, split.validation);
-  const evaluation = evaluateRun(predict(model, tensors, split.train), validation, { minRunLength: protocol.minRunLength });
+  const evaluation = evaluateRun(predict(model, tensors, split.train), validation, { minRunLength: protocol.minRunLength, spanPosterior: false });
   return countsOf(validation, evaluation, model.posWeight);
 }
 

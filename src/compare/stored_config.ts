@@ -11,10 +11,11 @@ const positiveFinite = z.number().positive().finite();
 
 const protocolSchema = z
   .object({
-    // Absent in folders written before objectives were recorded (the default pair then).
+    // Absent in folders written before objectives were recorded (the default pair then); two or more since.
     objectives: z
       .array(z.string().refine((name) => SPAN_OBJECTIVES.includes(name), `a span objective (${SPAN_OBJECTIVES.join(", ")})`))
-      .length(2)
+      .min(2)
+      .refine((names) => new Set(names).size === names.length, "different objectives (each named once)")
       .optional(),
     seeds: z.array(z.number().int().nonnegative()).min(1),
     epochs: positiveInteger,

@@ -7,6 +7,7 @@
  * configuration per objective by a stated rule. Resumable: `sweep_config.json` is written first, a
  * finished configuration (its comparison.json) is kept, an interrupted one resumes.
  */
+import { readComparisonModel } from "./read_comparison.js";
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createFreshDirectory, writeFileAtomic } from "../util/files.js";
@@ -14,7 +15,7 @@ import { packageVersion } from "../util/package.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import { posWeightSettingText } from "../train/pos_weight.js";
-import { COMPARISON_FILE, compare, resumeComparison, type CompareOptions } from "./compare.js";
+import { COMPARISON_FILE, compare, comparedObjectives, resumeComparison, type CompareOptions } from "./compare.js";
 import type { ComparisonResult } from "./types.js";
 import type { SweepConfiguration, SweepResult, SweepSettings } from "./sweep_types.js";
 import { readJsonFile } from "../util/read_file.js";
@@ -41,6 +42,8 @@ export interface SweepOptions {
   root?: string;
   /** Exact sweep folder to create. */
   out?: string;
+  /** The span objectives every configuration compares (default: compare's, soft span loss vs CRF). */
+  objectives?: readonly string[];
   onRunEvent?: CompareOptions["onRunEvent"];
   onMessage?: (message: string) => void;
 }
@@ -57,6 +60,8 @@ interface StoredSweepConfig {
   grid: SweepGrid;
   seeds: number;
   firstSeed: number;
+  /** Absent in sweeps written before it: compare's default objectives. */
+  objectives?: string[];
 }
 
 const ORDER: (keyof SweepGrid)[] = ["epochs", "posWeight", "position", "learningRate", "batchSize", "weighting"];
@@ -108,6 +113,11 @@ function configurationRow(settings: SweepSettings, bundle: string, result: Compa
                 }),
               ),
               difference: m.difference ? { mean: m.difference.mean, low: m.difference.low, high: m.difference.high } : null,
+              pairs: m.pairs.map((p) => ({
+                first: p.first,
+                second: p.second,
+                difference: p.difference ? { mean: p.difference.mean, low: p.difference.low, high: p.difference.high } : null,
+              })),
               winner: m.winner,
             }
           : null,
@@ -163,7 +173,7 @@ async function runSweep(
     message(`configuration ${k + 1} of ${configurations.length}: ${label}`);
     let result: ComparisonResult;
     if (existsSync(join(bundle, COMPARISON_FILE))) {
-      result = readJsonFile(join(bundle, COMPARISON_FILE), "comparison model", "the comparison.json spanlab compare writes") as ComparisonResult;
+      result = readComparisonModel(join(bundle, COMPARISON_FILE));
     } else if (existsSync(join(bundle, "compare_config.json"))) {
       result = (await resumeComparison(bundle, { ...options, onMessage: message })).result;
     } else {
@@ -172,6 +182,7 @@ async function runSweep(
           data: stored.data,
           seeds: stored.seeds,
           firstSeed: stored.firstSeed,
+          ...(stored.objectives ? { objectives: stored.objectives } : {}),
           ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
           ...(settings.posWeight !== undefined ? { posWeight: settings.posWeight } : {}),
           ...(settings.position !== undefined ? { position: settings.position } : {}),
@@ -205,6 +216,7 @@ export async function sweep(options: SweepOptions): Promise<{ directory: string;
     const { position, ...trained } = settings;
     resolveTrainConfig({ data: options.data, ...trained, ...(position !== undefined ? { position } : {}) });
   }
+  const objectives = options.objectives ? comparedObjectives(options.objectives) : undefined;
   await loadWindowsReport(options.data, {});
   const directory = options.out ?? createFreshDirectory(options.root ?? "sweeps", "sweep");
   if (existsSync(join(directory, SWEEP_CONFIG))) throw new Error(`${directory} already holds a sweep; a sweep is never overwritten (use --resume)`);
@@ -214,6 +226,7 @@ export async function sweep(options: SweepOptions): Promise<{ directory: string;
     grid: options.grid,
     seeds: options.seeds ?? 5,
     firstSeed: options.firstSeed ?? 42,
+    ...(objectives ? { objectives } : {}),
   };
   writeFileAtomic(join(directory, SWEEP_CONFIG), `${JSON.stringify(stored, null, 2)}\n`);
   return { directory, result: await runSweep(directory, stored, options) };

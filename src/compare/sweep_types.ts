@@ -29,8 +29,20 @@ export interface SweepConfiguration {
   settings: SweepSettings;
   /** Its comparison bundle, relative to the sweep folder. */
   bundle: string;
-  /** Per metric key: seed mean and interval per objective, the paired difference and its winner (null: not measured). */
-  metrics: Record<string, { label: string; byObjective: Record<Objective, Interval | null>; difference: Interval | null; winner: Winner } | null>;
+  /**
+   * Per metric key: seed mean and interval per objective, the first pair's paired difference (the only
+   * pair of two objectives), every pair's (absent in sweeps written before it), and the winner (null: not measured).
+   */
+  metrics: Record<
+    string,
+    {
+      label: string;
+      byObjective: Record<Objective, Interval | null>;
+      difference: Interval | null;
+      pairs?: { first: Objective; second: Objective; difference: Interval | null }[];
+      winner: Winner;
+    } | null
+  >;
   /** The configuration's own verdict. */
   decision: Objective | "undecided";
   headline: string;

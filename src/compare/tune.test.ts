@@ -166,10 +166,10 @@ describe("compare --tune", () => {
       }
     }
     // Each fold searched 2 candidates at 1 epoch and continued the better one to 2 (halving by 2).
-    expect(result.tuning!.cost[result.protocol.objectives[0]]).toEqual({
+    expect(result.tuning!.cost[result.protocol.objectives[0]!]).toEqual({
       innerRuns: 4,
       innerEpochs: 2 * (2 * 2 + 1),
-      finalEpochs: tune.folds.reduce((sum, f) => sum + result.tuning!.folds[f.fold - 1]!.byObjective[result.protocol.objectives[0]]!.chosen.epochs, 0),
+      finalEpochs: tune.folds.reduce((sum, f) => sum + result.tuning!.folds[f.fold - 1]!.byObjective[result.protocol.objectives[0]!]!.chosen.epochs, 0),
     });
     expect(result.sensitivity).toBeNull();
 

@@ -27,12 +27,16 @@
  *  - `resultRows` — analysis/results_table.ts (every row of SOFT_SPAN_VS_CRF_RESULTS.csv).
  *  - `plots` — analysis/plot_data.ts (every plot's series: seed averages, pooled bins, marker positions).
  *  - `examples` — compare.ts (validation windows of the first seed with each objective's output).
+ *  - `sensitivity` — analysis/sensitivity.ts (its types: sensitivity_types.ts); `metrics[].pairs` —
+ *    pairwise.ts (every pair's difference and winner, the winner over all objectives).
  *  - `technicalDetails` — technical_details.ts (run-time architecture checks, the untrained-model
  *    threshold baseline, the threshold method with this bundle's figures).
  *
- * Objectives are named by their span head (`protocol.objectives`, two names). Statistics of one metric per
- * objective are keyed by that name (`byObjective`); a paired difference is always first − second, in
- * `protocol.objectives` order; a winner is an objective's name, "not established" or "n/a".
+ * Objectives are named by their span head (`protocol.objectives`, two or more names). Statistics of one
+ * metric per objective are keyed by that name (`byObjective`); every pair i < j of `protocol.objectives`
+ * has its paired difference i − j (`pairs`, in pair order: (0, 1), (0, 2), …, (1, 2), …); a winner is an
+ * objective's name, "not established" or "n/a". With two objectives there is one pair, and `difference`
+ * is its difference (what readers of the two-objective model read).
  */
 import type { EpochRecord } from "../train/records.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
@@ -43,8 +47,11 @@ import type { RunEvaluation } from "./evaluate.js";
 import type { TechnicalDetails } from "./technical_details.js";
 import type { ObjectiveTraining, ObjectiveProbabilities, Readiness, SeedSpread, ResultRow, PlotData } from "./analysis_types.js";
 import type { TuneProtocol, TuningAnalysis } from "./tune_types.js";
+import type { Sensitivity, SensitivityPlan } from "./sensitivity_types.js";
+import type { ObjectiveSpanPosterior } from "./analysis/span_posterior.js";
 
 export type * from "./analysis_types.js";
+export type * from "./sensitivity_types.js";
 export type * from "./tune_types.js";
 
 /** A span objective: the name of its span head (`--loss`, a checkpoint's `loss_type`). */
@@ -71,6 +78,19 @@ export interface PairedDifferenceSummary {
   low: number;
   high: number;
   established: boolean;
+}
+
+/** One pair of compared objectives on one metric: their paired difference first − second and its winner. */
+export interface PairComparison {
+  /** Earlier in `protocol.objectives`. */
+  first: Objective;
+  second: Objective;
+  /** Paired (same seed, same split) difference first − second; null when either side lacks the metric. */
+  difference: PairedDifferenceSummary | null;
+  /** The pair's winner by the paired rule (docs/spec.md §7): one of the two, "not established" or "n/a". */
+  winner: Winner;
+  /** The rule that produced `winner`, in words. */
+  rule: string;
 }
 
 /** An objective's name (e.g. `soft`, `crf`), "not established", or "n/a". */
@@ -108,9 +128,15 @@ export interface MetricComparison {
   byObjective: Record<Objective, ObjectiveStatistics | null>;
   /** The rule detector's statistics on the same validation windows, for metrics it has a counterpart of. */
   ruleBaseline: ObjectiveStatistics | null;
-  /** Paired (same seed, same split) difference first − second, with its 95% bootstrap interval. */
+  /** The first pair's difference (`pairs[0]`, first − second): the only pair when two objectives are compared. */
   difference: PairedDifferenceSummary | null;
-  /** An objective's name, "not established", or "n/a" (descriptive metric, one-sided metric, or not comparable). */
+  /** Every pair i < j of `protocol.objectives`, in pair order (absent in models written before it: two objectives, `difference`). */
+  pairs: PairComparison[];
+  /**
+   * The objective whose paired difference against every other objective favours it with an interval that
+   * excludes 0 (with two objectives: the pair's winner), "not established", or "n/a" (descriptive
+   * metric, one-sided metric, or not comparable).
+   */
   winner: Winner;
   /** The rule that produced `winner`, in words. */
   rule: string;
@@ -163,8 +189,8 @@ export interface RunResult {
 }
 
 export interface ComparisonProtocol {
-  /** The two objectives compared, by span-head name; differences are first − second. */
-  objectives: [Objective, Objective];
+  /** The objectives compared (two or more), by span-head name; each pair's difference is earlier − later. */
+  objectives: Objective[];
   seeds: number[];
   epochs: number;
   batchSize: number;
@@ -194,31 +220,6 @@ export interface ComparisonProtocol {
   workers: number;
 }
 
-/** One setting of the sensitivity section (src/compare/analysis/sensitivity.ts). */
-export interface SensitivityPoint {
-  /** Which setting changed: the pos_weight of the heads that read it, the epochs, or the task weighting (`equal`). */
-  axis: "pos_weight" | "epochs" | "weighting";
-  /** The setting in words ("1", "balanced × 0.25"; the epoch count for the epochs axis). */
-  setting: string;
-  /** The comparison's own setting (its main runs, on the sensitivity seeds). */
-  main: boolean;
-  /** Resolved pos_weight of the objective that reads it (mean over the point's seeds); null on the epochs axis. */
-  posWeight: number | null;
-  epochs: number;
-  /** Span F1 of each objective's own decoder, pooled over the seeds' validation windows, with its window-bootstrap interval. */
-  f1: Record<Objective, { mean: number; low: number; high: number }>;
-  /** First − second, paired on the same windows. */
-  difference: { mean: number; low: number; high: number };
-  winner: Winner;
-  /** Whether `winner` is the headline winner of span F1. */
-  agrees: boolean;
-  /** The point's own run folders, relative to the bundle (none for the main point: those are `runs`). */
-  runDirectories: string[];
-  /** Validation classification accuracy of each objective (mean over the point's seeds), and always-majority's. */
-  classAccuracy: Record<Objective, number> | null;
-  majorityAccuracy: number | null;
-}
-
 /** Is the class task learned? (src/compare/analysis/class_head.ts) */
 export interface ClassHeadAnalysis {
   byObjective: Record<
@@ -242,30 +243,6 @@ export interface ClassHeadAnalysis {
   variants: { setting: string; accuracy: Record<Objective, number>; majority: number }[];
   sentence: string;
   notRun: string[];
-}
-
-export interface Sensitivity {
-  /** The metric key of the points (the verdict metric). */
-  metric: string;
-  seeds: number[];
-  intervalMethod: string;
-  points: SensitivityPoint[];
-  /** "The verdict … holds across …" or "… depends on the settings: it reverses at …". */
-  sentence: string;
-  /** Axes the issue asks for that this bundle did not run, and how to run them. */
-  notRun: string[];
-}
-
-/** Extra settings a compare trains on its sensitivity seeds (docs/spec.md §9). */
-export interface SensitivityPlan {
-  /** pos_weight settings of the objectives that read it (the others keep their main runs). */
-  posWeights: PosWeightSetting[];
-  /** Task weightings other than the comparison's, both objectives (`--sensitivity all`: equal). */
-  weightings?: TaskWeighting[];
-  /** Epoch counts, both objectives at their main settings. */
-  epochs: number[];
-  /** The seeds every point is trained on (default: the first seed). */
-  seeds: number[];
 }
 
 /** The settings one objective trained with, and why (src/compare/analysis/settings.ts). */
@@ -350,10 +327,10 @@ export interface Conventions {
   budgetLookbackEpochs: number;
 }
 
-/** A validation window to draw, with both objectives' output. */
 /** The first seed's split as used: its kind, and what purging removed (time splits). */
 /** The split of the first seed (a tuned comparison: how its outer folds were made, and their number). */
 export type DataSplit = { kind: ResolvedSplitKind; purgedWindows: number; embargoBars: number | null; outerFolds?: number };
+/** A validation window to draw, with every compared objective's output. */
 export interface ExampleWindow {
   windowId: string;
   /** [open, high, low, close] per bar. */
@@ -379,6 +356,8 @@ export interface ComparisonResult {
   sensitivity: Sensitivity | null;
   /** Is the class task learned, and why not? */
   classHead: ClassHeadAnalysis;
+  /** How sure each head is of its span: its exact span posterior, calibrated (absent in comparisons before it). */
+  spanPosterior?: ObjectiveSpanPosterior[] | null;
   /** A tuned comparison's search: the settings each outer fold chose and how stable they were (absent untuned). */
   tuning?: TuningAnalysis;
   conventions: Conventions;
@@ -389,7 +368,7 @@ export interface ComparisonResult {
   metrics: MetricComparison[];
   /**
    * The transparent rule detector (range_z > a && |expansion_proxy| > b), tuned on each seed's training
-   * windows and scored on the same validation windows as the models: the third column of every table.
+   * windows and scored on the same validation windows as the models: the column after the objectives' in every table.
    */
   ruleBaseline: {
     description: string;
@@ -411,8 +390,16 @@ export interface ComparisonResult {
   /**
    * The reference's "normalised reduction" computed exactly as it did, on the seed-mean losses — a flagged
    * heuristic: the second objective's loss reduction divided by the ratio of epoch-1 losses (second/first).
+   * `scale`/`normalised` are the second objective's; `others` the same for every later objective (each
+   * against the first; absent in models written before it and with two objectives).
    */
-  referenceHeuristic: { reductions: Record<Objective, number>; scale: number; normalised: number; note: string };
+  referenceHeuristic: {
+    reductions: Record<Objective, number>;
+    scale: number;
+    normalised: number;
+    others?: { objective: Objective; scale: number; normalised: number }[];
+    note: string;
+  };
   recommendation: {
     /** The objective to ship, or "undecided" when the evidence does not establish a difference. */
     decision: Objective | "undecided";
@@ -427,7 +414,7 @@ export interface ComparisonResult {
     allPositive: SeedSpread;
     priorRate: SeedSpread;
     readiness: Record<Objective, Readiness>;
-    /** The objective that is ready while the other is not ready; else "n/a" or "not established". */
+    /** The objective that is ready while every other is not ready; else "n/a" or "not established". */
     readinessWinner: Winner;
     /** Native F1 against the rule detector's: "below", "above", "overlapping", null without a rule baseline. */
     versusRule: Record<Objective, "below" | "above" | "overlapping" | null>;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyIsotonic, coverageWithInterval, fitIsotonic, fitTemperature } from "./recalibration.js";
+import { applyIsotonic, coverageWithInterval, fitIsotonic, fitTemperature, fitTemperatureByNewton } from "./recalibration.js";
 
 /** NLL of 0/1 outcomes under sigmoid(z / T): convex in 1/T. */
 function bernoulliNll(logits: number[], outcomes: number[]) {
@@ -39,6 +39,33 @@ describe("fitTemperature", () => {
   it("refuses a bad range and a NaN likelihood", () => {
     expect(() => fitTemperature(() => 1, { minimum: 2, maximum: 1 })).toThrow("need 0 < minimum < maximum");
     expect(() => fitTemperature(() => Number.NaN)).toThrow("is NaN");
+  });
+});
+
+/** The Bernoulli NLL of `bernoulliNll` in β = 1/T with its derivatives: Σ softplus(∓βz), Σ z(σ(βz) − y), Σ z²σ(1 − σ). */
+function bernoulliDerivatives(logits: number[], outcomes: number[]) {
+  return (beta: number) => {
+    let first = 0;
+    let second = 0;
+    for (const [i, z] of logits.entries()) {
+      const p = 1 / (1 + Math.exp(-beta * z));
+      first += z * (p - outcomes[i]!);
+      second += z * z * p * (1 - p);
+    }
+    return { value: bernoulliNll(logits, outcomes)(1 / beta), first, second };
+  };
+}
+
+describe("fitTemperatureByNewton", () => {
+  it("finds the golden-section minimum in far fewer evaluations, and stops at the ends like it", () => {
+    const logits = [4, 4, -4, -4, 3, -3, 5, -5];
+    const outcomes = [1, 0, 0, 1, 1, 0, 1, 0];
+    const newton = fitTemperatureByNewton(bernoulliDerivatives(logits, outcomes));
+    const golden = fitTemperature(bernoulliNll(logits, outcomes));
+    expect(newton.temperature).toBeCloseTo(golden.temperature, 5);
+    expect(newton.evaluations).toBeLessThan(15);
+    expect(fitTemperatureByNewton(bernoulliDerivatives([0.5, -0.5, 0.4, -0.6], [1, 0, 1, 0])).temperature).toBe(0.05);
+    expect(fitTemperatureByNewton(bernoulliDerivatives([3, 3], [1, 0])).temperature).toBe(20);
   });
 });
 

@@ -75,6 +75,59 @@ export function fitTemperature(negativeLogLikelihood: (temperature: number) => n
   return { temperature: 1 / best.beta, negativeLogLikelihood: best.value, negativeLogLikelihoodAtOne: atInverse(1), evaluations };
 }
 
+/** An NLL as a function of β = 1/T with its first two derivatives in β. */
+export interface InverseTemperatureDerivatives {
+  value: number;
+  first: number;
+  second: number;
+}
+
+/**
+ * The temperature minimising a convex-in-β NLL (β = 1/T) given with its derivatives: Newton's method on
+ * the first derivative, kept inside a bracket that shrinks by the derivative's sign (bisection when a
+ * Newton step would leave it), so it converges from any start; 6–10 evaluations instead of a golden-section
+ * search's 40. The range and the tolerance (on β) are as in {@link fitTemperature}.
+ */
+export function fitTemperatureByNewton(
+  negativeLogLikelihood: (inverseTemperature: number) => InverseTemperatureDerivatives,
+  search: TemperatureSearch = {},
+): FittedTemperature {
+  const minimum = search.minimum ?? 0.05;
+  const maximum = search.maximum ?? 20;
+  const tolerance = search.tolerance ?? 1e-6;
+  if (!(minimum > 0 && maximum > minimum)) throw new Error(`fitTemperature: need 0 < minimum < maximum, got [${minimum}, ${maximum}]`);
+  let evaluations = 0;
+  const at = (beta: number) => {
+    evaluations++;
+    const result = negativeLogLikelihood(beta);
+    if (Number.isNaN(result.value) || Number.isNaN(result.first)) throw new Error(`fitTemperature: the NLL at T = ${1 / beta} is NaN`);
+    return result;
+  };
+  let low = 1 / maximum;
+  let high = 1 / minimum;
+  // The minimum lies at an end when the derivative does not change sign over the range.
+  const atLow = at(low);
+  if (atLow.first >= 0) return { temperature: maximum, negativeLogLikelihood: atLow.value, negativeLogLikelihoodAtOne: at(1).value, evaluations };
+  const atHigh = at(high);
+  if (atHigh.first <= 0) return { temperature: minimum, negativeLogLikelihood: atHigh.value, negativeLogLikelihoodAtOne: at(1).value, evaluations };
+  let beta = 1;
+  let current = at(beta);
+  for (let step = 0; step < 100 && high - low > tolerance; step++) {
+    if (current.first > 0) high = beta;
+    else low = beta;
+    const newton = current.second > 0 ? beta - current.first / current.second : Number.NaN;
+    const next = newton > low && newton < high ? newton : (low + high) / 2;
+    if (Math.abs(next - beta) < tolerance) {
+      beta = next;
+      current = at(beta);
+      break;
+    }
+    beta = next;
+    current = at(beta);
+  }
+  return { temperature: 1 / beta, negativeLogLikelihood: current.value, negativeLogLikelihoodAtOne: at(1).value, evaluations };
+}
+
 /** A fitted isotonic (non-decreasing) step map from a confidence to a calibrated probability. */
 export interface IsotonicMap {
   /** Lower edge (smallest fitted x) of each block, increasing. */

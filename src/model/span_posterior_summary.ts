@@ -196,7 +196,8 @@ function iouAtLeast(probabilities: Float64Array, bars: number, span: { start: nu
       if (barsIoU(a, b, s, e) >= threshold) sum += p;
     }
   }
-  return sum;
+  // A sum of probabilities that add to 1 can round past it by a few ulps: a probability stays in [0, 1].
+  return Math.min(1, sum);
 }
 
 /** The minimum-Bayes-risk span under IoU, exactly (src/model/span_minimum_risk.ts has the method). */

@@ -12,7 +12,13 @@ import { SPAN_HEADS, spanHead } from "./heads/registry.js";
 import { ParameterSet } from "./parameters.js";
 import type { SpanHeadContext } from "./span_head.js";
 import { spanAt, spanCount, spanIndex } from "./span_index.js";
-import { probabilitiesAtTemperature, spanLogPosteriorAtTemperature, trueSpanNegativeLogLikelihood } from "./temperature.js";
+import {
+  probabilitiesAtTemperature,
+  spanLogPosteriorAtTemperature,
+  temperLogPosterior,
+  trueSpanLikelihoodDerivatives,
+  trueSpanNegativeLogLikelihood,
+} from "./temperature.js";
 
 function setup(name: string, batch: number, bars: number, seed = 3) {
   const head = spanHead(name);
@@ -45,6 +51,16 @@ describe.each(SPAN_HEADS.map((head) => head.name))("span head %s at a temperatur
           expect(tempered[b * count + k]! - tempered[reference]!).toBeCloseTo(odds / temperature, 4);
         }
       }
+    }
+  });
+
+  it("tempers its T = 1 posterior to the posterior of its scaled scores and parameters", () => {
+    const { head, scores, context } = setup(name, 2, 9);
+    const own = head.spanLogPosterior(scores, head.probabilities(scores, context), context);
+    for (const temperature of [0.4, 3]) {
+      const scaled = spanLogPosteriorAtTemperature(head, scores, context, temperature);
+      const tempered = temperLogPosterior(own, 9, temperature);
+      for (const [k, value] of scaled.entries()) expect(tempered[k]!).toBeCloseTo(value, 4);
     }
   });
 
@@ -92,13 +108,41 @@ describe("fitting the temperature", () => {
       }
       return spanAt(count - 1, bars);
     });
-    const fitted = fitTemperature((t) => trueSpanNegativeLogLikelihood(head, scores, context, truth, t));
+    const own = spanLogPosteriorAtTemperature(head, scores, context, 1);
+    const fitted = fitTemperature((t) => trueSpanNegativeLogLikelihood(own, bars, truth, t));
     expect(fitted.temperature).toBeGreaterThan(1.7);
     expect(fitted.temperature).toBeLessThan(2.3);
     expect(fitted.negativeLogLikelihood).toBeLessThan(fitted.negativeLogLikelihoodAtOne);
     // The NLL is that of the span drawn: −log P(truth).
     const first = truth[0]!;
-    const one = trueSpanNegativeLogLikelihood(head, scores.subarray(0, bars * 2), { ...context, batch: 1 }, [first], drawnAt);
+    const one = trueSpanNegativeLogLikelihood(own.subarray(0, count), bars, [first], drawnAt);
     expect(one).toBeCloseTo(-posterior[spanIndex(first.start, first.end, bars)]!, 9);
+  });
+});
+
+describe("the true-span likelihood's derivatives in 1/T", () => {
+  it("match finite differences of the NLL, and Newton finds the golden-section minimum", async () => {
+    const { fitTemperatureByNewton } = await import("../eval/recalibration.js");
+    const windows = 200;
+    const bars = 8;
+    const { head, scores, context } = setup("crf", windows, bars, 21);
+    const own = spanLogPosteriorAtTemperature(head, scores, context, 1);
+    const rng = new Rng(4);
+    const truth = Array.from({ length: windows }, () => {
+      const start = Math.floor(rng.uniform(0, bars));
+      return { start, end: Math.min(bars - 1, start + Math.floor(rng.uniform(0, 3))) };
+    });
+    const nll = (beta: number) => trueSpanNegativeLogLikelihood(own, bars, truth, 1 / beta);
+    for (const beta of [0.3, 1, 2.5]) {
+      const d = trueSpanLikelihoodDerivatives(own, bars, truth, beta);
+      const h = 1e-4;
+      expect(d.value).toBeCloseTo(nll(beta), 10);
+      expect(d.first).toBeCloseTo((nll(beta + h) - nll(beta - h)) / (2 * h), 6);
+      expect(d.second).toBeCloseTo((nll(beta + h) - 2 * nll(beta) + nll(beta - h)) / (h * h), 3);
+    }
+    const newton = fitTemperatureByNewton((beta) => trueSpanLikelihoodDerivatives(own, bars, truth, beta));
+    const golden = fitTemperature((t) => trueSpanNegativeLogLikelihood(own, bars, truth, t));
+    expect(newton.temperature).toBeCloseTo(golden.temperature, 4);
+    expect(newton.evaluations).toBeLessThan(golden.evaluations / 2);
   });
 });

@@ -16,7 +16,7 @@ import {
   readDetections,
   readProbabilities,
 } from "./detections_io.js";
-import { detectionsFromScores } from "./merge.js";
+import { detectionsFromScores, isoTime, noBoundaryIntervals } from "./merge.js";
 
 const dir = mkdtempSync(join(tmpdir(), "spanlab-detections-io-"));
 const timestamps = Float64Array.from({ length: 12 }, (_, i) => Date.UTC(2024, 0, 2) + i * 1_800_000);
@@ -32,6 +32,18 @@ const detections = [
     classes: () => [0.7, 0.3],
     windowsCovering: () => 3,
     knownAt: (t) => Math.min(11, t + 4),
+    boundaryIntervals: (k) =>
+      k === 0
+        ? {
+            start_interval_index: [0, 2],
+            end_interval_index: [1, 3],
+            start_interval_time: [isoTime(timestamps[0]!), isoTime(timestamps[2]!)],
+            end_interval_time: [isoTime(timestamps[1]!), isoTime(timestamps[3]!)],
+            interval_window_start: 0,
+            interval_mbr_iou: 0.5,
+            interval_unavailable: null,
+          }
+        : noBoundaryIntervals("no_window_contains"),
   }),
   ...detectionsFromScores([0, 0, 0, 0, 0, 0, 0.6, 0.6, 0.2, 0, 0, 0], {
     mode: "live",
@@ -53,10 +65,12 @@ describe("detections CSV", () => {
     const lines = text.split("\r\n");
     expect(lines[0]).toBe(DETECTION_CSV_HEADER.join(","));
     expect(lines[1]).toBe(
-      "1,2,2024-01-02T00:30:00.000Z,2024-01-02T01:00:00.000Z,2,hindsight,threshold,p,0.5,0.75,0.8,consolidation,0.7,0.3,3,5,2024-01-02T02:30:00.000Z",
+      "1,2,2024-01-02T00:30:00.000Z,2024-01-02T01:00:00.000Z,2,hindsight,threshold,p,0.5,0.75,0.8,consolidation,0.7,0.3,3,5,2024-01-02T02:30:00.000Z," +
+        "0,2,1,3,2024-01-02T00:00:00.000Z,2024-01-02T01:00:00.000Z,2024-01-02T00:30:00.000Z,2024-01-02T01:30:00.000Z,0,0.5,",
     );
+    expect(lines[2]!.endsWith(",9,2024-01-02T04:30:00.000Z,,,,,,,,,,,no_window_contains")).toBe(true);
     expect(lines[3]).toBe(
-      "6,7,2024-01-02T03:00:00.000Z,2024-01-02T03:30:00.000Z,2,live,threshold,p_live,0.5,0.6,0.6,retracement,0.2,0.8,2,6,2024-01-02T03:00:00.000Z",
+      "6,7,2024-01-02T03:00:00.000Z,2024-01-02T03:30:00.000Z,2,live,threshold,p_live,0.5,0.6,0.6,retracement,0.2,0.8,2,6,2024-01-02T03:00:00.000Z,,,,,,,,,,,live",
     );
     const file = join(dir, "detections.csv");
     writeFileSync(file, text);
@@ -66,6 +80,16 @@ describe("detections CSV", () => {
       [5, 7, "hindsight", 9, "consolidation"],
       [6, 7, "live", 6, "retracement"],
     ]);
+    // A file written before the interval columns existed reads the same.
+    const old = join(dir, "detections_before_intervals.csv");
+    writeFileSync(
+      old,
+      text
+        .split("\r\n")
+        .map((line) => line.split(",").slice(0, 17).join(","))
+        .join("\r\n"),
+    );
+    expect(await readDetections(old, 12, timestamps)).toEqual(read.map((d) => ({ ...d, where: d.where.replace(file, old) })));
     const sidecar = columnsSidecar("Columns of detections.csv", DETECTION_COLUMNS, ["bars: x.csv"]);
     for (const name of DETECTION_CSV_HEADER) expect(sidecar).toContain(`| \`${name}\` |`);
   });

@@ -30,6 +30,29 @@ export const DETECTION_COLUMNS = [
     "the bar at whose close the detection is first known: live, its first bar + min_run_length − 1; hindsight, the last bar of the last window covering that bar",
   ],
   ["known_at_time", "timestamp of that bar, ISO-8601 UTC"],
+  [
+    "start_interval_lo_index",
+    "hindsight: first bar of the 90% credible interval of the detection's start bar (equal-tailed, from the exact span posterior of its supporting window: the window containing the whole detection whose minimum-Bayes-risk span has the highest IoU with it; in JSON, start_interval_index [lo, hi]); empty when interval_unavailable says why",
+  ],
+  ["start_interval_hi_index", "last bar of that interval (inclusive; ≥ start_interval_lo_index)"],
+  ["end_interval_lo_index", "first bar of the 90% credible interval of the detection's end bar, from the same window (in JSON, end_interval_index [lo, hi])"],
+  ["end_interval_hi_index", "last bar of that interval (inclusive)"],
+  [
+    "start_interval_lo_time",
+    "timestamp of start_interval_lo_index, ISO-8601 UTC (in JSON, start_interval_time [lo, hi]); empty when the bars have no timestamps",
+  ],
+  ["start_interval_hi_time", "timestamp of start_interval_hi_index, ISO-8601 UTC"],
+  ["end_interval_lo_time", "timestamp of end_interval_lo_index, ISO-8601 UTC (in JSON, end_interval_time [lo, hi])"],
+  ["end_interval_hi_time", "timestamp of end_interval_hi_index, ISO-8601 UTC"],
+  ["interval_window_start", "first bar of the supporting window: the four intervals lie in [interval_window_start, interval_window_start + 104]"],
+  [
+    "interval_mbr_iou",
+    "IoU of the supporting window's minimum-Bayes-risk span with the detection (1 = that window's best single span is exactly this detection)",
+  ],
+  [
+    "interval_unavailable",
+    "empty when the intervals are given; else why not: longer_than_window (the detection has more bars than a window), no_window_contains (no scanned window holds all of its bars: longer than the stride leaves room for), live (live detections carry no intervals)",
+  ],
 ] as const;
 
 export const DETECTION_CSV_HEADER: readonly string[] = DETECTION_COLUMNS.map(([name]) => name);
@@ -71,6 +94,13 @@ export function detectionsCsv(detections: readonly Detection[]): string {
         d.windows_covering,
         d.known_at_index,
         d.known_at_time,
+        ...(d.start_interval_index ?? [null, null]),
+        ...(d.end_interval_index ?? [null, null]),
+        ...(d.start_interval_time ?? [null, null]),
+        ...(d.end_interval_time ?? [null, null]),
+        d.interval_window_start,
+        d.interval_mbr_iou,
+        d.interval_unavailable,
       ]
         .map(field)
         .join(","),
@@ -138,6 +168,8 @@ export class DetectionsFileError extends Error {
  * defaulting to hindsight) or its JSON report (`detections` and `live_detections`). Checks each row
  * against the bars it will be scored on: indices inside [0, barCount), end ≥ start, and — when the file
  * has times and the bars have timestamps — `start_time`/`end_time` equal to those bars' timestamps.
+ * Columns are found by name and the others are not read, so files written before a column was added (e.g.
+ * the boundary intervals) read as before.
  */
 export async function readDetections(path: string, barCount: number, timestamps: ArrayLike<number> | null): Promise<ReadDetection[]> {
   const problems: string[] = [];

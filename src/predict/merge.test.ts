@@ -5,7 +5,7 @@
  * detection has one class.
  */
 import { describe, expect, it } from "vitest";
-import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, runsAbove, type DetectionContext } from "./merge.js";
+import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, noBoundaryIntervals, runsAbove, type DetectionContext } from "./merge.js";
 
 const context = (overrides: Partial<DetectionContext> = {}): DetectionContext => ({
   mode: "hindsight",
@@ -66,9 +66,22 @@ describe("detectionsFromScores", () => {
         // minRunLength 2: the run is long enough at bar 2; this context knows it one bar later.
         known_at_index: 3,
         known_at_time: "2024-01-01T00:03:00.000Z",
+        // No boundary intervals without the scan's pass (src/predict/boundary_intervals.ts).
+        ...noBoundaryIntervals("not_computed"),
       },
       expect.objectContaining({ start_index: 4, end_index: 5, confidence: 0.625, peak: 0.7, known_at_index: 6 }),
     ]);
+    // The pass's fields, by the detection's position; a live detection has none.
+    const intervals = { ...noBoundaryIntervals("live"), start_interval_index: [0, 2] as [number, number], interval_unavailable: null };
+    const given = detectionsFromScores(
+      [0.2, 0.6, 0.9, 0.3, 0.55, 0.7, 0.2, 0.2],
+      context({ boundaryIntervals: (k, a, b) => (k === 1 && a === 4 && b === 5 ? intervals : noBoundaryIntervals("no_window_contains")) }),
+    );
+    expect(given.map((d) => [d.start_interval_index, d.interval_unavailable])).toEqual([
+      [null, "no_window_contains"],
+      [[0, 2], null],
+    ]);
+    expect(detectionsFromScores([0.9, 0.1], context({ mode: "live" }))[0]).toMatchObject(noBoundaryIntervals("live"));
     // Short runs are dropped; a tie of the classes goes to consolidation.
     const tie = detectionsFromScores([0.9, 0.1, 0.9, 0.9], context({ minRunLength: 2, classes: () => [0.5, 0.5] }));
     expect(tie.map((d) => [d.start_index, d.predicted_class])).toEqual([[2, "consolidation"]]);

@@ -19,7 +19,11 @@
  *    `predicted_class` (consolidation on an exact tie);
  *  - `known_at_index`: the bar at which the detection is first known — the first bar at which its run is
  *    `minRunLength` bars long, read by a live system at that bar's close; in hindsight, the last bar of
- *    the last window covering that bar (the combined score is final only then).
+ *    the last window covering that bar (the combined score is final only then);
+ *  - its boundary intervals (hindsight): the 90% credible intervals of its start and end bars, read off the
+ *    span posterior of its supporting window (src/predict/boundary_intervals.ts); null with the reason in
+ *    `interval_unavailable` when no window contains it, and for live detections (a live system has no
+ *    window that has seen the detection's end).
  */
 
 /** The two label names, in class-id order (docs/spec.md §1). */
@@ -29,8 +33,45 @@ export type DetectionClass = (typeof DETECTION_CLASSES)[number];
 /** How a detection was made. */
 export type DetectionMode = "hindsight" | "live";
 
+/** Why a detection has no boundary intervals (see {@link BoundaryIntervals}). */
+export type IntervalUnavailable = "longer_than_window" | "no_window_contains" | "live" | "not_computed";
+
+/**
+ * The 90% credible intervals of a detection's start and end bars (docs/spec.md §11), from the exact span
+ * posterior (§12) of its supporting window; every field null, and `interval_unavailable` set, when there
+ * is none.
+ */
+export interface BoundaryIntervals {
+  /** [lo, hi], inclusive bar indices into the series: the start bar's equal-tailed 90% credible interval. */
+  start_interval_index: [number, number] | null;
+  /** [lo, hi]: the end bar's. */
+  end_interval_index: [number, number] | null;
+  /** Timestamps (ISO-8601 UTC) of those bars; null also when the series has no timestamps. */
+  start_interval_time: [string, string] | null;
+  end_interval_time: [string, string] | null;
+  /** Global index of the supporting window's first bar (the intervals lie in [it, it + 104]). */
+  interval_window_start: number | null;
+  /** IoU of the supporting window's minimum-Bayes-risk span with the detection (6 decimals). */
+  interval_mbr_iou: number | null;
+  /** Null when the intervals are given; else why not. */
+  interval_unavailable: IntervalUnavailable | null;
+}
+
+/** The fields of a detection without intervals, and why. */
+export function noBoundaryIntervals(reason: IntervalUnavailable): BoundaryIntervals {
+  return {
+    start_interval_index: null,
+    end_interval_index: null,
+    start_interval_time: null,
+    end_interval_time: null,
+    interval_window_start: null,
+    interval_mbr_iou: null,
+    interval_unavailable: reason,
+  };
+}
+
 /** One expansion found over the bar series. */
-export interface Detection {
+export interface Detection extends BoundaryIntervals {
   /** First bar, 0-based index into the bar series (rows of the bars file in time order), inclusive. */
   start_index: number;
   /** Last bar, inclusive. */
@@ -125,6 +166,8 @@ export interface DetectionContext {
   windowsCovering(a: number, b: number): number;
   /** The bar at which the run is known, given the bar `t` at which it reached minRunLength bars. */
   knownAt(t: number): number;
+  /** The boundary intervals of the `k`-th detection (ordered by start), [a, b]; absent: none ("live", or "not_computed" in hindsight). */
+  boundaryIntervals?(k: number, a: number, b: number): BoundaryIntervals;
 }
 
 /** The detections of one score series (see the module comment), in order of start bar. */
@@ -160,6 +203,7 @@ export function detectionsFromScores(score: ArrayLike<number>, context: Detectio
       windows_covering: context.windowsCovering(a, b),
       known_at_index: knownAt,
       known_at_time: time(knownAt),
+      ...(context.boundaryIntervals?.(detections.length, a, b) ?? noBoundaryIntervals(context.mode === "live" ? "live" : "not_computed")),
     });
   }
   return detections;

@@ -18,6 +18,8 @@ import { runsFromMask, type DecodedSpan, type Run } from "../model/span_decoding
 import type { SpanHead } from "../model/span_head.js";
 import { DEFAULT_CREDIBLE_LEVEL, DEFAULT_TOP_SPANS, type SpanPosteriorSummary } from "../model/span_posterior_summary.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
+import { applySpanCalibration, type SpanCalibration } from "./calibration.js";
+import { comparisonCalibration } from "./threshold_source.js";
 
 /** Names of the three class logits, in order (the reference's third class is never a label). */
 export const CLASS_NAMES = ["consolidation", "retracement", "unused"] as const;
@@ -31,6 +33,11 @@ export interface PredictOptions {
   threshold?: number;
   /** Spans listed in each window's `span_posterior.top` (default 5); a positive integer. */
   topK?: number;
+  /**
+   * The checkpoint's calibration (its compare run's, fitted on that run's training windows; docs/spec.md
+   * §12): adds `probabilities_calibrated` and `span_posterior_calibrated` to every window.
+   */
+  calibration?: SpanCalibration | null;
 }
 
 /** What the head's exact span posterior says about one window (docs/spec.md §12), at temperature 1. */
@@ -74,6 +81,13 @@ export interface WindowPrediction {
   span_iou: number;
   /** The head's exact posterior over single spans, summarised (docs/spec.md §12). */
   span_posterior: SpanPosteriorPrediction;
+  /** With a calibration: per-bar p through its isotonic map (fitted on the compare run's training windows). */
+  probabilities_calibrated?: number[];
+  /**
+   * With a calibration: the posterior at the fitted temperature, and P(IoU ≥ ½) of its MBR span through the
+   * span-level isotonic map.
+   */
+  span_posterior_calibrated?: SpanPosteriorPrediction & { temperature: number };
   /** softmax of the class logits, by class name. */
   class_probabilities: Record<(typeof CLASS_NAMES)[number], number>;
   /** The class with the highest probability. */
@@ -187,7 +201,16 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
 
   const topK = options.topK ?? DEFAULT_TOP_SPANS;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
-  const inference = inferWindows(model, tensor, windows.length, { batchSize, spanPosterior: { topK, level: DEFAULT_CREDIBLE_LEVEL } });
+  const calibration = options.calibration ?? null;
+  const inference = inferWindows(model, tensor, windows.length, {
+    batchSize,
+    spanPosterior: { topK, level: DEFAULT_CREDIBLE_LEVEL },
+    spanScores: calibration !== null,
+  });
+  const calibrated =
+    calibration === null
+      ? null
+      : applySpanCalibration(calibration, model.head, model.headContext(windows.length), inference, undefined, { topK, level: DEFAULT_CREDIBLE_LEVEL });
   const readingKeys = Object.keys(inference.readings);
   const pathKeys = Object.keys(inference.paths);
   const predictions: WindowPrediction[] = [];
@@ -220,6 +243,16 @@ export function predictWindows(model: JadeCompact, windows: readonly Window[], o
       span: { start: span.start, end: span.end, score: span.score },
       span_iou: spanIoU(span, truth),
       span_posterior: spanPosteriorPrediction(inference.spanPosteriors[w]!),
+      ...(calibrated === null
+        ? {}
+        : {
+            probabilities_calibrated: Array.from(calibrated.barProbabilities.subarray(w * bars, (w + 1) * bars)),
+            span_posterior_calibrated: {
+              ...spanPosteriorPrediction(calibrated.windows[w]!.summary),
+              p_iou_at_least_half: calibrated.windows[w]!.spanConfidence,
+              temperature: calibration!.temperature.temperature,
+            },
+          }),
       class_probabilities: Object.fromEntries(CLASS_NAMES.map((name, j) => [name, classProbabilities[j]!])) as WindowPrediction["class_probabilities"],
       predicted_class: className(best),
       pointers: { center, length },
@@ -272,6 +305,8 @@ export interface PredictionReport {
   data: string;
   /** What each per-window field means, with the threshold and batch size used. */
   decoding: Record<string, string | number>;
+  /** Where the calibrated fields' calibration came from (or why there is none), and its temperature. */
+  calibration: { source: string; temperature: number | null; fields: string };
   summary: PredictionSummary;
   windows: WindowPrediction[];
 }
@@ -291,12 +326,21 @@ export async function predictFile(options: PredictFileOptions): Promise<Predicti
   const topK = options.topK ?? DEFAULT_TOP_SPANS;
   const { model } = loadCheckpoint(options.checkpoint, { maxBatch: batchSize });
   const windows = await loadWindows(options.data, { skipInvalid: options.skipInvalid ?? false });
-  const predictions = predictWindows(model, windows, { batchSize, threshold, topK });
+  const calibration = comparisonCalibration(options.checkpoint, model.loss);
+  const predictions = predictWindows(model, windows, { batchSize, threshold, topK, calibration: calibration.calibration });
   return {
     checkpoint: options.checkpoint,
     loss_type: model.loss,
     data: options.data,
     decoding: decodingDescription(model.head, threshold, batchSize, model.dims.features, topK),
+    calibration: {
+      source: calibration.source,
+      temperature: calibration.calibration?.temperature.temperature ?? null,
+      fields:
+        calibration.calibration === null
+          ? "none: the checkpoint's compare run has no calibration, so no calibrated fields are written"
+          : "probabilities_calibrated: per-bar p through an isotonic map; span_posterior_calibrated: the span posterior at the fitted temperature, its p_iou_at_least_half through a span-level isotonic map (docs/spec.md §12)",
+    },
     summary: summarizePredictions(predictions),
     windows: predictions,
   };

@@ -257,11 +257,16 @@ describe("position invariance (docs/spec.md §11)", () => {
     // Bars from k + 70 on are covered by the same windows, at the same positions, in both scans.
     const comparable = (k: number) => scan.detections.filter((d) => d.start_index >= k + 71);
     for (const k of [35, 70]) {
+      const shift = (interval: [number, number] | null) => (interval === null ? null : interval.map((i) => i + k));
       const other = shifted(k).detections.map((d) => ({
         ...d,
         start_index: d.start_index + k,
         end_index: d.end_index + k,
         known_at_index: d.known_at_index + k,
+        // Their supporting windows are the same windows too, so their intervals shift with them.
+        start_interval_index: shift(d.start_interval_index),
+        end_interval_index: shift(d.end_interval_index),
+        interval_window_start: d.interval_window_start === null ? null : d.interval_window_start + k,
       }));
       expect(other.filter((d) => d.start_index >= k + 71)).toEqual(comparable(k));
       expect(comparable(k).length).toBeGreaterThan(1000);

@@ -12,7 +12,9 @@
  *    sequence, so they run per window; their paths are then combined like probabilities.
  * Decoders on the combined series: `threshold` — p̄ > θ; a path decoder or `single-span` — v̄ > ½ (a
  * weighted majority of the windows). Every decoder is computed in every scan, so the report can say what
- * the others find when the chosen one finds (almost) nothing.
+ * the others find when the chosen one finds (almost) nothing. The chosen decoder's detections then get
+ * their boundary intervals from the span posteriors of the windows containing them
+ * (src/predict/boundary_intervals.ts), a second pass over those windows only.
  *
  * Bars are a sequence: weekends, holidays and session breaks are crossed, as training windows cross them
  * (src/data/breaks.ts). Only the series' `gaps` — breaks longer than `--max-gap` — cut it into segments,
@@ -26,8 +28,9 @@ import { SPAN_HEADS } from "../model/heads/registry.js";
 import { inferBatch } from "../model/inference.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import type { SpanHead } from "../model/span_head.js";
+import { assignBoundaryIntervals, neededWindows, windowBoundaries } from "./boundary_intervals.js";
 import { BarCombiner, weightPrefix, windowWeightOver } from "./combine.js";
-import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, type Detection } from "./merge.js";
+import { countDetections, detectionNotes, detectionsFromScores, labelProbabilities, runsAbove, type Detection } from "./merge.js";
 import { offsetHistogram, type OffsetHistogram } from "./offsets.js";
 import { DEFAULT_PREDICT_BATCH, DEFAULT_THRESHOLD, usesPositionFeature } from "./inference_defaults.js";
 import { DEFAULT_STRIDE, lowerBound, scanPlan, type ScanPlan } from "./scan_plan.js";
@@ -97,6 +100,8 @@ export interface ScanResult {
   decoderCounts: Record<string, number>;
   /** Detection starts modulo the stride. */
   offsets: OffsetHistogram;
+  /** The boundary-interval pass (src/predict/boundary_intervals.ts): windows whose span posterior it computed, its threads and wall time. */
+  intervals: { windows: number; workers: number; seconds: number };
   /** Too few detections, or all of one class (printed by the CLI). */
   notes: string[];
   /** Worker threads used (1: the calling thread). */
@@ -237,42 +242,96 @@ export function prepareScan(model: JadeCompact, bars: ScanBars, options: ScanOpt
   return { options: resolved, plan: scanPlan(barCount, resolved.stride, model.bars, breaks), barCount, breaks };
 }
 
-/** Decodes the combined series with every decoder and builds the result. */
-export function finishScan(model: JadeCompact, bars: ScanBars, setup: ScanSetup, combined: CombinedScan, started: number, workers: number): ScanResult {
+/** The per-bar score and threshold of `decoder`: p̄ and θ for `threshold`, a vote and ½ for the others. */
+function decoderScore(setup: ScanSetup, combined: CombinedScan, decoder: string): { score: Float64Array; threshold: number } {
+  return decoder === "threshold"
+    ? { score: combined.probabilities, threshold: setup.options.threshold }
+    : { score: combined.votes[decoder]!, threshold: VOTE_THRESHOLD };
+}
+
+/** First bars of the segments after the first: a run never crosses one. */
+function segmentStartsOf(setup: ScanSetup): Set<number> {
+  return new Set(setup.plan.segmentList.slice(1).map((segment) => segment.start));
+}
+
+/** The chosen decoder's runs [a, b] on the combined series, in start order: the bars of its detections. */
+export function detectionRuns(setup: ScanSetup, combined: CombinedScan): [number, number][] {
+  const { score, threshold } = decoderScore(setup, combined, setup.options.decoder);
+  return runsAbove(score, threshold, segmentStartsOf(setup)).filter(([a, b]) => b - a + 1 >= setup.options.minRunLength);
+}
+
+/** A boundary table (src/predict/boundary_intervals.ts windowBoundaries) computed elsewhere, e.g. on worker threads. */
+export interface PrecomputedBoundaries {
+  /** Over the windows neededWindows(plan.starts, detectionRuns(…)) lists, in that order. */
+  table: Int32Array;
+  workers: number;
+  seconds: number;
+}
+
+/**
+ * Decodes the combined series with every decoder and builds the result; the chosen decoder's detections
+ * get their boundary intervals from the span posteriors of the windows containing them — computed here on
+ * the calling thread unless `boundaries` brings them (the same numbers either way).
+ */
+export function finishScan(
+  model: JadeCompact,
+  bars: ScanBars,
+  setup: ScanSetup,
+  combined: CombinedScan,
+  started: number,
+  workers: number,
+  boundaries?: PrecomputedBoundaries,
+): ScanResult {
   const { options, plan, barCount } = setup;
   const length = model.bars;
   const starts = plan.starts;
   const prefix = weightPrefix(length);
-  const segmentStarts = new Set(plan.segmentList.slice(1).map((segment) => segment.start));
+  const segmentStarts = segmentStartsOf(setup);
   const timestamps = barTimestamps(bars);
-  const scoreOf = (decoder: string) => (decoder === "threshold" ? combined.probabilities : combined.votes[decoder]!);
-  const thresholdOf = (decoder: string) => (decoder === "threshold" ? options.threshold : VOTE_THRESHOLD);
-  const decode = (decoder: string): Detection[] =>
-    detectionsFromScores(scoreOf(decoder), {
-      mode: "hindsight",
-      decoder,
-      scoreName: decoder === "threshold" ? "p" : "vote",
-      threshold: thresholdOf(decoder),
-      minRunLength: options.minRunLength,
-      segmentStarts,
-      timestamps,
-      classes(a, b) {
-        let weight = 0;
-        let consolidation = 0;
-        let retracement = 0;
-        for (let k = lowerBound(starts, a - length + 1); k < starts.length && starts[k]! <= b; k++) {
-          const w = windowWeightOver(prefix, length, starts[k]!, a, b);
-          weight += w;
-          consolidation += w * combined.classes[2 * k]!;
-          retracement += w * combined.classes[2 * k + 1]!;
-        }
-        return [consolidation / weight, retracement / weight];
-      },
-      windowsCovering: (a, b) => lowerBound(starts, b + 1) - lowerBound(starts, a - length + 1),
-      // The combined score of bar t is final once the last window covering t (the latest start ≤ t) is read.
-      knownAt: (t) => Math.min(barCount - 1, starts[lowerBound(starts, t + 1) - 1]! + length - 1),
-    });
-  const detections = decode(options.decoder);
+  const scoreOf = (decoder: string) => decoderScore(setup, combined, decoder).score;
+  const thresholdOf = (decoder: string) => decoderScore(setup, combined, decoder).threshold;
+  // The chosen decoder's runs first, so that only the windows containing one get a span posterior.
+  const intervalsStarted = performance.now();
+  const runs = detectionRuns(setup, combined);
+  const needed = neededWindows(starts, runs, length);
+  const prices = { open: bars.open, high: bars.high, low: bars.low, close: bars.close, offset: 0 };
+  const table =
+    boundaries?.table ??
+    windowBoundaries(
+      model,
+      prices,
+      needed.map((k) => starts[k]!),
+      options.batchSize,
+    );
+  const intervals = assignBoundaryIntervals(starts, runs, needed, table, timestamps, length);
+  const intervalSeconds = (boundaries?.seconds ?? 0) + (performance.now() - intervalsStarted) / 1000;
+  const decoder = options.decoder;
+  const detections: Detection[] = detectionsFromScores(scoreOf(decoder), {
+    mode: "hindsight",
+    decoder,
+    scoreName: decoder === "threshold" ? "p" : "vote",
+    threshold: thresholdOf(decoder),
+    minRunLength: options.minRunLength,
+    segmentStarts,
+    timestamps,
+    classes(a, b) {
+      let weight = 0;
+      let consolidation = 0;
+      let retracement = 0;
+      for (let k = lowerBound(starts, a - length + 1); k < starts.length && starts[k]! <= b; k++) {
+        const w = windowWeightOver(prefix, length, starts[k]!, a, b);
+        weight += w;
+        consolidation += w * combined.classes[2 * k]!;
+        retracement += w * combined.classes[2 * k + 1]!;
+      }
+      return [consolidation / weight, retracement / weight];
+    },
+    windowsCovering: (a, b) => lowerBound(starts, b + 1) - lowerBound(starts, a - length + 1),
+    // The combined score of bar t is final once the last window covering t (the latest start ≤ t) is read.
+    knownAt: (t) => Math.min(barCount - 1, starts[lowerBound(starts, t + 1) - 1]! + length - 1),
+    // The same runs, in the same order, as the pass above was given.
+    boundaryIntervals: (k) => intervals[k]!,
+  });
   // The other decoders are only counted (the report names them when the chosen one finds little).
   const decoderCounts = Object.fromEntries(
     scanDecoders(model.head).map((decoder) => [
@@ -302,6 +361,7 @@ export function finishScan(model: JadeCompact, bars: ScanBars, setup: ScanSetup,
       options.stride,
       plan.segmentList,
     ),
+    intervals: { windows: needed.length, workers: boundaries?.workers ?? 1, seconds: intervalSeconds },
     notes: detectionNotes(detections, barCount, options.decoder, decoderCounts),
     workers,
     seconds,

@@ -19,7 +19,10 @@ describe("scans on worker threads", () => {
       expect(parallel.workers).toBe(3);
       expect(parallel.probabilities).toEqual(single.probabilities);
       expect(parallel.votes).toEqual(single.votes);
+      // Boundary intervals included: their pass ran on the workers too, over the same windows.
       expect(parallel.detections).toEqual(single.detections);
+      expect(parallel.intervals).toMatchObject({ windows: single.intervals.windows, workers: 3 });
+      expect(single.detections.some((d) => d.interval_unavailable === null)).toBe(true);
       expect(parallel.decoderCounts).toEqual(single.decoderCounts);
     }
   });

@@ -4,7 +4,9 @@
  *  - hindsight: contiguous chunks of bars with the windows touching them (src/predict/scan_plan.ts
  *    chunkPlan), so windows at a chunk boundary are run by both neighbours and every bar's weighted
  *    combination sees the same windows in the same order as a single-thread scan — bit-for-bit equal;
- *  - live: contiguous runs of windows (one window per bar, no overlap needed).
+ *  - live: contiguous runs of windows (one window per bar, no overlap needed);
+ *  - the hindsight scan's boundary-interval pass (the span posteriors of the windows containing a
+ *    detection, after the chunks are combined and decoded): contiguous runs of those windows.
  * Each worker builds its own copy of the model from the parameter values (the kernels' arena is per
  * thread) and gets only the bars its windows read. Small scans stay on the calling thread: starting a
  * worker costs more than a few hundred windows.
@@ -14,7 +16,20 @@ import type { ModelDimensions } from "../model/parameters.js";
 import type { JadeCompact } from "../model/jade_compact.js";
 import { runWorkerJob, type WorkerJobMessage, workerScript } from "../util/worker_job.js";
 import { finishLive, prepareLive, scanLive, type LiveChunkResult, type LiveOptions, type LiveResult } from "./live.js";
-import { assembleChunks, finishScan, prepareScan, scanBars, type HindsightChunkResult, type ScanOptions, type ScanResult } from "./scan.js";
+import { neededWindows } from "./boundary_intervals.js";
+import {
+  assembleChunks,
+  type CombinedScan,
+  detectionRuns,
+  finishScan,
+  type HindsightChunkResult,
+  type PrecomputedBoundaries,
+  prepareScan,
+  scanBars,
+  type ScanOptions,
+  type ScanResult,
+  type ScanSetup,
+} from "./scan.js";
 import { chunkPlan } from "./scan_plan.js";
 import { slicePrices, type ScanBars } from "./window_features.js";
 
@@ -40,9 +55,13 @@ interface JobPrices {
 
 export type ScanJob =
   | { kind: "hindsight"; model: ModelSpec; prices: JobPrices; starts: Float64Array; from: number; to: number; batchSize: number }
-  | { kind: "live"; model: ModelSpec; prices: JobPrices; starts: Float64Array; batchSize: number };
+  | { kind: "live"; model: ModelSpec; prices: JobPrices; starts: Float64Array; batchSize: number }
+  | { kind: "boundaries"; model: ModelSpec; prices: JobPrices; starts: Float64Array; batchSize: number };
 
-export type ScanJobResult = { kind: "hindsight"; chunk: HindsightChunkResult } | { kind: "live"; chunk: LiveChunkResult };
+export type ScanJobResult =
+  | { kind: "hindsight"; chunk: HindsightChunkResult }
+  | { kind: "live"; chunk: LiveChunkResult }
+  | { kind: "boundaries"; table: Int32Array };
 
 export type ScanWorkerMessage = WorkerJobMessage<ScanJobResult, { type: "progress"; windows: number }>;
 
@@ -115,7 +134,54 @@ export async function scanBarsParallel(model: JadeCompact, bars: ScanBars, optio
       return { ...result.chunk, firstWindow: chunk.firstWindow };
     }),
   );
-  return finishScan(model, bars, setup, assembleChunks(model.head, barCount, plan.starts.length, results), started, workers);
+  const combined = assembleChunks(model.head, barCount, plan.starts.length, results);
+  return finishScan(model, bars, setup, combined, started, workers, await boundariesParallel(spec, bars, setup, combined, length, options));
+}
+
+/**
+ * The boundary table of the windows containing a detection (src/predict/boundary_intervals.ts), split into
+ * contiguous runs of windows over worker threads (each window's numbers do not depend on its batch, so the
+ * table is the calling thread's); undefined — finishScan computes it — when too few windows for workers.
+ */
+async function boundariesParallel(
+  spec: ModelSpec,
+  bars: ScanBars,
+  setup: ScanSetup,
+  combined: CombinedScan,
+  length: number,
+  options: ParallelOptions,
+): Promise<PrecomputedBoundaries | undefined> {
+  const started = performance.now();
+  const needed = neededWindows(setup.plan.starts, detectionRuns(setup, combined), length);
+  const workers = workerCount(needed.length, options);
+  if (workers === 1) return undefined;
+  const parts = await Promise.all(
+    Array.from({ length: workers }, async (_, k) => {
+      const starts = Float64Array.from(
+        needed.slice(Math.floor((k * needed.length) / workers), Math.floor(((k + 1) * needed.length) / workers)),
+        (w) => setup.plan.starts[w]!,
+      );
+      const result = await runJob(
+        {
+          kind: "boundaries",
+          model: spec,
+          prices: jobPrices(bars, starts[0]!, starts[starts.length - 1]! + length),
+          starts,
+          batchSize: setup.options.batchSize,
+        },
+        () => {},
+      );
+      if (result.kind !== "boundaries") throw new Error(`scan worker answered a boundaries job with a ${result.kind} result`);
+      return result.table;
+    }),
+  );
+  const table = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    table.set(part, at);
+    at += part.length;
+  }
+  return { table, workers, seconds: (performance.now() - started) / 1000 };
 }
 
 /** {@link scanLive} with its windows split over worker threads; the same result, bit for bit. */

@@ -1,11 +1,12 @@
 /**
- * Worker-thread entry of the chunked scans (src/predict/scan_parallel.ts): rebuilds the model from its
+ * Worker-thread entry of the chunked scans and of the boundary-interval pass (src/predict/scan_parallel.ts): rebuilds the model from its
  * parameter values, runs one chunk with the same function the calling thread uses, and posts progress
  * and the result back (the result's arrays are transferred, not copied).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { spanHead } from "../model/heads/registry.js";
 import { JadeCompact } from "../model/jade_compact.js";
+import { windowBoundaries } from "./boundary_intervals.js";
 import { liveChunk } from "./live.js";
 import type { ScanJob, ScanJobResult, ScanWorkerMessage } from "./scan_parallel.js";
 import { scanHindsightChunk } from "./scan.js";
@@ -36,6 +37,10 @@ try {
     );
     result = { kind: "hindsight", chunk };
     transfer = [...chunk.series.map((values) => values.buffer as ArrayBuffer), chunk.classes.buffer as ArrayBuffer];
+  } else if (job.kind === "boundaries") {
+    const table = windowBoundaries(model, job.prices, job.starts, job.batchSize, onBatch);
+    result = { kind: "boundaries", table };
+    transfer = [table.buffer as ArrayBuffer];
   } else {
     const chunk = liveChunk(model, job.prices, job.starts, 0, job.starts.length, job.batchSize, onBatch);
     result = { kind: "live", chunk };

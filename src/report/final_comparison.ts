@@ -5,24 +5,14 @@
  */
 import type { ComparisonResult, DecoderMeans, ObjectiveDescription } from "../compare/types.js";
 import { fixed, formatStatistics, formatValue, isValue, plural, type ValueKind } from "./format.js";
-import {
-  headlineRows,
-  intervalWording,
-  mdTable,
-  METRIC_ALIGN,
-  metricHeader,
-  metricTable,
-  plotImage,
-  seedsOf,
-  usedSplit,
-  type DocumentContext,
-} from "./markdown.js";
+import { headlineTable, intervalWording, mdTable, metricTable, plotImage, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
 import { histogramKey } from "./layout.js";
 import { capitalised, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
 import { sensitivityMarkdown } from "./sensitivity_section.js";
 import { tuningMarkdown } from "./tuning_section.js";
 import { classHeadMarkdown } from "./class_head_section.js";
+import { spanPosteriorMarkdown } from "./span_posterior_section.js";
 
 /** How the reference names each task (its "classification" is our `type`). */
 export const TASK_LABEL: Record<string, string> = { pointer: "pointer", type: "classification", span: "span", countdown: "countdown" };
@@ -81,7 +71,7 @@ function lossSections(result: ComparisonResult, context: DocumentContext, out: s
           return [formatValue(point.train, "loss"), formatValue(point.validation, "loss"), formatValue(point.validationSpan, "loss")];
         }),
       ]),
-      ["r", "r", "r", "r", "r", "r", "r"],
+      ["r", ...result.objectives.flatMap(() => ["r", "r", "r"] as const)],
     ),
   );
   out.push("");
@@ -190,7 +180,7 @@ function sigmaSection(result: ComparisonResult, context: DocumentContext, out: s
           ...result.objectives.map((o) => formatStatistics(weight.byObjective[o.name] ?? null, "percent", seeds)),
         ];
       }),
-      ["l", "r", "r", "r", "r"],
+      ["l", ...result.objectives.flatMap(() => ["r", "r"] as const)],
     ),
   );
   out.push("");
@@ -334,7 +324,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
     out.push(`> ⚠️ ${say(result, result.statements.caution)}`);
     out.push("");
   }
-  out.push(mdTable(metricHeader(result), headlineRows(result), METRIC_ALIGN));
+  out.push(headlineTable(result));
   out.push("");
   lossSections(result, context, out);
   sigmaSection(result, context, out);
@@ -345,6 +335,7 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push(metricTable(result, ["pointer_center_mae", "pointer_length_mae", "classification_accuracy"]));
   out.push("");
   out.push(...classHeadMarkdown(result));
+  if (result.spanPosterior) out.push(...spanPosteriorMarkdown(result.spanPosterior, result.objectives));
 
   out.push("## 9. Decision matrix");
   out.push("");
@@ -368,7 +359,14 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push("");
   out.push(
     `On the seed-mean validation losses: ${first.shortLabel} reduction ${formatValue(100 * h.reductions[first.name]!, "percent")}; ${second.shortLabel} reduction ${formatValue(100 * h.reductions[second.name]!, "percent")}, ` +
-      `divided by the ratio of epoch-1 validation losses ${fixed(h.scale, 4)} = ${formatValue(100 * h.normalised, "percent")}.`,
+      `divided by the ratio of epoch-1 validation losses ${fixed(h.scale, 4)} = ${formatValue(100 * h.normalised, "percent")}` +
+      (h.others ?? [])
+        .map((other) => {
+          const later = result.objectives.find((o) => o.name === other.objective)!;
+          return `; ${later.shortLabel} reduction ${formatValue(100 * h.reductions[later.name]!, "percent")} ÷ ${fixed(other.scale, 4)} = ${formatValue(100 * other.normalised, "percent")}`;
+        })
+        .join("") +
+      ".",
   );
   out.push("");
   out.push(`> ⚠️ ${h.note}. A relative reduction is already scale-free; dividing it by a ratio of starting losses has no principled meaning.`);

@@ -12,13 +12,14 @@ import type { ComparisonResult } from "../compare/types.js";
 import { PNG_SCALE } from "./render.js";
 import { fixed, formatPosWeight, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import { histogramKey, type PlotKey } from "./layout.js";
-import { headlineRows, HEADLINE_KEYS, metricHeader, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
+import { headlineRows, HEADLINE_KEYS, metricHeader, pairCell, pairHeader, usedSplit, type DocumentContext } from "./markdown.js";
+import { capitalised, differenceName, onePair, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
 import { noSensitivityText, sensitivityTable } from "./sensitivity_section.js";
 import { candidateLines, spaceText, tuningTable } from "./tuning_section.js";
 import { classHeadTable } from "./class_head_section.js";
+import { spanPosteriorExplanation, spanPosteriorTable } from "./span_posterior_section.js";
 
 /** A rendered plot to embed. */
 export interface EmbeddedPlot {
@@ -47,7 +48,7 @@ function dataUri(png: Uint8Array): string {
 }
 
 /** Background tints of the objectives' badges, by position (their text takes the plots' colours). */
-const BADGE_TINTS = ["#e3f0f8", "#fbeae0"] as const;
+const BADGE_TINTS = ["#e3f0f8", "#fbeae0", "#f7e6f0", "#ddf3ec", "#fcf0d8"] as const;
 
 /** The page's style sheet: one colour variable and one badge class per objective, named after it. */
 function styleSheet(result: ComparisonResult): string {
@@ -192,16 +193,37 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
     `<p class="caption">Validation windows. ${
       seeds === 1
         ? "One seed per objective: plain values — a single run cannot establish a difference."
-        : `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; ${pair} is the paired difference. A winner is named only when its interval excludes 0.`
+        : onePair(result)
+          ? `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; ${pair} is the paired difference. A winner is named only when its interval excludes 0.`
+          : `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds. A winner is named only when its paired intervals against every other objective exclude 0 (the paired differences below).`
     }</p>`,
   );
   out.push(
     table(
       headline.header,
       headline.rows.map((row, i) => [...row.slice(0, -1).map((cell) => escapeHtml(cell)), badge(result, headline.metrics[i]!.winner)]),
-      ["", "num", "num", "num", "num", ""],
+      headline.header.map((_, i) => (i === 0 || i === headline.header.length - 1 ? "" : "num")),
     ),
   );
+  if (!onePair(result)) {
+    // More than two objectives: every pair's difference in a table of its own, the pair's verdict beside it.
+    out.push('<h3 id="pairs">Paired differences</h3>');
+    out.push(
+      `<p class="caption">Each pair on the same seeds and splits, earlier − later objective, with the pair's own verdict; the winner of a metric must beat every other objective.</p>`,
+    );
+    const header = pairHeader(result);
+    out.push(
+      table(
+        header,
+        headline.metrics.map((m) => [
+          escapeHtml(m.shortLabel),
+          ...m.pairs.map((pair) => `<span class="nw">${escapeHtml(pairCell(result, m, pair))}</span>`),
+          badge(result, m.winner),
+        ]),
+        header.map((_, i) => (i === 0 || i === header.length - 1 ? "" : "num")),
+      ),
+    );
+  }
   const decoders = result.objectives
     .map((o) => `${o.shortLabel} = ${o.nativeDecoderRule}${o.nativeDecoder === o.thresholdDecoder.key ? " chosen on training windows" : ""}`)
     .join(", ");
@@ -221,7 +243,7 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
       table(
         sensitivity.header,
         sensitivity.rows.map((row) => row.map((cell) => escapeHtml(cell))),
-        ["", "num", "num", "num", ""],
+        sensitivity.header.map((_, i) => (i === 0 || i === sensitivity.header.length - 1 ? "" : "num")),
       ),
     );
     out.push(
@@ -260,6 +282,20 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
     ),
   );
 
+  // The span posteriors and their calibration.
+  if (result.spanPosterior) {
+    out.push('<h2 id="span-posterior">How sure is each head of its span?</h2>');
+    out.push(`<p class="caption">${escapeHtml(spanPosteriorExplanation(result.spanPosterior))}</p>`);
+    const posterior = spanPosteriorTable(result.spanPosterior, result.objectives);
+    out.push(
+      table(
+        posterior.header,
+        posterior.rows.map((row) => row.map((cell) => escapeHtml(cell))),
+        ["", "", "", "", "num", "num", "num", "num"],
+      ),
+    );
+  }
+
   // Not established, baselines.
   out.push('<div class="columns">');
   out.push('<section id="not-established"><h3>What is not established</h3><ul>');
@@ -291,7 +327,14 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   );
   out.push(
     `<li>The reference's “normalised reduction” — ${escapeHtml(first.shortLabel)} ${formatValue(100 * h.reductions[first.name]!, "percent")}, ${escapeHtml(second.shortLabel)} ${formatValue(100 * h.reductions[second.name]!, "percent")} ÷ ${escapeHtml(fixed(h.scale, 2))} = ` +
-      `${formatValue(100 * h.normalised, "percent")} — is a flagged heuristic, shown for comparison with the reference only.</li>`,
+      `${formatValue(100 * h.normalised, "percent")}` +
+      (h.others ?? [])
+        .map((other) => {
+          const later = result.objectives.find((o) => o.name === other.objective)!;
+          return `, ${escapeHtml(later.shortLabel)} ${formatValue(100 * h.reductions[later.name]!, "percent")} ÷ ${escapeHtml(fixed(other.scale, 2))} = ${formatValue(100 * other.normalised, "percent")}`;
+        })
+        .join("") +
+      " — is a flagged heuristic, shown for comparison with the reference only.</li>",
   );
   out.push(`<li>Thresholds: ${escapeHtml(p.thresholdChosenOn)}. Evaluated checkpoint: ${escapeHtml(p.evaluatedCheckpoint)}.</li>`);
   out.push("</ul>");

@@ -6,8 +6,8 @@
 import type { ComparisonResult } from "../compare/types.js";
 import { plural } from "./format.js";
 import { histogramKey, RUN_FILE_DESCRIPTIONS, type PlotKey } from "./layout.js";
-import { headlineRows, intervalWording, mdTable, METRIC_ALIGN, metricHeader, protocolRows, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
-import { differenceName, readingsNames, say, titleCase } from "./model.js";
+import { headlineTable, intervalWording, mdTable, protocolRows, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
+import { capitalised, countWord, differenceName, onePair, pairNames, readingsNames, say, titleCase } from "./model.js";
 
 export function analysisIndex(result: ComparisonResult, context: DocumentContext): string {
   const { layout } = context;
@@ -32,16 +32,16 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
   out.push("## What was compared");
   out.push("");
   out.push(
-    "JadeCompact (a BiLSTM with class, pointer, per-bar span and countdown heads, Kendall uncertainty weighting) trained with two span objectives, " +
+    `JadeCompact (a BiLSTM with class, pointer, per-bar span and countdown heads, Kendall uncertainty weighting) trained with ${countWord(result.objectives.length)} span objectives, ` +
       "everything else identical and paired by seed:",
   );
   out.push("");
-  out.push(
-    "- **Soft span loss** — per-bar binary cross-entropy on the sigmoid p(in span); decoded by thresholding p at a threshold chosen on the training windows.",
-  );
-  out.push(
-    "- **CRF** — linear-chain CRF negative log-likelihood (forward algorithm); decoded by Viterbi. Its per-bar p is the posterior marginal (forward–backward); the reference's emission softmax is reported beside it.",
-  );
+  // Each objective in its own head's words, so a new objective is described without a change here.
+  for (const o of result.objectives) {
+    const threshold = o.nativeDecoder === o.thresholdDecoder.key ? " (the threshold chosen on the training windows)" : "";
+    const readings = o.probabilityReadings.map((r) => `; also scored: ${r.description}`).join("");
+    out.push(`- **${capitalised(o.label)}** — ${o.summary}${threshold}. Its per-bar p: ${o.probabilityDescription}${readings}.`);
+  }
   out.push("");
   out.push("## Protocol");
   out.push("");
@@ -92,9 +92,13 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
   out.push("");
   out.push("## Key findings");
   out.push("");
-  out.push(`Validation windows; ${intervalWording(result)}. Winners only where the paired interval of ${differenceName(result)} excludes 0.`);
+  out.push(
+    onePair(result)
+      ? `Validation windows; ${intervalWording(result)}. Winners only where the paired interval of ${differenceName(result)} excludes 0.`
+      : `Validation windows; ${intervalWording(result)}. Winners only where the paired intervals against every other objective exclude 0 (${pairNames(result)}).`,
+  );
   out.push("");
-  out.push(mdTable(metricHeader(result), headlineRows(result), METRIC_ALIGN));
+  out.push(headlineTable(result));
   out.push("");
   out.push(`**${result.recommendation.headline}**`);
   out.push("");

@@ -47,15 +47,20 @@ export function histogramKey(objective: Pick<ObjectiveDescription, "name">): Plo
   return `histogram${objective.name.charAt(0).toUpperCase()}${objective.name.slice(1)}`;
 }
 
-/**
- * The bundle's layout for a comparison of `objectives` over `epochs` epochs. The reference's names are
- * built from the objectives' log stems: SOFT_SPAN_VS_CRF_RESULTS.csv, training_soft_span_50.log.
- */
 /** The bundle's own manifest file. */
 export const BUNDLE_MANIFEST = "bundle_manifest.json";
 
+/**
+ * The bundle's layout for a comparison of `objectives` over `epochs` epochs. The reference's names are
+ * built from the first two objectives' log stems (SOFT_SPAN_VS_CRF_RESULTS.csv), so a comparison that adds
+ * objectives after the reference's pair keeps the file names readers and scripts look for; every
+ * objective has its own log (training_soft_span_50.log) and column.
+ */
 export function bundleLayout(epochs: number | "tuned", objectives: readonly ObjectiveDescription[]): BundleLayout {
-  const pair = objectives.map((o) => o.logStem.toUpperCase()).join("_VS_");
+  const pair = objectives
+    .slice(0, 2)
+    .map((o) => o.logStem.toUpperCase())
+    .join("_VS_");
   return {
     index: "ANALYSIS_INDEX.md",
     summary: "TRAINING_ANALYSIS_SUMMARY.txt",

@@ -2,10 +2,10 @@
  * What the bundle's markdown documents share: tables, plot embeds, the headline table's cells and the
  * protocol table — all read from the comparison model, none computed.
  */
-import type { ComparisonResult, MetricComparison } from "../compare/types.js";
+import type { ComparisonResult, MetricComparison, PairComparison } from "../compare/types.js";
 import { formatDifference, formatPosWeight, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import type { BundleLayout, ManifestEntry, PlotEntry, PlotKey, RunFolder } from "./layout.js";
-import { capitalised, differenceName, metricByKey, requireMetric, winnerName } from "./model.js";
+import { capitalised, countWord, differenceName, metricByKey, onePair, pairName, requireMetric, winnerName } from "./model.js";
 
 /** What the documents link to besides the result. */
 export interface DocumentContext {
@@ -50,23 +50,66 @@ export function intervalWording(result: ComparisonResult): string {
 /** The keys of the headline table, in order (F1 native, F1 single span, IoU, separation, ECE). */
 export const HEADLINE_KEYS = ["f1_native", "f1_single_span", "iou_single_span", "separation", "ece"] as const;
 
-/** Header of every metric table: metric, each objective, rule baseline, the difference, winner. */
+/**
+ * Header of every metric table: metric, each objective, rule baseline, the difference (two objectives:
+ * their one pair; with more, the pairs get a table of their own, {@link pairTable}), winner.
+ */
 export function metricHeader(result: ComparisonResult): string[] {
-  return ["Metric", ...result.objectives.map((o) => capitalised(o.label)), "Rule baseline", capitalised(differenceName(result)), "Winner"];
+  return [
+    "Metric",
+    ...result.objectives.map((o) => capitalised(o.label)),
+    "Rule baseline",
+    ...(onePair(result) ? [capitalised(differenceName(result))] : []),
+    "Winner",
+  ];
 }
 
-export const METRIC_ALIGN = ["l", "r", "r", "r", "r", "l"] as const;
+/** Column alignment of {@link metricHeader}'s tables. */
+export function metricAlign(result: ComparisonResult): ("l" | "r")[] {
+  return ["l", ...result.objectives.map(() => "r" as const), "r", ...(onePair(result) ? ["r" as const] : []), "l"];
+}
 
-/** A metric as a table row: metric, each objective, rule baseline (where it has one), the difference, winner. */
+/** A metric as a table row: metric, each objective, rule baseline (where it has one), the difference (one pair), winner. */
 export function metricCells(result: ComparisonResult, m: MetricComparison, label: string): string[] {
   const seeds = seedsOf(result);
   return [
     label,
     ...result.objectives.map((o) => formatStatistics(m.byObjective[o.name] ?? null, m.kind, seeds)),
     m.ruleBaseline ? formatStatistics(m.ruleBaseline, m.kind, seeds) : "—",
-    formatDifference(m.difference, m.kind, seeds),
+    ...(onePair(result) ? [formatDifference(m.difference, m.kind, seeds)] : []),
     winnerName(result, m.winner),
   ];
+}
+
+/** A pair's difference with the pair's own verdict: "+0.012 [0.003, 0.020], soft ahead" or "…, not established". */
+export function pairCell(result: ComparisonResult, m: MetricComparison, pair: PairComparison): string {
+  const difference = formatDifference(pair.difference, m.kind, seedsOf(result));
+  const ahead = result.objectives.find((o) => o.name === pair.winner);
+  return `${difference}${ahead ? `, ${ahead.shortLabel} ahead` : pair.winner === "n/a" ? "" : `, ${pair.winner}`}`;
+}
+
+/** Header of the paired-difference table: metric, one column per pair (earlier − later objective), winner over all. */
+export function pairHeader(result: ComparisonResult): string[] {
+  return ["Metric", ...requireMetric(result, "f1_native").pairs.map((pair) => capitalised(pairName(result, pair))), "Winner (against every other)"];
+}
+
+/** A metric's paired differences as a table row. */
+export function pairCells(result: ComparisonResult, m: MetricComparison, label: string): string[] {
+  return [label, ...m.pairs.map((pair) => pairCell(result, m, pair)), winnerName(result, m.winner)];
+}
+
+/** The paired differences of the named metrics, one row per metric and a column per pair. */
+export function pairTable(result: ComparisonResult, keys: readonly string[], label: (m: MetricComparison) => string = (m) => m.label): string {
+  const rows = keys
+    .map((k) => metricByKey(result, k))
+    .filter((m): m is MetricComparison => m !== undefined)
+    .map((m) => pairCells(result, m, label(m)));
+  const header = pairHeader(result);
+  return mdTable(
+    header,
+    rows,
+    header.map((_, i) => (i === 0 || i === header.length - 1 ? "l" : "r")),
+  );
 }
 
 /** The headline metrics as table rows. */
@@ -74,13 +117,33 @@ export function headlineRows(result: ComparisonResult): string[][] {
   return HEADLINE_KEYS.map((key) => requireMetric(result, key)).map((m) => metricCells(result, m, m.shortLabel));
 }
 
-/** The named metrics (those the result has) as a table. */
+/** The headline table (short labels); with more than two objectives, the headline metrics' paired differences after it. */
+export function headlineTable(result: ComparisonResult): string {
+  const table = mdTable(metricHeader(result), headlineRows(result), metricAlign(result));
+  return onePair(result)
+    ? table
+    : `${table}\n\nPaired differences (same seeds, same splits; earlier − later objective):\n\n${pairTable(result, HEADLINE_KEYS, (m) => m.shortLabel)}`;
+}
+
+/** The named metrics (those the result has) as a table; with more than two objectives, their paired differences after it. */
 export function metricTable(result: ComparisonResult, keys: readonly string[]): string {
   const rows = keys
     .map((k) => metricByKey(result, k))
     .filter((m): m is MetricComparison => m !== undefined)
     .map((m) => metricCells(result, m, m.label));
-  return mdTable(metricHeader(result), rows, METRIC_ALIGN);
+  const table = mdTable(metricHeader(result), rows, metricAlign(result));
+  return onePair(result)
+    ? table
+    : `${table}
+
+Paired differences (same seeds, same splits):
+
+${pairTable(result, keys)}`;
+}
+
+/** "both" for two objectives, "all three" for three: how the protocol rows name the compared objectives together. */
+function bothOrAll(result: ComparisonResult): string {
+  return onePair(result) ? "both" : `all ${countWord(result.objectives.length)}`;
 }
 
 /** The split the runs used (`auto` resolved per data file), e.g. "time", "group", "reference". */
@@ -115,9 +178,12 @@ export function protocolRows(result: ComparisonResult): string[][] {
     tuned
       ? [
           "Outer folds",
-          `${p.seeds.length}, with seeds ${p.seeds.join(", ")} — one final run per objective and fold (same fold ⇒ same split and seed for both); the verdict pairs them by fold`,
+          `${p.seeds.length}, with seeds ${p.seeds.join(", ")} — one final run per objective and fold (same fold ⇒ same split and seed for ${bothOrAll(result)}); the verdict pairs them by fold`,
         ]
-      : ["Seeds", `${p.seeds.join(", ")} — ${plural(p.seeds.length, "paired run")} per objective (same seed ⇒ same split and initialisation stream for both)`],
+      : [
+          "Seeds",
+          `${p.seeds.join(", ")} — ${plural(p.seeds.length, "paired run")} per objective (same seed ⇒ same split and initialisation stream for ${bothOrAll(result)})`,
+        ],
     ["Data", `\`${d.path}\` (sha256 ${d.sha256.slice(0, 16)}…): ${d.windows} windows`],
     [
       "Split",

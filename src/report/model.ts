@@ -2,7 +2,7 @@
  * Reading the comparison model: lookups by key and by objective, and how a winner or an objective is
  * named. No figures are computed here — they are all in the model (src/compare/types.ts).
  */
-import type { ComparisonResult, MetricComparison, ObjectiveDescription, Phrase, RunResult } from "../compare/types.js";
+import type { ComparisonResult, MetricComparison, ObjectiveDescription, PairComparison, Phrase, RunResult } from "../compare/types.js";
 import { fixed, formatDifference, formatStatistics, formatValue } from "./format.js";
 
 export function metricByKey(result: ComparisonResult, key: string): MetricComparison | undefined {
@@ -39,9 +39,27 @@ export function winnerName(result: ComparisonResult, winner: string): string {
   return result.objectives.find((o) => o.name === winner)?.label ?? winner;
 }
 
-/** "soft − CRF". */
+/** "soft − CRF": the first pair's difference (the only pair of two objectives). */
 export function differenceName(result: ComparisonResult): string {
   return `${result.objectives[0]!.shortLabel} − ${result.objectives[1]!.shortLabel}`;
+}
+
+/** "soft − semi-CRF": how one pair's paired difference is named. */
+export function pairName(result: ComparisonResult, pair: Pick<PairComparison, "first" | "second">): string {
+  const short = (name: string) => result.objectives.find((o) => o.name === name)?.shortLabel ?? name;
+  return `${short(pair.first)} − ${short(pair.second)}`;
+}
+
+/** Every pair's name, in pair order ("soft − CRF, soft − semi-CRF, CRF − semi-CRF"). */
+export function pairNames(result: ComparisonResult): string {
+  return requireMetric(result, "f1_native")
+    .pairs.map((pair) => pairName(result, pair))
+    .join(", ");
+}
+
+/** Whether the documents print a pair's difference in the metric tables (two objectives) or in a table of their own. */
+export function onePair(result: ComparisonResult): boolean {
+  return result.objectives.length === 2;
 }
 
 /** "Soft span loss" from "soft span loss": a label at the start of a sentence or in a table header. */
@@ -84,6 +102,11 @@ export function titleCase(text: string): string {
 }
 
 const NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+/** A small count in words ("two", "three"), digits beyond nine. */
+export function countWord(count: number): string {
+  return NUMBER_WORDS[count] ?? String(count);
+}
 
 /** How many ways an objective's probabilities are read (path decoders, its own p, other readings), in words. */
 export function readingsTitle(objective: ObjectiveDescription): string {

@@ -119,7 +119,7 @@ describe("every number of the summary and the results CSV is in comparison.json"
   it("fails on a figure a template computes", () => {
     const fixture = fixtures[0]!;
     const model = modelContent(JSON.parse(readFileSync(join(fixture.bundleDirectory, "comparison.json"), "utf8")));
-    const [first, second] = fixture.result.protocol.objectives;
+    const [first, second] = fixture.result.protocol.objectives as [string, string];
     const f1 = fixture.result.metrics.find((m) => m.key === "f1_native")!;
     const loss = fixture.result.metrics.find((m) => m.key === "val_loss_final")!;
     // What a template might compute: an average of the two objectives, a ratio, a sum of losses. Printed

@@ -95,7 +95,7 @@ export function plotJobs(result: ComparisonResult, layout: BundleLayout): PlotJo
       key: "thresholdResults",
       base: layout.plots.thresholdResults,
       title: "Threshold optimisation, first seed",
-      caption: `Seed ${result.protocol.seeds[0]}: the validation sweep of both objectives (the ${first.shortLabel} curve is ${layout.thresholdCsv}), with the thresholds chosen on training windows, the trivial baselines and the rule detector on the same validation bars.`,
+      caption: `Seed ${result.protocol.seeds[0]}: the validation sweep of ${result.objectives.length === 2 ? "both objectives" : "every objective"} (the ${first.shortLabel} curve is ${layout.thresholdCsv}), with the thresholds chosen on training windows, the trivial baselines and the rule detector on the same validation bars.`,
       spec: () =>
         thresholdCurvePlot(
           objectives,

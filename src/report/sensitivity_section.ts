@@ -7,7 +7,7 @@ import type { ComparisonResult, SensitivityPoint } from "../compare/types.js";
 import { pointName } from "../compare/analysis/sensitivity.js";
 import { fixed, formatValue } from "./format.js";
 import { mdTable, plotImage, type DocumentContext } from "./markdown.js";
-import { capitalised, winnerName } from "./model.js";
+import { capitalised, pairName, winnerName } from "./model.js";
 
 const interval = (s: { mean: number; low: number; high: number } | undefined): string =>
   s ? `${formatValue(s.mean, "score")} [${formatValue(s.low, "score")}, ${formatValue(s.high, "score")}]` : "—";
@@ -19,16 +19,16 @@ export function pointSetting(point: SensitivityPoint): string {
   return `pos_weight ${point.setting}${point.posWeight === null ? "" : ` (${fixed(point.posWeight, 2)})`}${own}`;
 }
 
-/** Header and rows of the sensitivity table. */
+/** Header and rows of the sensitivity table: each objective's F1, each pair's difference (earlier − later), the winner. */
 export function sensitivityTable(result: ComparisonResult): { header: string[]; rows: string[][] } {
   const sensitivity = result.sensitivity!;
-  const [first, second] = result.objectives;
+  const pairs = sensitivity.points[0]?.pairs ?? [];
   return {
-    header: ["Setting", ...result.objectives.map((o) => `${capitalised(o.shortLabel)} F1`), `${first!.shortLabel} − ${second!.shortLabel}`, "Winner"],
+    header: ["Setting", ...result.objectives.map((o) => `${capitalised(o.shortLabel)} F1`), ...pairs.map((pair) => pairName(result, pair)), "Winner"],
     rows: sensitivity.points.map((point) => [
       pointSetting(point),
       ...result.objectives.map((o) => interval(point.f1[o.name])),
-      interval(point.difference),
+      ...point.pairs.map(interval),
       winnerName(result, point.winner),
     ]),
   };
@@ -53,10 +53,17 @@ export function sensitivityMarkdown(result: ComparisonResult, context: DocumentC
   out.push(`**${sensitivity.sentence}**`, "");
   out.push(
     `Span F1 of each objective's own decoder at other settings than the comparison's, each point trained on ${sensitivity.seeds.length === 1 ? `seed ${sensitivity.seeds[0]}` : `seeds ${sensitivity.seeds.join(", ")}`} with everything else unchanged; ` +
-      `objectives that do not read pos_weight keep their main run. Intervals: ${sensitivity.intervalMethod}. A winner is named when the interval of the difference excludes 0.`,
+      `objectives that do not read pos_weight keep their main run. Intervals: ${sensitivity.intervalMethod}. ${result.objectives.length === 2 ? "A winner is named when the interval of the difference excludes 0." : "A winner is named when its intervals against every other objective exclude 0."}`,
     "",
   );
-  out.push(mdTable(table.header, table.rows, ["l", "r", "r", "r", "l"]), "");
+  out.push(
+    mdTable(
+      table.header,
+      table.rows,
+      table.header.map((_, i) => (i === 0 || i === table.header.length - 1 ? "l" : "r")),
+    ),
+    "",
+  );
   for (const line of sensitivity.notRun) out.push(`- Not run: ${line}.`);
   if (sensitivity.notRun.length > 0) out.push("");
   out.push(plotImage(context, "sensitivity"), "");

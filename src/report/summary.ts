@@ -6,7 +6,7 @@
 import type { ComparisonResult, SeedSpread } from "../compare/types.js";
 import { formatPosWeight, formatDifference, formatShare, formatStatistics, formatValue, plural, textTable, wrap } from "./format.js";
 import { HEADLINE_KEYS, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, differenceName, primaryStatement, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, differenceName, onePair, pairName, pairNames, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { sensitivityLines } from "./sensitivity_section.js";
 import { classHeadLines } from "./class_head_section.js";
 import { tuningLines } from "./tuning_section.js";
@@ -49,7 +49,9 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
   }
   const shared = result.settings[0]!.shared;
   out.push(
-    bullet(`Both: ${shared.epochs} epochs, AdamW lr ${shared.learningRate}, batch ${shared.batchSize}, weight decay ${shared.weightDecay} — ${shared.why}.`),
+    bullet(
+      `${result.objectives.length === 2 ? "Both" : "All"}: ${shared.epochs} epochs, AdamW lr ${shared.learningRate}, batch ${shared.batchSize}, weight decay ${shared.weightDecay} — ${shared.why}.`,
+    ),
   );
   out.push("");
   out.push(underline("DECISION"));
@@ -67,15 +69,25 @@ export function executiveSummary(result: ComparisonResult, context: DocumentCont
     wrap(
       seeds === 1
         ? "One seed per objective: plain values; a single run cannot establish a difference."
-        : `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; ${pair} is the paired difference.`,
+        : onePair(result)
+          ? `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; ${pair} is the paired difference.`
+          : `Mean [${formatShare(result.conventions.confidence)} bootstrap interval] over ${seeds} paired seeds; each pair (${pairNames(result)}) has its paired difference and its own winner; the winner of a metric beats every other objective.`,
     ),
   );
   out.push("");
-  const rows: string[][] = [["", ...result.objectives.map((o) => capitalised(o.label))]];
+  const rows: string[][] = onePair(result) ? [["", ...result.objectives.map((o) => capitalised(o.label))]] : [];
   for (const key of HEADLINE_KEYS) {
     const m = requireMetric(result, key);
-    rows.push([m.shortLabel, ...result.objectives.map((o) => formatStatistics(m.byObjective[o.name] ?? null, m.kind, seeds))]);
-    rows.push([`  ${pair}`, formatDifference(m.difference, m.kind, seeds), `winner: ${winnerName(result, m.winner)}`]);
+    if (onePair(result)) {
+      rows.push([m.shortLabel, ...result.objectives.map((o) => formatStatistics(m.byObjective[o.name] ?? null, m.kind, seeds))]);
+      rows.push([`  ${pair}`, formatDifference(m.difference, m.kind, seeds), `winner: ${winnerName(result, m.winner)}`]);
+    } else {
+      // A column per objective would not fit 80 columns beyond two: one line per objective and per pair instead.
+      rows.push([m.shortLabel]);
+      for (const o of result.objectives) rows.push([`  ${o.label}`, formatStatistics(m.byObjective[o.name] ?? null, m.kind, seeds), ""]);
+      for (const p of m.pairs) rows.push([`  ${pairName(result, p)}`, formatDifference(p.difference, m.kind, seeds), `pair: ${winnerName(result, p.winner)}`]);
+      rows.push(["  winner", winnerName(result, m.winner), ""]);
+    }
     if (m.ruleBaseline) rows.push(["  rule baseline", formatStatistics(m.ruleBaseline, m.kind, seeds), ""]);
   }
   out.push(textTable(rows, 3));

@@ -4,6 +4,7 @@
  * objective and its rule, the plot — sweep.csv (one row per configuration and objective) and
  * plots/sweep.{png,svg,vl.json}. Every figure is read from the sweep model; nothing is computed here.
  */
+import { objectivePairs } from "../compare/pairwise.js";
 import { join } from "node:path";
 import { spanHead } from "../model/heads/registry.js";
 import type { Interval, SweepResult } from "../compare/sweep_types.js";
@@ -19,6 +20,7 @@ const interval = (s: Interval | null | undefined) =>
 
 export function sweepMarkdown(sweep: SweepResult): string {
   const labels = Object.fromEntries(sweep.objectives.map((o) => [o, spanHead(o).label]));
+  const pairs = objectivePairs(sweep.objectives);
   const out = ["# Sweep", ""];
   out.push(
     `spanlab ${sweep.spanlab_version} · created ${sweep.created} · data \`${sweep.data}\` · ${sweep.seeds.length} paired seeds (${sweep.seeds.join(", ")}) per configuration.`,
@@ -33,18 +35,20 @@ export function sweepMarkdown(sweep: SweepResult): string {
     out.push(`## ${first.label}${key === sweep.metrics[0] ? " (primary)" : ""}`, "");
     out.push(
       mdTable(
-        ["Configuration", ...sweep.objectives.map((o) => labels[o]!), `${sweep.objectives.join(" − ")}`, "Winner", "Bundle"],
+        ["Configuration", ...sweep.objectives.map((o) => labels[o]!), ...pairs.map(([a, b]) => `${a} − ${b}`), "Winner", "Bundle"],
         sweep.configurations.map((c) => {
           const m = c.metrics[key];
+          // A sweep written before every pair was kept has its one pair as `difference`.
+          const differences = m?.pairs ? m.pairs.map((p) => p.difference) : [m?.difference];
           return [
             c.label,
             ...sweep.objectives.map((o) => interval(m?.byObjective[o])),
-            interval(m?.difference),
+            ...pairs.map((_, k) => interval(differences[k])),
             m?.winner ?? "—",
             `[${c.bundle}](${c.bundle}/report.html)`,
           ];
         }),
-        ["l", "r", "r", "r", "l", "l"],
+        ["l", ...sweep.objectives.map(() => "r" as const), ...pairs.map(() => "r" as const), "l", "l"],
       ),
       "",
     );

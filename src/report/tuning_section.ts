@@ -109,12 +109,14 @@ export function tuningLines(result: ComparisonResult): string[] {
   const lines = [
     `nested selection (${tuning.folds.length} outer folds, ${tuning.outerKind}; inner search: ${tuning.budget} configurations per objective and fold):`,
   ];
+  // Labels padded to the longest compared one (at least 5, as soft and CRF always were), so the settings line up.
+  const width = Math.max(5, ...result.objectives.map((o) => o.shortLabel.length));
   for (const fold of tuning.folds) {
     for (const o of result.objectives) {
       const own = fold.byObjective[o.name]!;
       const run = result.runs.find((r) => r.objective === o.name && r.seed === fold.seed);
       lines.push(
-        `  fold ${fold.fold} ${o.shortLabel.padEnd(5)} ${chosenText(own.chosen)} — inner F1 ${score(own.chosen.innerScore)}, outer F1 ${run ? score(run.headline.f1_native ?? Number.NaN) : "—"}`,
+        `  fold ${fold.fold} ${o.shortLabel.padEnd(width)} ${chosenText(own.chosen)} — inner F1 ${score(own.chosen.innerScore)}, outer F1 ${run ? score(run.headline.f1_native ?? Number.NaN) : "—"}`,
       );
     }
   }

@@ -67,11 +67,14 @@ export function readiness(f1Native: MetricComparison, objective: ObjectiveDescri
   return { state, f1, baseline, text };
 }
 
-/** The objective that is ready while the other is not ready; "n/a" when both share a verdict; else not established. */
+/**
+ * The objective that is ready while every other is not ready; "n/a" when all share a verdict; else not
+ * established (with two objectives: ready against not ready names the ready one).
+ */
 export function readinessWinner(objectives: readonly ObjectiveDescription[], states: readonly ReadinessState[]): Winner {
-  if (states[0] === "ready" && states[1] === "not ready") return objectives[0]!.name;
-  if (states[1] === "ready" && states[0] === "not ready") return objectives[1]!.name;
-  return states[0] === states[1] && states[0] !== "not established" ? "n/a" : "not established";
+  const ready = objectives.filter((_, i) => states[i] === "ready");
+  if (ready.length === 1 && states.every((state) => state === "ready" || state === "not ready")) return ready[0]!.name;
+  return states.every((state) => state === states[0]) && states[0] !== "not established" ? "n/a" : "not established";
 }
 
 /**

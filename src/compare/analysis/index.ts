@@ -32,6 +32,7 @@ export type ComparisonCore = Pick<
   | "technicalDetails"
   | "sensitivity"
   | "classHead"
+  | "spanPosterior"
   | "tuning"
 >;
 
@@ -58,6 +59,7 @@ export function analyseComparison(core: ComparisonCore): ComparisonResult {
     settings: objectiveSettings(protocol, objectives, runs),
     sensitivity: core.sensitivity,
     classHead: core.classHead,
+    spanPosterior: core.spanPosterior ?? null,
     ...(core.tuning ? { tuning: core.tuning } : {}),
     conventions: CONVENTIONS,
     rules: { convergence: CONVERGENCE_RULE, overfitting: OVERFITTING_RULE, budget: BUDGET_RULE, readiness: READINESS_RULE, calibration: CALIBRATION_RULE },

@@ -58,7 +58,13 @@ export function differenceLabel(objectives: readonly ObjectiveDescription[]): st
 
 /** The decoders of an objective in the order its tables list them: paths, threshold, readings, single span. */
 export function decoderOrder(objective: ObjectiveDescription): string[] {
-  return [...objective.pathDecoders.map((d) => d.key), objective.thresholdDecoder.key, ...objective.probabilityReadings.map((r) => r.decoder), "single_span"];
+  return [
+    ...objective.pathDecoders.map((d) => d.key),
+    objective.thresholdDecoder.key,
+    ...objective.probabilityReadings.map((r) => r.decoder),
+    "single_span",
+    "minimum_risk",
+  ];
 }
 
 /** The decoder that scored a threshold choice: the head's threshold decoder, or a reading's. */

@@ -50,13 +50,17 @@ export function decoderMeans(objective: ObjectiveDescription, runs: readonly Run
 
 /** Reliability bins of an objective pooled over its runs: counts add, means are count-weighted. */
 export function pooledReliability(runs: readonly RunResult[]): ReliabilityBin[] {
-  const template = runs[0]!.evaluation.calibration.bins;
-  return template.map((bin, b) => {
+  return poolReliabilityBins(runs.map((run) => run.evaluation.calibration.bins));
+}
+
+/** Reliability diagrams of the same bins pooled: counts add, means are count-weighted. */
+export function poolReliabilityBins(diagrams: readonly (readonly ReliabilityBin[])[]): ReliabilityBin[] {
+  return diagrams[0]!.map((bin, b) => {
     let count = 0;
     let predicted = 0;
     let observed = 0;
-    for (const run of runs) {
-      const own = run.evaluation.calibration.bins[b]!;
+    for (const diagram of diagrams) {
+      const own = diagram[b]!;
       if (own.count > 0) {
         count += own.count;
         predicted += own.count * own.meanPredicted;

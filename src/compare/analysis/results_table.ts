@@ -5,7 +5,7 @@
  */
 import type { MetricComparison, ObjectiveDescription, Phrase, ResultRow, Task } from "../types.js";
 import { READINESS_RULE, ruleBaselineText } from "./baselines.js";
-import { differenceLabel } from "./objectives.js";
+import { pairLabel } from "../pairwise.js";
 import { count, countList, decimals, difference, joined, phrase, spanOf, statistics, value } from "./phrase.js";
 import { CALIBRATION_RULE } from "./probabilities.js";
 import type { AnalysedComparison } from "./statements.js";
@@ -58,12 +58,21 @@ const COMPLEXITY_NOTE =
   "facts, not a winner: with K = 2 both decoders are linear in T and differ by a constant factor, negligible next to the " +
   "BiLSTM forward pass both share; the reference decided partly on this";
 
-/** Notes of a compared metric: the paired difference, the rule detector, the winner's rule, the metric's caveat. */
+/** "soft − CRF +0.01 [..], soft − semi-CRF …": every pair's paired difference of a metric, in pair order. */
+export function pairDifferences(objectives: readonly ObjectiveDescription[], metric: MetricComparison, separator = "; "): Phrase {
+  const named = (name: string) => objectives.find((o) => o.name === name)!;
+  return joined(
+    metric.pairs.filter((p) => p.difference).map((p) => phrase(`${pairLabel(named(p.first), named(p.second))} `, difference(p.difference, metric.kind))),
+    separator,
+  );
+}
+
+/** Notes of a compared metric: the paired differences, the rule detector, the winner's rule, the metric's caveat. */
 export function metricNotes(objectives: readonly ObjectiveDescription[], metric: MetricComparison, prefix = ""): Phrase {
   const parts: Phrase[] = [];
   if (prefix) parts.push([prefix]);
   parts.push([`unit: ${metric.unit}`]);
-  if (metric.difference) parts.push(phrase(`${differenceLabel(objectives)} `, difference(metric.difference, metric.kind)));
+  if (metric.pairs.some((p) => p.difference)) parts.push(pairDifferences(objectives, metric));
   const rule = ruleBaselineText(metric);
   if (rule) parts.push(phrase(rule, " (range_z / expansion_proxy thresholds tuned on training windows)"));
   parts.push([metric.rule]);
@@ -80,7 +89,9 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
   const { protocol, objectives } = result;
   const [first, second] = objectives as [ObjectiveDescription, ObjectiveDescription];
   const seeds = protocol.seeds.length;
-  const pair = differenceLabel(objectives);
+  // "both" for the reference's pair, "all three" for more: the notes name how many objectives share a protocol.
+  const all = objectives.length === 2 ? "both" : `all ${objectives.length}`;
+  const runCount = objectives.length * seeds;
   const metric = (key: string) => {
     const found = result.metrics.find((m) => m.key === key);
     if (!found) throw new Error(`comparison result has no metric ${key}`);
@@ -101,19 +112,20 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
     seeds === 1 ? ["one seed: a single run per objective cannot establish a difference"] : phrase(count(seeds), " paired seeds; mean [95% bootstrap interval]");
   const heuristic = result.referenceHeuristic;
   const range = (r: { min: number; max: number }) => phrase(value(r.min, "loss"), "–", value(r.max, "loss"));
-  const limitedRuns = (task: Task) => count(training(first).budget.tasks[task].limitedRuns + training(second).budget.tasks[task].limitedRuns);
+  const limitedRuns = (task: Task) => count(objectives.reduce((sum, o) => sum + training(o).budget.tasks[task].limitedRuns, 0));
   const budgetNote = (task: Task) =>
     phrase(
       "final 1/σ² share of the Kendall weights; descriptive, never decides. log σ moved ",
-      decimals(training(first).budget.tasks[task].moved, 4),
-      ` (${first.shortLabel}) / `,
-      decimals(training(second).budget.tasks[task].moved, 4),
-      ` (${second.shortLabel}) of at most steps·lr = `,
+      joined(
+        objectives.map((o) => phrase(decimals(training(o).budget.tasks[task].moved, 4), ` (${o.shortLabel})`)),
+        " / ",
+      ),
+      " of at most steps·lr = ",
       spanOf(training(first).budget.bound, (v) => decimals(v, 4)),
       "; still moving at the end in ",
       limitedRuns(task),
       " of ",
-      count(2 * seeds),
+      count(runCount),
       " runs",
     );
   const decision = result.recommendation.decision;
@@ -139,7 +151,7 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
         cells: cells(objectives, () => [count(protocol.epochs)]),
         winner: "n/a",
         notes: phrase(
-          "same protocol for both: ",
+          `same protocol for ${all}: `,
           seedNote,
           "; seeds ",
           countList(protocol.seeds),
@@ -161,7 +173,11 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
     metricRow("Loss Reduction %", "loss_reduction", "(val loss at epoch 1 − final)/epoch 1"),
     {
       metric: "Normalized Reduction",
-      cells: { [first.name]: [value(100 * heuristic.reductions[first.name]!, "percent")], [second.name]: [value(100 * heuristic.normalised, "percent")] },
+      cells: {
+        [first.name]: [value(100 * heuristic.reductions[first.name]!, "percent")],
+        [second.name]: [value(100 * heuristic.normalised, "percent")],
+        ...Object.fromEntries((heuristic.others ?? []).map((other) => [other.objective, [value(100 * other.normalised, "percent")]])),
+      },
       winner: "n/a",
       notes: phrase(
         `REFERENCE HEURISTIC, flagged: on the seed-mean validation losses, ${second.shortLabel} reduction `,
@@ -170,6 +186,17 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
         decimals(heuristic.scale, 4),
         ` (${second.shortLabel}/${first.shortLabel} epoch-1 loss ratio) = `,
         value(100 * heuristic.normalised, "percent"),
+        ...(heuristic.others ?? []).flatMap((other) => {
+          const later = objectives.find((o) => o.name === other.objective)!;
+          return [
+            `; ${later.shortLabel} `,
+            value(100 * heuristic.reductions[later.name]!, "percent"),
+            " ÷ ",
+            decimals(other.scale, 4),
+            ` (${later.shortLabel}/${first.shortLabel}) = `,
+            value(100 * other.normalised, "percent"),
+          ];
+        }),
         `; ${first.shortLabel} left as is. ${heuristic.note}`,
       ),
     },
@@ -177,13 +204,23 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
       metric: "Loss Scale Range",
       cells: cells(objectives, (o) => range(training(o).lossScale.total)),
       winner: "n/a",
-      notes: phrase(
-        "min–max of the unweighted validation loss over all epochs and seeds; the span term alone spans ",
-        range(training(first).lossScale.span),
-        " (soft BCE, a per-bar mean) vs ",
-        range(training(second).lossScale.span),
-        " (CRF NLL, summed over the bars): the scales are not comparable",
-      ),
+      notes:
+        objectives.length === 2
+          ? phrase(
+              "min–max of the unweighted validation loss over all epochs and seeds; the span term alone spans ",
+              range(training(first).lossScale.span),
+              " (soft BCE, a per-bar mean) vs ",
+              range(training(second).lossScale.span),
+              " (CRF NLL, summed over the bars): the scales are not comparable",
+            )
+          : phrase(
+              "min–max of the unweighted validation loss over all epochs and seeds; the span term alone spans ",
+              joined(
+                objectives.map((o) => phrase(range(training(o).lossScale.span), ` (${o.shortLabel})`)),
+                " vs ",
+              ),
+              ": each objective's span loss has its own scale (a per-bar mean or an NLL summed over the bars), so the scales are not comparable",
+            ),
     },
     {
       metric: "Convergence Pattern",
@@ -198,7 +235,7 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
     { ...metricRow("Countdown Weight %", "weight_countdown"), notes: budgetNote("countdown") },
     {
       ...metricRow("Sigma Span", "sigma_span"),
-      notes: phrase(`final σ of the span task; ${BUDGET_RULE}: `, limitedRuns("span"), " of ", count(2 * seeds), " runs still moving"),
+      notes: phrase(`final σ of the span task; ${BUDGET_RULE}: `, limitedRuns("span"), " of ", count(runCount), " runs still moving"),
     },
     metricRow("In-Span Mean Prob", "in_span_mean", "validation bars; CRF p = posterior marginals (forward–backward), not the reference's emission softmax"),
     metricRow("Out-of-Span Mean Prob", "out_of_span_mean", "validation bars; CRF p = posterior marginals"),
@@ -209,10 +246,10 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
       cells: cells(objectives, (o) => phrase("ECE ", statistics(ece.byObjective[o.name], "score"), "; Brier ", statistics(brier.byObjective[o.name], "score"))),
       winner: result.probabilities.calibrationWinner,
       notes: phrase(
-        `${CALIBRATION_RULE}; ECE: ${ece.winner}, ${pair} `,
-        difference(ece.difference, "score"),
-        `; Brier: ${brier.winner}, ${pair} `,
-        difference(brier.difference, "score"),
+        `${CALIBRATION_RULE}; ECE: ${ece.winner}, `,
+        pairDifferences(objectives, ece, ", "),
+        `; Brier: ${brier.winner}, `,
+        pairDifferences(objectives, brier, ", "),
       ),
     },
     {
@@ -227,7 +264,7 @@ export function resultRows(result: AnalysedComparison): ResultRow[] {
       metric: "Production Readiness",
       cells: cells(objectives, (o) => result.baselines.readiness[o.name]!.text),
       winner: result.baselines.readinessWinner,
-      notes: [`${READINESS_RULE}; the winner is the objective that is ready while the other is not ready`],
+      notes: [`${READINESS_RULE}; the winner is the objective that is ready while ${objectives.length === 2 ? "the other is" : "every other is"} not ready`],
     },
     {
       metric: "Recommendation",

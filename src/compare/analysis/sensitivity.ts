@@ -1,18 +1,19 @@
 /**
  * "Does the verdict depend on the settings?" (docs/spec.md §9, issue 12): the headline metric — span F1
- * of each objective's own decoder — at other settings than the comparison's, against the other objective
+ * of each objective's own decoder — at other settings than the comparison's, against the other objectives
  * on the same seed's validation windows.
  *
  * Each point is one more training run per seed (the default compare affords the first seed only, within
  * its time bound), so its interval resamples WINDOWS of that seed's validation set: the pooled F1 is
- * recomputed from the resampled windows' bar counts, and the paired difference resamples both objectives'
+ * recomputed from the resampled windows' bar counts, and each pair's difference resamples every objective's
  * windows together (same windows, same split). With several seeds per point, the windows of every seed
  * are pooled and resampled within their seed. A point's winner follows the compare's rule: the interval of
- * the difference excludes 0. The sentence says whether every point agrees with the headline winner.
+ * every difference of the winner excludes 0. The sentence says whether every point agrees with the headline winner.
  */
 import { Rng } from "../../util/rng.js";
 import type { WindowCounts } from "../evaluate.js";
 import type { Objective, Sensitivity, SensitivityPoint, Winner } from "../types.js";
+import { objectivePairs } from "../pairwise.js";
 import { CONVENTIONS } from "./conventions.js";
 
 /** One trained setting of the sensitivity plan, with its runs' per-window counts (one entry per seed). */
@@ -71,48 +72,51 @@ function interval(values: number[], estimate: number): { mean: number; low: numb
   return { mean: estimate, low: percentile(sorted, tail), high: percentile(sorted, 1 - tail) };
 }
 
-/** The winner by the paired interval: first when it lies above 0, second below, else not established. */
-function winnerOf(objectives: readonly [Objective, Objective], difference: { low: number; high: number }): Winner {
-  if (difference.low > 0) return objectives[0];
-  if (difference.high < 0) return objectives[1];
-  return "not established";
+/**
+ * The winner by the paired intervals: the objective whose interval against every other lies on its side
+ * of 0 (above it as the first of a pair, below it as the second), else not established. With two
+ * objectives: the first when the interval lies above 0, the second below.
+ */
+function winnerOf(objectives: readonly Objective[], pairs: SensitivityPoint["pairs"]): Winner {
+  const wins = (o: Objective) => pairs.every((p) => (p.first === o ? p.low > 0 : p.second === o ? p.high < 0 : true));
+  return objectives.find(wins) ?? "not established";
 }
 
-/** One point: both objectives' F1 and their difference, windows resampled within each seed. */
+/** One point: every objective's F1 and each pair's difference, windows resampled within each seed (all objectives together). */
 export function sensitivityPoint(
   input: SensitivityInput,
-  objectives: readonly [Objective, Objective],
+  objectives: readonly Objective[],
   rng: Rng,
   resamples: number,
 ): Omit<SensitivityPoint, "agrees" | "runDirectories"> {
-  const [first, second] = objectives;
-  const a = input.counts[first]!;
-  const b = input.counts[second]!;
-  const sizes = a.map((seed) => seed.truePositives.length);
+  const counts = objectives.map((o) => input.counts[o]!);
+  const sizes = counts[0]!.map((seed) => seed.truePositives.length);
   const all = sizes.map((n) => Array.from({ length: n }, (_, w) => w));
-  const f1First: number[] = [];
-  const f1Second: number[] = [];
-  const differences: number[] = [];
+  const pairIndices = objectivePairs(objectives.map((_, i) => i));
+  const f1s: number[][] = objectives.map(() => []);
+  const differences: number[][] = pairIndices.map(() => []);
   for (let r = 0; r < resamples; r++) {
     const pick = sizes.map((n) => Array.from({ length: n }, () => rng.int(n)));
-    const x = pooledF1(a, pick);
-    const y = pooledF1(b, pick);
-    f1First.push(x);
-    f1Second.push(y);
-    differences.push(x - y);
+    const f1 = counts.map((c) => pooledF1(c, pick));
+    for (const [k, v] of f1.entries()) f1s[k]!.push(v);
+    for (const [k, [i, j]] of pairIndices.entries()) differences[k]!.push(f1[i]! - f1[j]!);
   }
-  const estimateFirst = pooledF1(a, all);
-  const estimateSecond = pooledF1(b, all);
-  const difference = interval(differences, estimateFirst - estimateSecond);
+  const estimates = counts.map((c) => pooledF1(c, all));
+  const pairs = pairIndices.map(([i, j], k) => ({
+    first: objectives[i]!,
+    second: objectives[j]!,
+    ...interval(differences[k]!, estimates[i]! - estimates[j]!),
+  }));
   return {
     axis: input.axis,
     setting: input.setting,
     main: input.main,
     posWeight: input.posWeight,
     epochs: input.epochs,
-    f1: { [first]: interval(f1First, estimateFirst), [second]: interval(f1Second, estimateSecond) },
-    difference,
-    winner: winnerOf(objectives, difference),
+    f1: Object.fromEntries(objectives.map((o, k) => [o, interval(f1s[k]!, estimates[k]!)])),
+    difference: { mean: pairs[0]!.mean, low: pairs[0]!.low, high: pairs[0]!.high },
+    pairs,
+    winner: winnerOf(objectives, pairs),
     classAccuracy: input.classAccuracy,
     majorityAccuracy: input.majorityAccuracy,
   };
@@ -124,7 +128,7 @@ export function sensitivityPoint(
  */
 export function sensitivityAnalysis(
   inputs: readonly SensitivityInput[],
-  objectives: readonly [Objective, Objective],
+  objectives: readonly Objective[],
   context: { seeds: number[]; headlineWinner: Winner; resamples: number; notRun: string[]; labels: Record<Objective, string> },
 ): Sensitivity | null {
   if (inputs.length === 0) return null;
@@ -166,7 +170,7 @@ export function sensitivityAnalysis(
   return {
     metric: "f1_native",
     seeds: context.seeds,
-    intervalMethod: `${Math.round(CONVENTIONS.confidence * 100)}% percentile bootstrap over the validation windows of ${seedWords} (${context.resamples} resamples), both objectives resampled together`,
+    intervalMethod: `${Math.round(CONVENTIONS.confidence * 100)}% percentile bootstrap over the validation windows of ${seedWords} (${context.resamples} resamples), ${objectives.length === 2 ? "both objectives" : "all objectives"} resampled together`,
     points,
     sentence,
     notRun: context.notRun,

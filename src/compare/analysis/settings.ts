@@ -58,7 +58,7 @@ export function objectiveSettings(protocol: ComparisonProtocol, objectives: read
             learningRate: protocol.learningRate,
             batchSize: protocol.batchSize,
             weightDecay: protocol.weightDecay,
-            why: "the reference's optimiser settings (AdamW), the same for both objectives; not tuned in this comparison",
+            why: `the reference's optimiser settings (AdamW), the same for ${objectives.length === 2 ? "both objectives" : "every objective"}; not tuned in this comparison`,
           },
     };
   });

@@ -71,7 +71,9 @@ export function notEstablishedLines(result: AnalysedComparison): Phrase[] {
   lines.push([
     "Which task matters more: the σ's and task weights are the optimiser's uncertainty estimates after a fixed number of steps, not measurements of importance.",
   ]);
-  lines.push(["Which objective learns faster from the loss curves: the two validation losses have different units (see Caveats)."]);
+  lines.push([
+    `Which objective learns faster from the loss curves: ${result.objectives.length === 2 ? "the two" : "the objectives'"} validation losses have different units (see Caveats).`,
+  ]);
   if (result.protocol.split === "reference")
     lines.push(["Generalisation to unseen events: the reference row split leaks overlapping windows into validation."]);
   return lines;
@@ -81,6 +83,7 @@ export function notEstablishedLines(result: AnalysedComparison): Phrase[] {
 export function caveatLines(result: AnalysedComparison): Phrase[] {
   const [first, second] = result.objectives as [AnalysedComparison["objectives"][0], AnalysedComparison["objectives"][0]];
   const h = result.referenceHeuristic;
+  const shortLabel = (name: string) => result.objectives.find((o) => o.name === name)?.shortLabel ?? name;
   const lines: Phrase[] = result.objectives.map((o) => phrase("σ step budget — ", result.training.byObjective[o.name]!.budget.text));
   const scale = (objective: typeof first): Phrase => {
     const { total, span } = result.training.byObjective[objective.name]!.lossScale;
@@ -99,9 +102,7 @@ export function caveatLines(result: AnalysedComparison): Phrase[] {
   lines.push(
     phrase(
       "Loss scales are not comparable: validation loss ranges ",
-      scale(first),
-      " vs ",
-      scale(second),
+      ...result.objectives.flatMap((o, i) => (i === 0 ? [scale(o)] : [" vs ", scale(o)])),
       "; the CRF's span term is an NLL summed over the bars, the soft span loss a per-bar mean. Loss values and reductions never decide.",
     ),
   );
@@ -115,6 +116,15 @@ export function caveatLines(result: AnalysedComparison): Phrase[] {
       decimals(h.scale, 2),
       " (ratio of epoch-1 validation losses) = ",
       value(100 * h.normalised, "percent"),
+      // Every later objective is normalised against the first the same way.
+      ...(h.others ?? []).flatMap((other) => [
+        `; ${shortLabel(other.objective)} `,
+        value(100 * h.reductions[other.objective]!, "percent"),
+        " raw ÷ ",
+        decimals(other.scale, 2),
+        " = ",
+        value(100 * other.normalised, "percent"),
+      ]),
       ".",
     ),
   );

@@ -1,7 +1,8 @@
 /**
  * What every plot shares, so a reader can move between them without re-learning the legend:
- *  - the first compared objective is always blue, the second vermillion (Okabe–Ito, safe for
- *    colour-blind readers), baselines grey, the true span gold;
+ *  - the first compared objective is always blue, the second vermillion, a third reddish purple, then
+ *    bluish green and orange (Okabe–Ito, safe for colour-blind readers), baselines grey, the true span
+ *    gold;
  *  - train is a solid line, validation dashed;
  *  - probabilities are on [0, 1], bars on a 0-based index axis;
  *  - about 640 px wide.
@@ -19,8 +20,12 @@ export interface PlotObjective {
   colour: string;
 }
 
-/** Colours of the compared objectives, by position. */
-export const OBJECTIVE_COLOURS = ["#0072B2", "#D55E00"] as const;
+/**
+ * Colours of the compared objectives, by position: the reference's pair keeps blue and vermillion, and
+ * further objectives take the Okabe–Ito colours furthest from those two — purple first, as green would
+ * sit beside the up candles of the example windows (yellow is unreadable on white).
+ */
+export const OBJECTIVE_COLOURS = ["#0072B2", "#D55E00", "#CC79A7", "#009E73", "#E69F00"] as const;
 export const BASELINE_COLOUR = "#8a8a8a";
 export const TRUE_SPAN_COLOUR = "#E6B800";
 export const UP_COLOUR = "#3A9E45";
