@@ -26,6 +26,14 @@ export interface TemperatureSearch {
 
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
+/** The search's range and tolerance with their defaults, checked. */
+function resolvedSearch(search: TemperatureSearch): Required<TemperatureSearch> {
+  const minimum = search.minimum ?? 0.05;
+  const maximum = search.maximum ?? 20;
+  if (!(minimum > 0 && maximum > minimum)) throw new Error(`fitTemperature: need 0 < minimum < maximum, got [${minimum}, ${maximum}]`);
+  return { minimum, maximum, tolerance: search.tolerance ?? 1e-6 };
+}
+
 /**
  * The temperature minimising `negativeLogLikelihood(T)` over [minimum, maximum], by golden-section search on
  * β = 1/T. For every head's likelihood the NLL is convex in β: each path's (or bar's) log-probability is
@@ -33,10 +41,7 @@ const GOLDEN = (Math.sqrt(5) - 1) / 2;
  * global minimum in the range (at an end when the minimum lies outside it).
  */
 export function fitTemperature(negativeLogLikelihood: (temperature: number) => number, search: TemperatureSearch = {}): FittedTemperature {
-  const minimum = search.minimum ?? 0.05;
-  const maximum = search.maximum ?? 20;
-  const tolerance = search.tolerance ?? 1e-6;
-  if (!(minimum > 0 && maximum > minimum)) throw new Error(`fitTemperature: need 0 < minimum < maximum, got [${minimum}, ${maximum}]`);
+  const { minimum, maximum, tolerance } = resolvedSearch(search);
   let evaluations = 0;
   const atInverse = (beta: number) => {
     evaluations++;
@@ -92,10 +97,7 @@ export function fitTemperatureByNewton(
   negativeLogLikelihood: (inverseTemperature: number) => InverseTemperatureDerivatives,
   search: TemperatureSearch = {},
 ): FittedTemperature {
-  const minimum = search.minimum ?? 0.05;
-  const maximum = search.maximum ?? 20;
-  const tolerance = search.tolerance ?? 1e-6;
-  if (!(minimum > 0 && maximum > minimum)) throw new Error(`fitTemperature: need 0 < minimum < maximum, got [${minimum}, ${maximum}]`);
+  const { minimum, maximum, tolerance } = resolvedSearch(search);
   let evaluations = 0;
   const at = (beta: number) => {
     evaluations++;

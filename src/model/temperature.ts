@@ -68,7 +68,8 @@ export function probabilitiesAtTemperature(head: SpanHead, scores: Float32Array,
 /**
  * Mean negative log-likelihood of each window's true span [start, end] under a (B, spanCount(T)) posterior
  * at temperature 1 tempered to `temperature`: what temperature scaling minimises (src/eval/recalibration.ts
- * fitTemperature). O(B·T²) per call, the head never run again.
+ * fitTemperature, the reference search; compare fits with trueSpanLikelihoodDerivatives and
+ * fitTemperatureByNewton). O(B·T²) per call, the head never run again.
  */
 export function trueSpanNegativeLogLikelihood(
   logPosterior: Float64Array,
