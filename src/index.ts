@@ -20,6 +20,20 @@ export { loadCheckpoint, saveCheckpoint, CheckpointError } from "./model/checkpo
 export { inferWindows } from "./model/inference.js";
 export type { Inference } from "./model/inference.js";
 
+// The exact span posterior of a window (docs/spec.md §12): its layout, summaries and calibration.
+export { spanAt, spanCount, spanIndex } from "./model/span_index.js";
+export {
+  equalTailedInterval,
+  minimumRiskSpan,
+  probabilityIoUAtLeast,
+  spanBoundaryMarginals,
+  summariseSpanPosterior,
+  topSpans,
+} from "./model/span_posterior_summary.js";
+export type { CredibleInterval, MinimumRiskSpan, SpanPosteriorSummary, SpanProbability } from "./model/span_posterior_summary.js";
+export { applySpanCalibration, fitSpanCalibration, inferenceLogPosterior } from "./predict/calibration.js";
+export type { CalibratedWindow, SpanCalibration } from "./predict/calibration.js";
+
 // Training.
 export { train, resume } from "./train/train.js";
 export type { TrainEvent, TrainOptions, TrainResult } from "./train/train.js";

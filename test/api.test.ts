@@ -23,6 +23,11 @@ describe('import ... from "spanlab"', () => {
       "evaluateDetections",
       "loadCheckpoint",
       "spanHead",
+      "summariseSpanPosterior",
+      "minimumRiskSpan",
+      "spanIndex",
+      "fitSpanCalibration",
+      "applySpanCalibration",
     ] as const) {
       expect(typeof spanlab[name], name).toBe("function");
     }

@@ -1,5 +1,5 @@
 /**
- * `spanlab compare`: the compared objectives (soft vs CRF unless `--objectives` lists two or more) over
+ * `spanlab compare`: the compared objectives (every registered one unless `--objectives` lists two or more) over
  * paired seeds on worker threads, then the analysis bundle. A
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
@@ -144,7 +144,7 @@ export function headline(outcome: BundleOutcome): string {
 
 export function registerCompareCommand(program: Command): void {
   addLossSettingOptions(program.command("compare"))
-    .description("train the span objectives (soft vs CRF, or --objectives) over paired seeds and write the analysis bundle")
+    .description("train the span objectives (soft span loss, CRF, segment CRF; or --objectives) over paired seeds and write the analysis bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
     .option(
       "--objectives <list>",

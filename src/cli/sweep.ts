@@ -77,7 +77,10 @@ export function registerSweepCommand(program: Command): void {
     .command("sweep")
     .description("run a grid of configurations, each a paired comparison of the objectives, and write a sweep bundle")
     .option("--data <file>", "window file (.parquet or .jsonl); default: the bundled dataset")
-    .option("--objectives <list>", "span objectives every configuration compares, two or more, comma-separated (default: soft,crf)")
+    .option(
+      "--objectives <list>",
+      "span objectives every configuration compares, two or more, comma-separated (default: compare's, every registered objective)",
+    )
     .option("--epochs <list>", "epochs per run, e.g. 50,100,200")
     .option("--pos-weight <list>", "soft span loss pos_weight values: numbers, balanced, balanced*k")
     .option("--position <list>", "the 13th feature, bar position: off,on")

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../util/rng.js";
 import type { EpochRecord } from "../train/records.js";
-import { DEFAULT_COMPARED_OBJECTIVES } from "../model/heads/registry.js";
+import { REFERENCE_OBJECTIVES } from "../model/heads/registry.js";
 import { compareMetric, metricDefinitions, overfittingOnset, recommend, stepBudget, type MetricDefinition } from "./aggregate.js";
 import { describeObjective } from "./analysis/objectives.js";
 import type { MetricComparison, ObjectiveDescription, RunResult } from "./types.js";
@@ -34,7 +34,7 @@ function runs(values: number[]): RunResult[] {
 }
 
 /** The default pair, soft span loss vs CRF: differences are soft − CRF. */
-const objectives = DEFAULT_COMPARED_OBJECTIVES.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
+const objectives = REFERENCE_OBJECTIVES.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
 const [soft, crf] = objectives.map((o) => o.name) as [string, string];
 
 /** Compares per-seed values of the first objective (`a`) with the second's (`b`). */

@@ -21,13 +21,15 @@ beforeAll(() => {
 const tiny = { epochs: 2, seeds: 2, batchSize: 8, workers: 2, bootstrapResamples: 200 } as const;
 
 describe("spanlab compare", () => {
-  it("trains both objectives over paired seeds and reports figures that match the runs' metrics", async () => {
+  it("trains every objective by default over paired seeds and reports figures that match the runs' metrics", async () => {
     const trained: string[] = [];
     const outcome = await compare({ ...tiny, data, out: join(dir, "bundle"), onRunEvent: (label, event) => event.kind === "start" && trained.push(label) });
-    // The paired runs, then the sensitivity section's pos_weight axis on the first seed (the soft head reads it, the CRF does not).
+    // The paired runs, then the sensitivity section's pos_weight axis on the first seed (the soft head reads it, the CRFs do not).
     expect(trained.sort()).toEqual([
       "crf-seed42",
       "crf-seed43",
+      "segment_crf-seed42",
+      "segment_crf-seed43",
       "sensitivity/soft-pw1-seed42",
       "sensitivity/soft-pwbalancedx2-seed42",
       "soft-seed42",
@@ -35,7 +37,7 @@ describe("spanlab compare", () => {
     ]);
 
     const result = JSON.parse(readFileSync(join(outcome.bundleDirectory, "comparison.json"), "utf8")) as ComparisonResult;
-    expect(result.runs).toHaveLength(4);
+    expect(result.runs).toHaveLength(6);
     expect(result.protocol.seeds).toEqual([42, 43]);
     expect(result.sensitivity!.points.map((p) => [p.axis, p.setting, p.main])).toEqual([
       ["pos_weight", "balanced", true],
@@ -50,7 +52,7 @@ describe("spanlab compare", () => {
     expect(pw1.pos_weight.value).toBe(1);
     // Every run's final validation loss in the aggregate equals the last line of its metrics.jsonl.
     const finalLoss = result.metrics.find((m) => m.key === "val_loss_final")!;
-    expect(result.protocol.objectives).toEqual(["soft", "crf"]);
+    expect(result.protocol.objectives).toEqual(["soft", "crf", "segment_crf"]);
     for (const objective of result.protocol.objectives) {
       const stats = finalLoss.byObjective[objective]!;
       const fromFiles = [42, 43].map((seed) => {
@@ -59,8 +61,8 @@ describe("spanlab compare", () => {
       });
       expect(stats.values).toEqual(fromFiles);
     }
-    for (const m of result.metrics) expect(["soft", "crf", "not established", "n/a"]).toContain(m.winner);
-    expect(["soft", "crf", "undecided"]).toContain(result.recommendation.decision);
+    for (const m of result.metrics) expect(["soft", "crf", "segment_crf", "not established", "n/a"]).toContain(m.winner);
+    expect(["soft", "crf", "segment_crf", "undecided"]).toContain(result.recommendation.decision);
     // The model is what compare returns and writes; the documents are the report's (src/app joins the two).
     expect(JSON.parse(JSON.stringify(outcome.result))).toEqual(result);
     for (const file of ["ANALYSIS_INDEX.md", "SOFT_SPAN_VS_CRF_RESULTS.csv", "report.html", "training_soft_span_2.log"]) {
@@ -71,11 +73,11 @@ describe("spanlab compare", () => {
   });
 
   it("resumes an interrupted comparison without redoing finished runs", async () => {
-    const first = await compare({ ...tiny, data, out: join(dir, "interrupted") });
+    const first = await compare({ ...tiny, objectives: ["soft", "crf"], data, out: join(dir, "interrupted") });
     // Simulate an interruption: drop the result and one run entirely.
     rmSync(join(first.bundleDirectory, "comparison.json"));
     rmSync(join(first.bundleDirectory, "runs", "crf-seed43"), { recursive: true });
-    // A compare_config.json from before objectives were recorded: the default pair is assumed.
+    // A compare_config.json from before objectives were recorded: the reference pair is assumed (not today's default).
     const configPath = join(first.bundleDirectory, "compare_config.json");
     const config = JSON.parse(readFileSync(configPath, "utf8"));
     delete config.protocol.objectives;

@@ -7,43 +7,34 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadWindowsReport } from "../data/load.js";
 import type { SplitKind } from "../data/splits.js";
-import { loadCheckpoint } from "../model/checkpoint.js";
-import { DEFAULT_COMPARED_OBJECTIVES, spanHead } from "../model/heads/registry.js";
-import { windowTensors } from "../train/dataset.js";
-import { describeSplit, RUN_FILES, runSplit, type RunManifest, type TrainEvent } from "../train/train.js";
+import { DEFAULT_COMPARED_OBJECTIVES, REFERENCE_OBJECTIVES, spanHead } from "../model/heads/registry.js";
+import { describeSplit, runSplit, type TrainEvent } from "../train/train.js";
 import { REFERENCE_SETTINGS, TRAIN_DEFAULTS, resolveTrainConfig, type TrainConfigInput } from "../train/config.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
 import { assertRegularFile, createFreshDirectory, writeFileAtomic } from "../util/files.js";
 import { withFolderLock } from "../util/lock.js";
 import { packageVersion } from "../util/package.js";
-import { compareRuns, headlineValues, metricDefinitions, recommend, referenceHeuristic, trainingSummary } from "./aggregate.js";
+import { compareRuns, metricDefinitions, recommend, referenceHeuristic } from "./aggregate.js";
 import { analyseComparison } from "./analysis/index.js";
 import { technicalDetails } from "./technical_details.js";
 import { withRuleBaseline } from "./analysis/baselines.js";
 import { describeObjective } from "./analysis/objectives.js";
-import { evaluateRun, predict } from "./evaluate.js";
+import type { predict } from "./evaluate.js";
+import { RunEvaluations } from "./run_evaluations.js";
 import { sensitivityAnalysis } from "./analysis/sensitivity.js";
 import { classHeadAnalysis } from "./analysis/class_head.js";
 import { spanPosteriorAnalysis } from "./analysis/span_posterior.js";
 import { logisticClassBaseline } from "../eval/logistic_baseline.js";
-import {
-  SENSITIVITY_EPOCHS,
-  sensitivityInputs,
-  sensitivityPlan,
-  countsOf,
-  sensitivityRuns,
-  type RunCounts,
-  type SensitivityLevel,
-} from "./sensitivity_runs.js";
+import { SENSITIVITY_EPOCHS, sensitivityInputs, sensitivityPlan, sensitivityRuns, type RunCounts, type SensitivityLevel } from "./sensitivity_runs.js";
 import type { ComparisonProtocol, ComparisonResult, DataSplit, Objective, RunResult } from "./types.js";
 import { createHash } from "node:crypto";
 import { onlyTemporaryFiles, recoverRun } from "../train/run_commit.js";
 import type { TuningAnalysis } from "./tune_types.js";
-import { completedRecords, readManifest, trainMissing } from "./run_folders.js";
+import { trainMissing } from "./run_folders.js";
 import { ruleBaselineAcrossSeeds } from "./rule_baseline_runs.js";
 import { exampleWindows } from "./example_windows.js";
 
@@ -133,7 +124,8 @@ export function resolveProtocol(options: CompareOptions): ComparisonProtocol {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer, got ${workers}`);
   const minRunLength = options.minRunLength ?? 1;
   if (!Number.isInteger(minRunLength) || minRunLength < 1) throw new Error(`--min-run-length must be an integer ≥ 1, got ${minRunLength}`);
-  const objectives = comparedObjectives(options.objectives);
+  // The reference protocol asks the reference's question (soft span loss vs CRF) unless told otherwise.
+  const objectives = comparedObjectives(options.objectives ?? (reference ? REFERENCE_OBJECTIVES : undefined));
   const protocol: ComparisonProtocol = {
     objectives,
     seeds: Array.from({ length: seedCount }, (_, i) => first + i),
@@ -169,6 +161,14 @@ export function comparedObjectives(objectives: readonly string[] | undefined): O
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated !== undefined) throw new Error(`a comparison needs different objectives, got ${repeated} twice`);
   return names.map((name) => spanHead(name).name);
+}
+
+/**
+ * The objectives of a stored comparison: a compare_config.json (or comparison.json) written before
+ * objectives were recorded compared the reference pair, soft span loss vs CRF, whatever today's default is.
+ */
+export function storedObjectives(protocol: { objectives?: readonly string[] | undefined }): Objective[] {
+  return comparedObjectives(protocol.objectives ?? REFERENCE_OBJECTIVES);
 }
 
 /** The training configuration of one run of a comparison. */
@@ -279,8 +279,7 @@ export function readStoredComparison(bundleDirectory: string, workers?: number):
     "the compare_config.json spanlab compare writes",
     storedCompareConfigSchema,
   ) as unknown as StoredCompareConfig;
-  // A compare_config.json written before objectives were recorded compared the default pair.
-  stored.protocol.objectives = comparedObjectives(stored.protocol.objectives);
+  stored.protocol.objectives = storedObjectives(stored.protocol);
   if (!existsSync(stored.data)) throw new Error(`${bundleDirectory}: its data ${stored.data} no longer exists; the comparison cannot be finished without it`);
   assertRegularFile(stored.data, "comparison's window file");
   if (sha256(stored.data) !== stored.data_sha256) {
@@ -322,8 +321,18 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
       },
     })),
   ];
-  await trainMissing(bundleDirectory, all, protocol, options);
-  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message });
+  // Each run is evaluated as soon as it finishes, while the workers train the rest.
+  const evaluations = new RunEvaluations(
+    bundleDirectory,
+    protocol,
+    data,
+    windows,
+    metricDefinitions(protocol.objectives.map(describeObjective)),
+    plan,
+    sensitivityRuns(bundleDirectory, protocol),
+  );
+  await trainMissing(bundleDirectory, all, protocol, { ...options, onRunDone: (directory) => evaluations.runFinished(directory) });
+  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message, evaluations });
   return { bundleDirectory, result };
 }
 
@@ -335,10 +344,16 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
 export async function assembleComparison(
   bundleDirectory: string,
   stored: StoredCompareConfig,
-  options: { onMessage?: (message: string) => void; exampleCount?: number; tuning?: TuningAnalysis } = {},
+  options: {
+    onMessage?: (message: string) => void;
+    exampleCount?: number;
+    tuning?: TuningAnalysis;
+    /** Evaluations already made (runs evaluated as they finished training); the others are made here. */
+    evaluations?: RunEvaluations;
+  } = {},
 ): Promise<{ result: ComparisonResult }> {
   const { data } = stored;
-  const protocol: ComparisonProtocol = { ...stored.protocol, objectives: comparedObjectives(stored.protocol.objectives) };
+  const protocol: ComparisonProtocol = { ...stored.protocol, objectives: storedObjectives(stored.protocol) };
   const objectives = protocol.objectives.map(describeObjective);
   const definitions = metricDefinitions(objectives);
   const message = options.onMessage ?? (() => {});
@@ -347,48 +362,20 @@ export async function assembleComparison(
   const report = await loadWindowsReport(data, {});
   const windows = report.windows;
   // Runs of a tuned comparison may differ in the position feature; each is scored on its own inputs.
-  const tensorsByPosition = new Map<boolean, ReturnType<typeof windowTensors>>();
-  const tensorsFor = (position: boolean) => {
-    if (!tensorsByPosition.has(position)) tensorsByPosition.set(position, windowTensors(windows, { position }));
-    return tensorsByPosition.get(position)!;
-  };
-  const tensors = tensorsFor(protocol.position ?? false);
+  const evaluations = options.evaluations ?? new RunEvaluations(bundleDirectory, protocol, data, windows, definitions, plan);
+  const tensors = evaluations.tensorsFor(protocol.position ?? false);
   const runs: RunResult[] = [];
   // The sensitivity section's main point reuses these runs' evaluations (seeds of the sensitivity plan).
   const mainCounts = new Map<string, RunCounts>();
   const examplePredictions = new Map<Objective, ReturnType<typeof predict>>();
   let exampleIndices: number[] = [];
   for (const run of plan) {
-    const records = completedRecords(run.directory);
-    if (!records) throw new Error(`${run.directory}: the run did not complete`);
-    const trained = trainedWith(readManifest(run.directory));
-    const split = runSplit(windows, splitSettings(protocol, data, run.seed));
-    // The checkpoint carries the pos_weight the run resolved on its training windows.
-    const { model } = loadCheckpoint(join(run.directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
-    const inputs = tensorsFor(trained.position);
-    const training = predict(model, inputs, split.train);
-    const validation = predict(model, inputs, split.validation);
-    const evaluation = evaluateRun(training, validation, { minRunLength: protocol.minRunLength });
-    if (protocol.sensitivity?.seeds.includes(run.seed)) {
-      mainCounts.set(`${run.objective}:${run.seed}`, countsOf(validation, evaluation, model.posWeight));
-    }
-    const partial = {
-      objective: run.objective,
-      records,
-      posWeight: runPosWeight(run.directory, protocol),
-      evaluation,
-      training: trainingSummary(records, trained.learningRate),
-    };
-    runs.push({
-      ...partial,
-      seed: run.seed,
-      runDirectory: relative(bundleDirectory, run.directory),
-      trained,
-      headline: headlineValues(partial, definitions),
-    });
-    if (run.seed === protocol.seeds[0]) {
-      examplePredictions.set(run.objective, validation);
-      exampleIndices = split.validation;
+    const { result, counts, examples } = evaluations.run(run);
+    runs.push(result);
+    if (counts) mainCounts.set(`${run.objective}:${run.seed}`, counts);
+    if (examples) {
+      examplePredictions.set(run.objective, examples.predictions);
+      exampleIndices = examples.windows;
     }
   }
 
@@ -405,9 +392,8 @@ export async function assembleComparison(
     sensitivityInputs(
       bundleDirectory,
       protocol,
-      tensors,
       (objective, seed) => mainCounts.get(`${objective}:${seed}`)!,
-      (seed) => runSplit(windows, splitSettings(protocol, data, seed)),
+      (directory, seed) => evaluations.sensitivityCounts(directory, seed),
     ),
     protocol.objectives,
     {
@@ -456,24 +442,6 @@ export async function assembleComparison(
   });
   writeFileAtomic(join(bundleDirectory, COMPARISON_FILE), `${JSON.stringify(result, null, 1)}\n`);
   return { result };
-}
-
-/** The settings a run trained with that a tuned comparison may choose per run, from its config.json. */
-function trainedWith(manifest: RunManifest): NonNullable<RunResult["trained"]> {
-  return { epochs: manifest.config.epochs, learningRate: manifest.config.learningRate, position: manifest.config.position ?? false };
-}
-
-/**
- * The pos_weight a run trained with, from its config.json (runs written before pos_weight was recorded
- * there used the protocol's number).
- */
-function runPosWeight(runDirectory: string, protocol: ComparisonProtocol): RunResult["posWeight"] {
-  const manifest = readJsonFile(join(runDirectory, RUN_FILES.config), "run configuration", "a run's config.json as spanlab writes it") as Partial<RunManifest>;
-  if (manifest.pos_weight) {
-    return { requested: manifest.pos_weight.requested, value: manifest.pos_weight.value, trainingInSpanRate: manifest.pos_weight.training_in_span_rate };
-  }
-  if (typeof protocol.posWeight !== "number") throw new Error(`${runDirectory}: config.json does not say which pos_weight the run resolved`);
-  return { requested: protocol.posWeight, value: protocol.posWeight, trainingInSpanRate: null };
 }
 
 /** The axes the issue asks for that this compare did not train, and the flag that trains them. */

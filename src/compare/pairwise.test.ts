@@ -215,7 +215,8 @@ describe("a comparison.json written before every pair was kept", () => {
 
 describe("which objectives a comparison takes", () => {
   it("takes two or more different registered objectives, in the order given, and refuses the rest by name", () => {
-    expect(comparedObjectives(undefined)).toEqual(["soft", "crf"]);
+    // The default: every registered objective, in registry order.
+    expect(comparedObjectives(undefined)).toEqual(["soft", "crf", "segment_crf"]);
     expect(comparedObjectives(["segment_crf", "soft", "crf"])).toEqual(["segment_crf", "soft", "crf"]);
     expect(() => comparedObjectives(["soft"])).toThrow("a comparison needs at least two objectives, got only soft");
     expect(() => comparedObjectives(["soft", "crf", "soft"])).toThrow("a comparison needs different objectives, got soft twice");

@@ -40,7 +40,10 @@ export async function trainMissing(
   bundleDirectory: string,
   runs: readonly { directory: string; config: TrainConfigInput }[],
   protocol: Pick<ComparisonProtocol, "workers" | "epochs">,
-  options: Pick<CompareOptions, "onRunEvent" | "onMessage">,
+  options: Pick<CompareOptions, "onRunEvent" | "onMessage"> & {
+    /** Called with each run's folder once it has trained (not for runs found complete). */
+    onRunDone?: (directory: string) => void;
+  },
   what = "runs",
 ): Promise<void> {
   const message = options.onMessage ?? (() => {});
@@ -55,7 +58,12 @@ export async function trainMissing(
   if (runs.length > pending.length) message(`${runs.length - pending.length} of ${runs.length} ${what} already complete; reusing them`);
   if (jobs.length === 0) return;
   message(`training ${jobs.length} ${what} on ${Math.min(protocol.workers, jobs.length)} worker threads`);
-  await runJobs(jobs, protocol.workers, (index, event) => {
-    options.onRunEvent?.(relative(join(bundleDirectory, "runs"), pending[index]!.directory), event);
-  });
+  await runJobs(
+    jobs,
+    protocol.workers,
+    (index, event) => {
+      options.onRunEvent?.(relative(join(bundleDirectory, "runs"), pending[index]!.directory), event);
+    },
+    options.onRunDone && ((index) => options.onRunDone!(pending[index]!.directory)),
+  );
 }

@@ -6,14 +6,11 @@
  * seed), or the epoch count of both objectives.
  */
 import { join, relative } from "node:path";
-import { loadCheckpoint } from "../model/checkpoint.js";
 import { spanHead } from "../model/heads/registry.js";
-import type { WindowTensors } from "../train/dataset.js";
 import { BALANCED, balancedMultiple, type PosWeightSetting, posWeightSettingText } from "../train/pos_weight.js";
-import { RUN_FILES, type runSplit } from "../train/train.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
 import type { SensitivityInput } from "./analysis/sensitivity.js";
-import { evaluateRun, nativeWindowCounts, predict, type WindowCounts } from "./evaluate.js";
+import { type evaluateRun, nativeWindowCounts, type predict, type WindowCounts } from "./evaluate.js";
 import type { ComparisonProtocol, Objective, SensitivityPlan } from "./types.js";
 
 /** What `--sensitivity` asks for. */
@@ -118,14 +115,6 @@ export function countsOf(validation: ReturnType<typeof predict>, evaluation: Ret
   };
 }
 
-/** A finished run's validation predictions, evaluated, as per-window counts and its resolved pos_weight. */
-function runCounts(directory: string, tensors: WindowTensors, split: ReturnType<typeof runSplit>, protocol: ComparisonProtocol): RunCounts {
-  const { model } = loadCheckpoint(join(directory, RUN_FILES.last), { maxBatch: protocol.batchSize });
-  const validation = predict(model, tensors, split.validation);
-  const evaluation = evaluateRun(predict(model, tensors, split.train), validation, { minRunLength: protocol.minRunLength, spanPosterior: false });
-  return countsOf(validation, evaluation, model.posWeight);
-}
-
 /**
  * The sensitivity points, each with both objectives' per-window counts on the plan's seeds: the main
  * point first (the comparison's own runs), then the pos_weight axis, then the epochs axis.
@@ -133,9 +122,9 @@ function runCounts(directory: string, tensors: WindowTensors, split: ReturnType<
 export function sensitivityInputs(
   bundleDirectory: string,
   protocol: ComparisonProtocol,
-  tensors: WindowTensors,
   mainCounts: (objective: Objective, seed: number) => RunCounts,
-  splitOf: (seed: number) => ReturnType<typeof runSplit>,
+  /** A sensitivity run's counts on the validation windows of its seed (src/compare/run_evaluations.ts). */
+  runCounts: (directory: string, seed: number) => RunCounts,
 ): SensitivityInput[] {
   const plan = protocol.sensitivity;
   if (!plan || (plan.posWeights.length === 0 && plan.epochs.length === 0 && (plan.weightings ?? []).length === 0)) return [];
@@ -182,25 +171,21 @@ export function sensitivityInputs(
       inputs.push(
         point("pos_weight", setting, false, protocol.epochs, (objective, seed) => {
           const run = extra("pos_weight", setting, objective, seed);
-          return run ? runCounts(run.directory, tensors, splitOf(seed), protocol) : mainCounts(objective, seed);
+          return run ? runCounts(run.directory, seed) : mainCounts(objective, seed);
         }),
       );
     }
   }
   for (const weighting of plan.weightings ?? []) {
     inputs.push(
-      point("weighting", weighting, false, protocol.epochs, (objective, seed) =>
-        runCounts(extra("weighting", weighting, objective, seed)!.directory, tensors, splitOf(seed), protocol),
-      ),
+      point("weighting", weighting, false, protocol.epochs, (objective, seed) => runCounts(extra("weighting", weighting, objective, seed)!.directory, seed)),
     );
   }
   if (plan.epochs.length > 0) {
     inputs.push(point("epochs", String(protocol.epochs), true, protocol.epochs, mainCounts));
     for (const epochs of plan.epochs) {
       inputs.push(
-        point("epochs", String(epochs), false, epochs, (objective, seed) =>
-          runCounts(extra("epochs", String(epochs), objective, seed)!.directory, tensors, splitOf(seed), protocol),
-        ),
+        point("epochs", String(epochs), false, epochs, (objective, seed) => runCounts(extra("epochs", String(epochs), objective, seed)!.directory, seed)),
       );
     }
   }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { writeWindows } from "../data/load.js";
 import { DEFAULT_SYNTH_PARAMS, synthesizeWindows } from "../data/synth.js";
 import { Rng } from "../util/rng.js";
+import { lockFolder } from "../util/lock.js";
 import { configDiff, formatConfigDiff } from "./config_diff.js";
 import { configurationLabel, gridConfigurations, resumeSweep, sweep } from "./sweep.js";
 import type { ComparisonResult } from "./types.js";
@@ -37,6 +38,9 @@ describe("sweep grids", () => {
     const out = join(dir, "sweep");
     const { result } = await sweep({ data, grid: { epochs: [1, 2] }, seeds: 2, workers: 2, out });
     expect(result.configurations.map((c) => c.label)).toEqual(["epochs 1", "epochs 2"]);
+    // The default objectives, resolved once and stored, so a resume under a later default compares the same.
+    expect(result.objectives).toEqual(["soft", "crf", "segment_crf"]);
+    expect(JSON.parse(readFileSync(join(out, "sweep_config.json"), "utf8")).objectives).toEqual(["soft", "crf", "segment_crf"]);
     // Each row's figures are its own comparison's.
     for (const row of result.configurations) {
       const own = JSON.parse(readFileSync(join(out, row.bundle, "comparison.json"), "utf8")) as ComparisonResult;
@@ -59,5 +63,14 @@ describe("sweep grids", () => {
     expect(formatConfigDiff(diff)).toContain("config.epochs  1 → 2");
     expect(configDiff(join(out, "configs/epochs1"), join(out, "configs/epochs2")).differences.map((d) => d.key)).toContain("protocol.epochs");
     expect(() => configDiff(join(out, "configs/epochs1"), join(out, "configs/epochs2/runs/soft-seed42"))).toThrow(/compare two runs or two comparisons/);
+    // One writer per sweep folder: a resume while another holds the folder is refused, then finishes once it is free.
+    rmSync(join(out, "sweep.json"));
+    const release = lockFolder(out, "another sweep");
+    await expect(resumeSweep(out)).rejects.toThrow(/is being written by process .*another sweep/);
+    release();
+    const resumed = await resumeSweep(out);
+    expect(resumed.result.configurations.map((c) => c.metrics.f1_native!.byObjective.soft!.mean)).toEqual(
+      result.configurations.map((c) => c.metrics.f1_native!.byObjective.soft!.mean),
+    );
   });
 });

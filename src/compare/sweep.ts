@@ -1,7 +1,7 @@
 /**
  * `spanlab sweep` as a library (docs/spec.md §7, issue 12): the reference's roadmap as experiments. A grid
  * of configurations (epochs, pos_weight, position feature, learning rate, batch size, task weighting),
- * each run as a full paired comparison of both objectives over the same seeds and splits into
+ * each run as a full paired comparison of the objectives over the same seeds and splits into
  * `<sweep>/configs/<label>/` (a compare bundle of its own), then one sweep model, `sweep.json`: a row
  * per configuration with the seed mean and interval of the headline metrics per objective, and the best
  * configuration per objective by a stated rule. Resumable: `sweep_config.json` is written first, a
@@ -15,7 +15,8 @@ import { packageVersion } from "../util/package.js";
 import type { TaskWeighting } from "../model/jade_compact.js";
 import type { PosWeightSetting } from "../train/pos_weight.js";
 import { posWeightSettingText } from "../train/pos_weight.js";
-import { COMPARISON_FILE, compare, comparedObjectives, resumeComparison, type CompareOptions } from "./compare.js";
+import { COMPARISON_FILE, compare, comparedObjectives, resumeComparison, storedObjectives, type CompareOptions } from "./compare.js";
+import { withFolderLock } from "../util/lock.js";
 import type { ComparisonResult } from "./types.js";
 import type { SweepConfiguration, SweepResult, SweepSettings } from "./sweep_types.js";
 import { readJsonFile } from "../util/read_file.js";
@@ -42,10 +43,15 @@ export interface SweepOptions {
   root?: string;
   /** Exact sweep folder to create. */
   out?: string;
-  /** The span objectives every configuration compares (default: compare's, soft span loss vs CRF). */
+  /** The span objectives every configuration compares (default: compare's, every registered objective). */
   objectives?: readonly string[];
   onRunEvent?: CompareOptions["onRunEvent"];
   onMessage?: (message: string) => void;
+  /**
+   * Runs once sweep.json is written, still holding the sweep folder's lock: the application writes the
+   * documents here, so no second `sweep --resume` can start on the folder in between.
+   */
+  finish?: (outcome: { directory: string; result: SweepResult }) => Promise<void>;
 }
 
 const SWEEP_CONFIG = "sweep_config.json";
@@ -60,7 +66,7 @@ interface StoredSweepConfig {
   grid: SweepGrid;
   seeds: number;
   firstSeed: number;
-  /** Absent in sweeps written before it: compare's default objectives. */
+  /** Absent in sweeps written before it: the reference pair, soft span loss vs CRF (the default then). */
   objectives?: string[];
 }
 
@@ -182,7 +188,7 @@ async function runSweep(
           data: stored.data,
           seeds: stored.seeds,
           firstSeed: stored.firstSeed,
-          ...(stored.objectives ? { objectives: stored.objectives } : {}),
+          objectives: storedObjectives(stored),
           ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
           ...(settings.posWeight !== undefined ? { posWeight: settings.posWeight } : {}),
           ...(settings.position !== undefined ? { position: settings.position } : {}),
@@ -216,7 +222,8 @@ export async function sweep(options: SweepOptions): Promise<{ directory: string;
     const { position, ...trained } = settings;
     resolveTrainConfig({ data: options.data, ...trained, ...(position !== undefined ? { position } : {}) });
   }
-  const objectives = options.objectives ? comparedObjectives(options.objectives) : undefined;
+  // Resolved now and stored, so every configuration (and a resume under a later default) compares the same ones.
+  const objectives = comparedObjectives(options.objectives);
   await loadWindowsReport(options.data, {});
   const directory = options.out ?? createFreshDirectory(options.root ?? "sweeps", "sweep");
   if (existsSync(join(directory, SWEEP_CONFIG))) throw new Error(`${directory} already holds a sweep; a sweep is never overwritten (use --resume)`);
@@ -226,20 +233,33 @@ export async function sweep(options: SweepOptions): Promise<{ directory: string;
     grid: options.grid,
     seeds: options.seeds ?? 5,
     firstSeed: options.firstSeed ?? 42,
-    ...(objectives ? { objectives } : {}),
+    objectives,
   };
   writeFileAtomic(join(directory, SWEEP_CONFIG), `${JSON.stringify(stored, null, 2)}\n`);
-  return { directory, result: await runSweep(directory, stored, options) };
+  return lockedSweep(directory, stored, options);
+}
+
+/** Runs the sweep in `directory` and then `options.finish`, both under the folder's lock. */
+function lockedSweep(
+  directory: string,
+  stored: StoredSweepConfig,
+  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage" | "finish">,
+): Promise<{ directory: string; result: SweepResult }> {
+  return withFolderLock(directory, "the sweep", async () => {
+    const outcome = { directory, result: await runSweep(directory, stored, options) };
+    await options.finish?.(outcome);
+    return outcome;
+  });
 }
 
 /** Finishes an interrupted sweep, keeping every finished configuration and resuming an interrupted one. */
 export async function resumeSweep(
   directory: string,
-  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<{ directory: string; result: SweepResult }> {
   const path = join(directory, SWEEP_CONFIG);
   if (!existsSync(path)) throw new Error(`${directory}: no ${SWEEP_CONFIG}; not a spanlab sweep folder`);
   if (existsSync(join(directory, SWEEP_FILE))) throw new Error(`${directory}: this sweep is already complete`);
   const stored = readJsonFile(path, "sweep configuration", "the sweep_config.json spanlab sweep writes") as StoredSweepConfig;
-  return { directory, result: await runSweep(directory, stored, options) };
+  return lockedSweep(directory, stored, options);
 }

@@ -37,6 +37,9 @@ import {
   assertTrainable,
 } from "./compare.js";
 import { evaluateRun, predict } from "./evaluate.js";
+import { RunEvaluations } from "./run_evaluations.js";
+import { metricDefinitions } from "./aggregate.js";
+import { describeObjective } from "./analysis/objectives.js";
 import { primaryMetricValue } from "./metrics.js";
 import { tuningAnalysis } from "./analysis/tuning.js";
 import { innerRunDirectory, innerSplitIds, outerSplitIds, tunePlan } from "./tune_plan.js";
@@ -118,7 +121,16 @@ async function runTunedComparison(bundleDirectory: string, stored: StoredCompare
     return { directory: run.directory, config: finalConfig(protocol, data, run.objective, fold, setting) };
   });
   message("retraining each outer fold's chosen settings on its training windows");
-  await trainMissing(bundleDirectory, finals, protocol, options, "final runs");
+  // Each final run is evaluated as soon as it finishes, while the workers train the rest.
+  const evaluations = new RunEvaluations(
+    bundleDirectory,
+    protocol,
+    data,
+    windows,
+    metricDefinitions(protocol.objectives.map(describeObjective)),
+    runPlan(bundleDirectory, protocol),
+  );
+  await trainMissing(bundleDirectory, finals, protocol, { ...options, onRunDone: (directory) => evaluations.runFinished(directory) }, "final runs");
 
   const tuning = tuningAnalysis(
     protocol,
@@ -126,7 +138,7 @@ async function runTunedComparison(bundleDirectory: string, stored: StoredCompare
     chosen,
     finals.map((f) => f.config),
   );
-  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message, tuning });
+  const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message, tuning, evaluations });
   return { bundleDirectory, result };
 }
 

@@ -285,6 +285,8 @@ export interface ObjectiveDescription {
   /** How prose names one of its runs ("the soft-span run", "the CRF run"). */
   runLabel: string;
   summary: string;
+  /** What its span loss value is (absent in comparisons written before it was recorded). */
+  lossScale?: string;
   probabilityDescription: string;
   /** Short key of its per-bar probability ("sigmoid", "posterior_marginals"). */
   probabilityKey: string;
@@ -339,7 +341,32 @@ export interface ExampleWindow {
   /** Every annotated span (the primary among them) and each bar's ISO time, when the file has them. */
   spans?: { start: number; end: number }[];
   timestamps?: string[];
-  predicted: { objective: Objective; span: { start: number; end: number } | null; probabilities: number[] }[];
+  predicted: {
+    objective: Objective;
+    span: { start: number; end: number } | null;
+    probabilities: number[];
+    /** The objective's exact span posterior on the window, in a box (compare/example_posterior.ts; absent in comparisons before it). */
+    posterior?: ExamplePosterior;
+  }[];
+}
+
+/** One objective's P(start, end | x) at temperature 1 on an example window, in a box of starts × ends (docs/spec.md §12). */
+export interface ExamplePosterior {
+  /** First and last start bar of the box, inclusive: the rows of `probabilities`. The same box for every objective of a window. */
+  startRange: [number, number];
+  /** First and last end bar, inclusive: the columns. */
+  endRange: [number, number];
+  /** Bars on a side of a cell: 1, or more when the box is wider than 30 bars (the last cell of a row or column may hold fewer). */
+  cellBars: number;
+  /**
+   * P(start, end) to 4 significant digits, rows by start, columns by end, 0 where end < start; with
+   * `cellBars` > 1, the mean P(start, end) of the spans of each cell.
+   */
+  probabilities: number[][];
+  /** The share of the posterior's mass inside the box. */
+  mass: number;
+  /** The minimum-Bayes-risk span and its expected IoU under the posterior. */
+  mbr: { start: number; end: number; expectedIoU: number };
 }
 
 export interface ComparisonResult {

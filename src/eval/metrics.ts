@@ -17,6 +17,7 @@
  */
 
 import { runsFromMask } from "../model/span_decoding.js";
+import { barsIoU } from "../model/span_posterior_summary.js";
 import { checkTruth, truthMask, type WindowTruth } from "./truth.js";
 
 /** An inclusive span of bars: `start`…`end`, 0 ≤ start ≤ end < bars. */
@@ -257,10 +258,7 @@ export function probabilitySeparation(probabilities: ArrayLike<number>, spans: r
  * 1 exactly when the ranges are equal.
  */
 export function spanIoU(pred: Span | null, truth: Span): number {
-  if (pred === null) return 0;
-  const intersection = Math.max(0, Math.min(pred.end, truth.end) - Math.max(pred.start, truth.start) + 1);
-  const union = pred.end - pred.start + 1 + (truth.end - truth.start + 1) - intersection;
-  return intersection / union;
+  return pred === null ? 0 : barsIoU(pred.start, pred.end, truth.start, truth.end);
 }
 
 /** IoU at or above which a predicted span counts as correct in the strict span scores. */

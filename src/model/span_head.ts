@@ -77,6 +77,8 @@ export interface SpanHead {
   readonly logStem: string;
   /** One sentence: what the objective is. */
   readonly summary: string;
+  /** What its span loss value is, so no reader compares loss values across objectives ("a per-bar mean …"). */
+  readonly lossScale: string;
   /** Scores per bar the span projection emits (`expansion_span_emission.1` outputs). */
   readonly width: number;
   /** How the head's per-bar probability is computed, in words. */

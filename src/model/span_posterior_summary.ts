@@ -57,7 +57,7 @@ export interface SpanPosteriorSummaryOptions {
 export const DEFAULT_TOP_SPANS = 5;
 export const DEFAULT_CREDIBLE_LEVEL = 0.9;
 
-/** IoU of bars [aStart, aEnd] and [bStart, bEnd], inclusive: |∩| / |∪| (as src/eval/metrics.ts spanIoU). */
+/** IoU of bars [aStart, aEnd] and [bStart, bEnd], inclusive: |∩| / |∪| (src/eval/metrics.ts spanIoU reads it). */
 export function barsIoU(aStart: number, aEnd: number, bStart: number, bEnd: number): number {
   const intersection = Math.max(0, Math.min(aEnd, bEnd) - Math.max(aStart, bStart) + 1);
   return intersection / (aEnd - aStart + 1 + (bEnd - bStart + 1) - intersection);

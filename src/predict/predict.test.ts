@@ -91,25 +91,6 @@ describe.each(["soft", "crf"] as const)("predictWindows (%s head)", (loss) => {
     });
   });
 
-  it("summarises the head's span posterior of an independent forward (top 5, 90% intervals, exact MBR)", () => {
-    predictions.forEach((p, w) => {
-      const ref = singleForward(model, w);
-      const summary = summariseSpanPosterior(model.head.spanLogPosterior(ref.spanScores, ref.probabilities, model.headContext(1)), BARS);
-      expect(p.span_posterior).toEqual({
-        top: summary.top,
-        start_interval: [summary.startInterval.lo, summary.startInterval.hi],
-        end_interval: [summary.endInterval.lo, summary.endInterval.hi],
-        mbr: { start: summary.mbr.start, end: summary.mbr.end, expected_iou: summary.mbr.expectedIoU, exact: true },
-        p_iou_at_least_half: summary.probabilityIoUAtLeastHalf,
-      });
-      expect(summary.startInterval.mass).toBeGreaterThanOrEqual(0.9);
-    });
-    expect(predictWindows(model, WINDOWS.slice(0, 2), { topK: 2 }).map((p) => p.span_posterior.top)).toEqual(
-      predictions.slice(0, 2).map((p) => p.span_posterior.top.slice(0, 2)),
-    );
-    expect(() => predictWindows(model, WINDOWS, { topK: 0 })).toThrow("topK must be a positive integer, got 0");
-  });
-
   it("is deterministic and independent of the batch size", () => {
     expect(predictWindows(model, WINDOWS)).toEqual(predictions);
     expect(predictWindows(model, WINDOWS, { batchSize: 1 })).toEqual(predictions);
@@ -128,6 +109,31 @@ describe.each(["soft", "crf"] as const)("predictWindows (%s head)", (loss) => {
     for (const [s, e] of runs) fromRuns.fill(1, s, e + 1);
     expect(fromRuns).toEqual(at.threshold_path);
     expect(predictWindows(model, WINDOWS.slice(0, 1), { threshold: 1 })[0]!.threshold_path.every((x) => x === 0)).toBe(true);
+  });
+});
+
+// Every head writes the span posterior fields (docs/spec.md §12), the segment CRF included.
+describe.each(["soft", "crf", "segment_crf"] as const)("predictWindows' span posterior (%s head)", (loss) => {
+  const model = seededModel(loss);
+  const predictions = predictWindows(model, WINDOWS);
+
+  it("summarises the head's span posterior of an independent forward (top 5, 90% intervals, exact MBR)", () => {
+    predictions.forEach((p, w) => {
+      const ref = singleForward(model, w);
+      const summary = summariseSpanPosterior(model.head.spanLogPosterior(ref.spanScores, ref.probabilities, model.headContext(1)), BARS);
+      expect(p.span_posterior).toEqual({
+        top: summary.top,
+        start_interval: [summary.startInterval.lo, summary.startInterval.hi],
+        end_interval: [summary.endInterval.lo, summary.endInterval.hi],
+        mbr: { start: summary.mbr.start, end: summary.mbr.end, expected_iou: summary.mbr.expectedIoU, exact: true },
+        p_iou_at_least_half: summary.probabilityIoUAtLeastHalf,
+      });
+      expect(summary.startInterval.mass).toBeGreaterThanOrEqual(0.9);
+    });
+    expect(predictWindows(model, WINDOWS.slice(0, 2), { topK: 2 }).map((p) => p.span_posterior.top)).toEqual(
+      predictions.slice(0, 2).map((p) => p.span_posterior.top.slice(0, 2)),
+    );
+    expect(() => predictWindows(model, WINDOWS, { topK: 0 })).toThrow("topK must be a positive integer, got 0");
   });
 });
 

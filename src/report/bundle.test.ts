@@ -299,8 +299,11 @@ describe("writeBundle", () => {
       // Each embedded image is byte-identical to a PNG of the bundle.
       const onDisk = pngs.map((f) => readFileSync(f));
       for (const image of images) expect(onDisk.some((png) => png.equals(image))).toBe(true);
-      // Links to the other files are relative and point at files that exist.
-      for (const [, href] of html.matchAll(/<a href="([^"]+)"/g)) expect(existsSync(join(fixture.bundleDirectory, href!)), href).toBe(true);
+      // Links to the other files are relative and point at files that exist; links within the page at an id it has.
+      for (const [, href] of html.matchAll(/<a href="([^"]+)"/g)) {
+        if (href!.startsWith("#")) expect(html, href).toContain(`id="${href!.slice(1)}"`);
+        else expect(existsSync(join(fixture.bundleDirectory, href!)), href).toBe(true);
+      }
     }
   });
 

@@ -7,7 +7,7 @@ import type { ComparisonResult, DecoderMeans, ObjectiveDescription } from "../co
 import { fixed, formatStatistics, formatValue, isValue, plural, type ValueKind } from "./format.js";
 import { headlineTable, intervalWording, mdTable, metricTable, plotImage, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
 import { histogramKey } from "./layout.js";
-import { capitalised, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, lossScales, primaryStatement, readingsTitle, requireMetric, say, winnerName } from "./model.js";
 import { resultTableRows } from "./results_csv.js";
 import { sensitivityMarkdown } from "./sensitivity_section.js";
 import { tuningMarkdown } from "./tuning_section.js";
@@ -109,7 +109,7 @@ function lossSections(result: ComparisonResult, context: DocumentContext, out: s
   out.push("");
   out.push(
     `Seed means. Raw loss = the task's unweighted loss (mean over windows); effective weight = 1/(2σ²), the multiplier the Kendall objective puts on it; ` +
-      `weighted term = val loss × effective weight at epoch ${p.epochs}. Large raw scales (the CRF's summed NLL, the countdown Huber) dominate the unweighted val_loss whatever the σ's do.`,
+      `weighted term = val loss × effective weight at epoch ${p.epochs}. Large raw scales (a summed NLL, the countdown Huber) dominate the unweighted val_loss whatever the σ's do: ${lossScales(result.objectives)}.`,
   );
   out.push("");
   for (const o of result.objectives) {
@@ -335,7 +335,13 @@ export function finalComparison(result: ComparisonResult, context: DocumentConte
   out.push(metricTable(result, ["pointer_center_mae", "pointer_length_mae", "classification_accuracy"]));
   out.push("");
   out.push(...classHeadMarkdown(result));
-  if (result.spanPosterior) out.push(...spanPosteriorMarkdown(result.spanPosterior, result.objectives));
+  if (result.spanPosterior) {
+    out.push(...spanPosteriorMarkdown(result.spanPosterior, result.objectives));
+    for (const key of ["spanCalibration", "spanPosteriorHeatmap"] as const) {
+      const image = plotImage(context, key);
+      if (image) out.push(image, "");
+    }
+  }
 
   out.push("## 9. Decision matrix");
   out.push("");

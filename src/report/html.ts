@@ -13,7 +13,7 @@ import { PNG_SCALE } from "./render.js";
 import { fixed, formatPosWeight, formatShare, formatStatistics, formatValue, plural } from "./format.js";
 import { histogramKey, type PlotKey } from "./layout.js";
 import { headlineRows, HEADLINE_KEYS, metricHeader, pairCell, pairHeader, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, differenceName, onePair, primaryStatement, requireMetric, say, winnerName } from "./model.js";
+import { capitalised, differenceName, lossScales, onePair, primaryStatement, requireMetric, say, winnerName } from "./model.js";
 import { plotObjectives } from "./plots/shared.js";
 import { resultTableRows } from "./results_csv.js";
 import { noSensitivityText, sensitivityTable } from "./sensitivity_section.js";
@@ -132,7 +132,10 @@ function figure(plot: EmbeddedPlot): string {
   );
 }
 
-/** The order plots appear in: what decides first, diagnostics after. */
+/** The span posterior's plots: shown in its section (#span-posterior), after its table. */
+const SPAN_POSTERIOR_PLOTS: readonly PlotKey[] = ["spanCalibration", "spanPosteriorHeatmap"];
+
+/** The order plots appear in: what decides first, diagnostics after (the span posterior's in its own section when it has one). */
 function plotOrder(result: ComparisonResult): PlotKey[] {
   return [
     "lossCurves",
@@ -144,6 +147,7 @@ function plotOrder(result: ComparisonResult): PlotKey[] {
     "sigma",
     "taskScales",
     "examples",
+    ...(result.spanPosterior ? [] : SPAN_POSTERIOR_PLOTS),
   ];
 }
 
@@ -294,6 +298,10 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
         ["", "", "", "", "num", "num", "num", "num"],
       ),
     );
+    for (const key of SPAN_POSTERIOR_PLOTS) {
+      const plot = plots.find((x) => x.key === key);
+      if (plot) out.push(figure(plot));
+    }
   }
 
   // Not established, baselines.
@@ -322,9 +330,7 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
   const [first, second] = result.objectives as [ComparisonResult["objectives"][0], ComparisonResult["objectives"][0]];
   out.push('<h2 id="caveats">Caveats</h2><ul>');
   for (const objective of result.objectives) out.push(`<li>${escapeHtml(say(result, result.training.byObjective[objective.name]!.budget.text))}</li>`);
-  out.push(
-    "<li>Loss values are not comparable across objectives: the CRF's span loss is a negative log-likelihood summed over a window's bars, the soft span loss a per-bar mean. Loss reductions never decide.</li>",
-  );
+  out.push(`<li>Loss values are not comparable across objectives: ${escapeHtml(lossScales(result.objectives))}. Loss reductions never decide.</li>`);
   out.push(
     `<li>The reference's “normalised reduction” — ${escapeHtml(first.shortLabel)} ${formatValue(100 * h.reductions[first.name]!, "percent")}, ${escapeHtml(second.shortLabel)} ${formatValue(100 * h.reductions[second.name]!, "percent")} ÷ ${escapeHtml(fixed(h.scale, 2))} = ` +
       `${formatValue(100 * h.normalised, "percent")}` +
@@ -341,6 +347,11 @@ export function reportHtml(result: ComparisonResult, context: DocumentContext, p
 
   // Plots.
   out.push('<h2 id="plots">Plots</h2>');
+  if (result.spanPosterior && plots.some((x) => SPAN_POSTERIOR_PLOTS.includes(x.key))) {
+    out.push(
+      '<p class="caption">The span posterior\'s heat map and calibration plots are in <a href="#span-posterior">How sure is each head of its span?</a></p>',
+    );
+  }
   for (const key of plotOrder(result)) {
     const plot = plots.find((x) => x.key === key);
     if (plot) out.push(figure(plot));

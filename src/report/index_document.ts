@@ -7,7 +7,7 @@ import type { ComparisonResult } from "../compare/types.js";
 import { plural } from "./format.js";
 import { histogramKey, RUN_FILE_DESCRIPTIONS, type PlotKey } from "./layout.js";
 import { headlineTable, intervalWording, mdTable, protocolRows, seedsOf, usedSplit, type DocumentContext } from "./markdown.js";
-import { capitalised, countWord, differenceName, onePair, pairNames, readingsNames, say, titleCase } from "./model.js";
+import { capitalised, countWord, differenceName, lossScales, onePair, pairNames, readingsNames, say, titleCase } from "./model.js";
 
 export function analysisIndex(result: ComparisonResult, context: DocumentContext): string {
   const { layout } = context;
@@ -77,16 +77,23 @@ export function analysisIndex(result: ComparisonResult, context: DocumentContext
     .map((o) => plotPng(histogramKey(o)))
     .filter((x) => x !== undefined)
     .map((x) => `[${x.base}.png](${x.base}.png)`);
-  out.push(`1. ${layout.finalComparison} → "Probability analysis" and "Calibration": separation, in/out-of-span p distributions, ECE and Brier.`);
-  out.push(`2. ${histograms.join(" and ")} — 50-bin histograms of p, in-span vs out-of-span, summed over seeds.`);
-  const reliability = plotPng("reliability");
-  if (reliability) out.push(`3. [${reliability.base}.png](${reliability.base}.png) — reliability diagram, bins pooled over seeds by count.`);
-  const examples = plotPng("examples");
-  if (examples)
-    out.push(
-      `4. [${examples.base}.png](${examples.base}.png) — example validation windows as candlesticks with the true span and each objective's span and per-bar p.`,
-    );
-  out.push(`${examples ? 5 : 4}. [${layout.sweepsCsv}](${layout.sweepsCsv}) — every run's validation threshold sweep, long format.`);
+  // Numbered as listed: a plot the bundle lacks (an older comparison, no example windows) leaves no gap.
+  const readings: string[] = [
+    `${layout.finalComparison} → "Probability analysis" and "Calibration": separation, in/out-of-span p distributions, ECE and Brier.`,
+    `${histograms.join(" and ")} — 50-bin histograms of p, in-span vs out-of-span, summed over seeds.`,
+  ];
+  const plotLines: [PlotKey, string][] = [
+    ["reliability", "reliability diagram, bins pooled over seeds by count."],
+    ["examples", "example validation windows as candlesticks with the true span and each objective's span and per-bar p."],
+    ["spanCalibration", "reliability of per-bar p and of the span confidence P(IoU ≥ ½) before and after calibration, with the ECE of each."],
+    ["spanPosteriorHeatmap", "each objective's span posterior P(start, end) on the example windows as a heat map, the true, decoded and MBR spans marked."],
+  ];
+  for (const [key, description] of plotLines) {
+    const plot = plotPng(key);
+    if (plot) readings.push(`[${plot.base}.png](${plot.base}.png) — ${description}`);
+  }
+  readings.push(`[${layout.sweepsCsv}](${layout.sweepsCsv}) — every run's validation threshold sweep, long format.`);
+  out.push(...readings.map((line, i) => `${i + 1}. ${line}`));
   out.push("");
   out.push("---");
   out.push("");
@@ -164,7 +171,7 @@ function differencesFromReference(result: ComparisonResult): string[] {
         : "This run uses the reference's row split, which leaks overlapping windows of the same event across training and validation: validation scores are optimistic.",
     "The CRF's per-bar probability is its posterior marginal; the reference's emission softmax (which ignores transitions) is scored beside it and Viterbi.",
     "Calibration is measured (reliability diagram, ECE, Brier), not only mean probabilities.",
-    "Loss values and loss reductions are reported as descriptive only (the CRF's span term is an NLL summed over the bars, the soft one a per-bar mean); the reference's \"normalised reduction\" is computed exactly and flagged, never used to decide.",
+    `Loss values and loss reductions are reported as descriptive only (${lossScales(result.objectives)}); the reference's "normalised reduction" is computed exactly and flagged, never used to decide.`,
     "The σ's are checked against the AdamW step budget, so a σ that merely ran out of steps is not read as task importance.",
     "The per-epoch F1 in the logs is per-window (macro) at p > 0.5, as the reference logs it; the threshold F1 is pooled (micro) over bars. Both are named where they appear.",
   ];

@@ -20,6 +20,8 @@ export type PlotKey =
   | "thresholdResults"
   | "examples"
   | "sensitivity"
+  | "spanPosteriorHeatmap"
+  | "spanCalibration"
   | `histogram${string}`;
 
 export interface BundleLayout {
@@ -84,6 +86,8 @@ export function bundleLayout(epochs: number | "tuned", objectives: readonly Obje
       ...Object.fromEntries(objectives.map((o) => [histogramKey(o), `artifacts/diagnostics/span_probs_${o.name}`])),
       examples: "plots/example_windows",
       sensitivity: "plots/sensitivity",
+      spanPosteriorHeatmap: "plots/span_posterior_heatmap",
+      spanCalibration: "plots/span_calibration",
     },
   };
 }

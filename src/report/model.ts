@@ -131,3 +131,8 @@ export function primaryStatement(result: ComparisonResult): string {
     "Every other metric is secondary: its winner describes, never decides, and is not adjusted for the many metrics and settings shown."
   );
 }
+
+/** Why loss values are not compared: what each objective's span loss is ("the CRF's … ; the soft span loss's …"). */
+export function lossScales(objectives: readonly ObjectiveDescription[]): string {
+  return objectives.map((o) => `the ${o.label}'s span loss is ${o.lossScale ?? "on its own scale"}`).join("; ");
+}

@@ -6,7 +6,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { ComparisonResult } from "../compare/types.js";
 import { formatThreshold, formatValue, plural } from "./format.js";
 import { histogramKey, type BundleLayout, type PlotEntry } from "./layout.js";
-import { metricByKey, probabilityNames } from "./model.js";
+import { lossScales, metricByKey, probabilityNames } from "./model.js";
 import {
   candlestickPage,
   lossCurvesPlot,
@@ -15,6 +15,8 @@ import {
   reliabilityPlot,
   sensitivityPlot,
   sigmaTrajectoriesPlot,
+  spanCalibrationPlot,
+  spanPosteriorHeatmapPlot,
   taskScalesPlot,
   thresholdCurvePlot,
 } from "./plots/index.js";
@@ -53,7 +55,7 @@ export function plotJobs(result: ComparisonResult, layout: BundleLayout): PlotJo
           subtitle: [
             `Line: mean across ${seedText(result)}; band: min–max across seeds. Solid: train; dashed: validation.`,
             "Both splits show the unweighted sum L_type + L_ptr + L_span + L_cd (the logs' val_loss).",
-            "Own y scale per panel: the CRF's span loss is an NLL summed over the bars, the soft one a per-bar mean.",
+            `Own y scale per panel: ${lossScales(result.objectives)}.`,
           ],
         }),
     },
@@ -134,6 +136,29 @@ export function plotJobs(result: ComparisonResult, layout: BundleLayout): PlotJo
       title: "Does the verdict depend on the settings?",
       caption: `Span F1 of each objective's own decoder at each sensitivity point (${sensitivity.intervalMethod}). ${sensitivity.sentence}`,
       spec: () => sensitivityPlot(objectives, sensitivity),
+    });
+  }
+  const spanPosterior = result.spanPosterior;
+  if (spanPosterior) {
+    jobs.push({
+      key: "spanCalibration",
+      base: layout.plots.spanCalibration,
+      title: "Calibration of the span posterior, before and after",
+      caption: `Reliability of per-bar p (raw, then through the isotonic map) and of the span confidence P(IoU(MBR, true span) ≥ ½) (at temperature 1, then at the fitted temperature through its isotonic map) on the scored windows, ${result.conventions.calibrationBins} equal-width bins pooled over ${seedText(result)}; each run calibrated on its own training windows. ECE before → after in each panel.`,
+      spec: () => spanCalibrationPlot(objectives, spanPosterior),
+    });
+  }
+  // Only when every example window carries every objective's posterior (comparisons before it have none).
+  if (
+    result.examples.length > 0 &&
+    result.examples.every((w) => result.objectives.every((o) => w.predicted.some((p) => p.objective === o.name && p.posterior)))
+  ) {
+    jobs.push({
+      key: "spanPosteriorHeatmap",
+      base: layout.plots.spanPosteriorHeatmap,
+      title: "Span posteriors of the example windows",
+      caption: `Each objective's exact posterior P(start, end | x) over single spans at temperature 1 on the ${plural(result.examples.length, "example window")} (seed ${result.protocol.seeds[0]}), in a box of starts × ends holding the bulk of the mass, with the true span, the decoded span and the minimum-Bayes-risk span marked.`,
+      spec: () => spanPosteriorHeatmapPlot(objectives, result.examples),
     });
   }
   if (result.examples.length > 0) {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { TopLevelSpec } from "vega-lite";
 import { reliabilityDiagram } from "../eval/calibration.js";
-import { DEFAULT_COMPARED_OBJECTIVES } from "../model/heads/registry.js";
+import { REFERENCE_OBJECTIVES } from "../model/heads/registry.js";
 import { describeObjective } from "../compare/analysis/objectives.js";
 import { seedBand, thresholdCurves, type SweepRow } from "../compare/analysis/plot_data.js";
 import { histogramFromCounts, histogramOfProbabilities } from "../compare/analysis/probabilities.js";
@@ -48,7 +48,7 @@ function lcg(seed: number): () => number {
 }
 
 /** The default pair as plots show it: soft span loss (blue), CRF (vermillion). */
-const PLOTTED = plotObjectives(DEFAULT_COMPARED_OBJECTIVES.map(describeObjective));
+const PLOTTED = plotObjectives(REFERENCE_OBJECTIVES.map(describeObjective));
 const OBJECTIVES = PLOTTED.map((o) => o.name);
 const TASKS: readonly Task[] = ["pointer", "type", "span", "countdown"];
 

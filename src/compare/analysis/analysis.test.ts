@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { binIndex } from "../../eval/calibration.js";
-import { DEFAULT_COMPARED_OBJECTIVES } from "../../model/heads/registry.js";
+import { REFERENCE_OBJECTIVES } from "../../model/heads/registry.js";
 import { valueKindOfUnit } from "../aggregate.js";
 import type { MetricComparison, ObjectiveDescription, ObjectiveStatistics, RunResult } from "../types.js";
 import { readiness, versusRuleBaseline, withRuleBaseline } from "./baselines.js";
@@ -10,7 +10,7 @@ import { histogramFromCounts, histogramOfProbabilities, pooledReliability } from
 import { decisionCaution, type AnalysedComparison } from "./statements.js";
 import { convergence, trajectoryEpochs } from "./training.js";
 
-const objectives = DEFAULT_COMPARED_OBJECTIVES.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
+const objectives = REFERENCE_OBJECTIVES.map(describeObjective) as [ObjectiveDescription, ObjectiveDescription];
 const [soft, crf] = objectives;
 
 describe("objectives named by their heads", () => {

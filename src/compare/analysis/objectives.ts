@@ -37,6 +37,7 @@ export function describeObjective(name: string): ObjectiveDescription {
     logStem: head.logStem,
     runLabel: runLabel(head.logStem, head.shortLabel),
     summary: head.summary,
+    lossScale: head.lossScale,
     probabilityDescription: head.probabilityDescription,
     probabilityKey: head.probabilityKey,
     probabilityNote: decodesItsProbability ? null : words(head.probabilityKey),

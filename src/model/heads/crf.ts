@@ -32,6 +32,7 @@ export const crfSpanHead: SpanHead = {
   column: "crf",
   logStem: "crf",
   summary: "linear-chain CRF over in/out tags: negative log-likelihood by the forward algorithm, decoded by Viterbi",
+  lossScale: "a negative log-likelihood of the window's tag path, summed over its bars",
   width: 2,
   probabilityDescription: "CRF posterior marginal p(tag 1 = in span) per bar, by forward–backward (accounts for transitions)",
   probabilityKey: "posterior_marginals",

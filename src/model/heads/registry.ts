@@ -12,8 +12,11 @@ export const SPAN_HEADS: readonly SpanHead[] = [softSpanHead, crfSpanHead, segme
 /** Names of every registered objective, in registry order (the order of compare's columns). */
 export const SPAN_OBJECTIVES: readonly string[] = SPAN_HEADS.map((head) => head.name);
 
-/** The two objectives `spanlab compare` sets against each other by default: the reference's question. */
-export const DEFAULT_COMPARED_OBJECTIVES: readonly [string, string] = [softSpanHead.name, crfSpanHead.name];
+/** The reference's question: the soft span loss against the CRF (`compare --objectives soft,crf`, and `--reference-protocol`). */
+export const REFERENCE_OBJECTIVES: readonly [string, string] = [softSpanHead.name, crfSpanHead.name];
+
+/** What `spanlab compare` sets against each other by default: every registered objective, in registry order. */
+export const DEFAULT_COMPARED_OBJECTIVES: readonly string[] = SPAN_OBJECTIVES;
 
 /** The head of a registered objective; a clear error naming the known ones otherwise. */
 export function spanHead(name: string): SpanHead {

@@ -33,6 +33,7 @@ export const segmentCrfSpanHead: SpanHead = {
   logStem: "segment_crf",
   summary:
     "segment-level (semi-Markov) CRF over out-of-span bars and in-span segments scored by emissions, start and end boundaries and length: negative log-likelihood by the semi-Markov forward algorithm, decoded by semi-Markov Viterbi",
+  lossScale: "a negative log-likelihood of the window's segmentation, summed over its bars",
   width: SEGMENT_WIDTH,
   probabilityDescription:
     "segment CRF posterior marginal p(bar in span): the summed posterior probability of the in-span segments covering the bar, by the semi-Markov forward–backward (accounts for boundaries and lengths)",

@@ -16,6 +16,7 @@ export const softSpanHead: SpanHead = {
   column: "soft_span_loss",
   logStem: "soft_span",
   summary: "per-bar binary cross-entropy on p(in span) = sigmoid(logit), decoded by a threshold on p",
+  lossScale: "a per-bar mean of the weighted cross-entropy",
   width: 1,
   probabilityDescription: "sigmoid of the soft span head's logit per bar",
   probabilityKey: "sigmoid",

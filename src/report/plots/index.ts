@@ -7,3 +7,4 @@ export * from "./thresholds.js";
 export * from "./candlesticks.js";
 export * from "./sensitivity.js";
 export * from "./sweep.js";
+export * from "./span_posterior.js";
