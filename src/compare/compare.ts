@@ -322,15 +322,7 @@ async function runComparison(bundleDirectory: string, stored: StoredCompareConfi
     })),
   ];
   // Each run is evaluated as soon as it finishes, while the workers train the rest.
-  const evaluations = new RunEvaluations(
-    bundleDirectory,
-    protocol,
-    data,
-    windows,
-    metricDefinitions(protocol.objectives.map(describeObjective)),
-    plan,
-    sensitivityRuns(bundleDirectory, protocol),
-  );
+  const evaluations = new RunEvaluations(bundleDirectory, protocol, data, windows, plan, sensitivityRuns(bundleDirectory, protocol));
   await trainMissing(bundleDirectory, all, protocol, { ...options, onRunDone: (directory) => evaluations.runFinished(directory) });
   const { result } = await assembleComparison(bundleDirectory, stored, { onMessage: message, evaluations });
   return { bundleDirectory, result };
@@ -362,7 +354,7 @@ export async function assembleComparison(
   const report = await loadWindowsReport(data, {});
   const windows = report.windows;
   // Runs of a tuned comparison may differ in the position feature; each is scored on its own inputs.
-  const evaluations = options.evaluations ?? new RunEvaluations(bundleDirectory, protocol, data, windows, definitions, plan);
+  const evaluations = options.evaluations ?? new RunEvaluations(bundleDirectory, protocol, data, windows, plan);
   const tensors = evaluations.tensorsFor(protocol.position ?? false);
   const runs: RunResult[] = [];
   // The sensitivity section's main point reuses these runs' evaluations (seeds of the sensitivity plan).
@@ -455,7 +447,7 @@ function sensitivityNotRun(protocol: ComparisonProtocol): string[] {
   const notRun: string[] = [];
   if (plan.epochs.length === 0) {
     notRun.push(
-      `pos_weight balanced × 0.25, epochs ${SENSITIVITY_EPOCHS.join(", ")} and equal task weights: run with --sensitivity all (the default compare keeps to its 3-minute budget)`,
+      `pos_weight balanced × 0.25, epochs ${SENSITIVITY_EPOCHS.join(", ")} and equal task weights: run with --sensitivity all (each adds rounds of training to the default compare)`,
     );
   }
   if (plan.seeds.length < protocol.seeds.length)

@@ -11,7 +11,8 @@ import { loadCheckpoint } from "../model/checkpoint.js";
 import { windowTensors, type WindowTensors } from "../train/dataset.js";
 import { RUN_FILES, type RunManifest, runSplit } from "../train/train.js";
 import { readJsonFile } from "../util/read_file.js";
-import { headlineValues, type metricDefinitions, trainingSummary } from "./aggregate.js";
+import { headlineValues, metricDefinitions, trainingSummary } from "./aggregate.js";
+import { describeObjective } from "./analysis/objectives.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { completedRecords, readManifest } from "./run_folders.js";
 import { splitSettings } from "./run_split.js";
@@ -41,17 +42,18 @@ export class RunEvaluations {
   private readonly evaluated = new Map<string, EvaluatedRun>();
   private readonly counted = new Map<string, RunCounts>();
   private readonly tensors = new Map<boolean, WindowTensors>();
+  private readonly definitions: ReturnType<typeof metricDefinitions>;
 
   constructor(
     private readonly bundleDirectory: string,
     private readonly protocol: ComparisonProtocol,
     private readonly data: string,
     private readonly windows: readonly Window[],
-    private readonly definitions: ReturnType<typeof metricDefinitions>,
     plan: readonly PlannedRun[],
     /** The sensitivity section's extra runs, evaluated as they finish too. */
     sensitivity: readonly { directory: string; seed: number }[] = [],
   ) {
+    this.definitions = metricDefinitions(protocol.objectives.map(describeObjective));
     for (const run of plan) this.planned.set(run.directory, run);
     for (const run of sensitivity) this.sensitivitySeeds.set(run.directory, run.seed);
   }

@@ -38,8 +38,6 @@ import {
 } from "./compare.js";
 import { evaluateRun, predict } from "./evaluate.js";
 import { RunEvaluations } from "./run_evaluations.js";
-import { metricDefinitions } from "./aggregate.js";
-import { describeObjective } from "./analysis/objectives.js";
 import { primaryMetricValue } from "./metrics.js";
 import { tuningAnalysis } from "./analysis/tuning.js";
 import { innerRunDirectory, innerSplitIds, outerSplitIds, tunePlan } from "./tune_plan.js";
@@ -122,14 +120,7 @@ async function runTunedComparison(bundleDirectory: string, stored: StoredCompare
   });
   message("retraining each outer fold's chosen settings on its training windows");
   // Each final run is evaluated as soon as it finishes, while the workers train the rest.
-  const evaluations = new RunEvaluations(
-    bundleDirectory,
-    protocol,
-    data,
-    windows,
-    metricDefinitions(protocol.objectives.map(describeObjective)),
-    runPlan(bundleDirectory, protocol),
-  );
+  const evaluations = new RunEvaluations(bundleDirectory, protocol, data, windows, runPlan(bundleDirectory, protocol));
   await trainMissing(bundleDirectory, finals, protocol, { ...options, onRunDone: (directory) => evaluations.runFinished(directory) }, "final runs");
 
   const tuning = tuningAnalysis(
