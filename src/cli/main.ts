@@ -17,6 +17,7 @@ import { registerCompareCommand } from "./compare.js";
 import { registerSweepCommand } from "./sweep.js";
 import { registerBaselineCommand } from "./baseline.js";
 import { registerEvaluateCommand } from "./evaluate.js";
+import { registerViewCommand } from "./view.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerPredictCommand(program);
   registerEvaluateCommand(program);
+  registerViewCommand(program);
   registerBaselineCommand(program);
   registerDataCommands(program);
   registerWindowsCommand(program);
