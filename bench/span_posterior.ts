@@ -2,7 +2,8 @@
  * Speed of the exact span posteriors (docs/spec.md §12) on the bundled dataset (211 windows × T 105): the
  * head's span log-posterior over the 5,565 spans of each window, then every summary predict writes — start
  * and end marginals and 90% intervals, the top 5 spans, the exact minimum-Bayes-risk span (O(T³)) and
- * P(IoU ≥ ½) — for the committed soft and CRF checkpoints (test/fixtures/checkpoints). The forward pass is
+ * P(IoU ≥ ½) — for the committed checkpoints of every head (test/fixtures/checkpoints; the segment CRF's is
+ * the last.safetensors of the default compare's segment_crf-seed42 run: 50 epochs on the bundled data). The forward pass is
  * outside the timing: its cost is the scan bench's. One core; bound ≤ 0.5 s per head.
  *
  * Run alone with `node bench-dist/bench/span_posterior.js` (after `npm run build:bench`), or through
@@ -42,7 +43,7 @@ function median(values: number[]): number {
 export async function runSpanPosteriorBench(print = true, repetitions = 7): Promise<SpanPosteriorBenchRow[]> {
   const windows = await loadWindows(defaultDataPath());
   const rows: SpanPosteriorBenchRow[] = [];
-  for (const loss of ["soft", "crf"]) {
+  for (const loss of ["soft", "crf", "segment_crf"]) {
     const { model } = loadCheckpoint(join(packageRoot(), "test", "fixtures", "checkpoints", `spanlab_${loss}.safetensors`), { maxBatch: windows.length });
     const { tensor } = computeWindowFeatures(windows, { position: usesPositionFeature(model) });
     const outputs = model.forward(tensor, windows.length, { training: false });

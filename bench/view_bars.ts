@@ -18,7 +18,7 @@ import { startViewServer } from "../src/view/server/server.js";
 const START = Date.UTC(2023, 0, 2);
 
 /** `rows` 1-minute bars from a seeded random walk, streamed to `path`. */
-async function writeYear(path: string, rows: number, rng: Rng): Promise<void> {
+export async function writeYear(path: string, rows: number, rng: Rng): Promise<void> {
   const out = createWriteStream(path);
   out.write("timestamp,open,high,low,close,volume\n");
   let price = 15000;

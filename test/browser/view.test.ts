@@ -7,11 +7,21 @@
  * the detections CSV (`data-detections`) and a click on a detection opens the Window page; the Window
  * page shows the span posterior; on the Label review page a drag across bars with the mouse and "save"
  * write a new annotations file holding exactly those bars, read back with the library's events reader.
+ * The Bars page also draws the fixture's per-bar probabilities in a second pane (`data-panes`), and on a
+ * year of 1-minute bars (written as bench/view_bars.ts writes it, to its own server) it draws at most 20,000
+ * candles zoomed out (`data-resolution` 27) and the bars themselves once wheeled in (`data-resolution` 1);
+ * timings are printed, never asserted (bench/view_browser.ts measures them).
  * A screenshot of each page goes to <tmp>/spanlab-view-screens/.
  *
- * One refusal is expected, not failed: the server has no `GET /api/review` yet and answers 404, which the
- * review page asks once to decide between ranked review and annotation mode (Chromium logs the 404 as a
- * console error, so that one message is let through too).
+ * The Label review page ranks the comparison's windows (`GET /api/review`): one row per scored window, the
+ * highest score first; a comparison whose window file lies outside the served folder is refused with its reason.
+ * The Window page draws the start × end heat map when the server can run the predictions' checkpoint.
+ *
+ * Two refusals are expected, not failed: `GET /api/posterior` answers 404 with its reason for predictions
+ * whose checkpoint lies outside the served folder (bars/predictions.json), and the Window page asks it for
+ * every prediction it shows; `GET /api/review` answers 403 for the "bundle" comparison, whose window file
+ * lies outside it, and the Label review page asks it for the comparison it lists first (Chromium logs each
+ * as a console error, so exactly those are let through).
  *
  * Without /usr/bin/chromium the test is skipped with a note — unless SPANLAB_REQUIRE_BROWSER=1, where a
  * missing browser fails. The pages come from build/view/ (npm run build).
@@ -25,6 +35,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAnnotations } from "../../src/data/annotations.js";
 import { readBars } from "../../src/data/bars.js";
 import { packageRoot } from "../../src/util/package.js";
+import { Rng } from "../../src/util/rng.js";
+import { writeYear } from "../../bench/view_bars.js";
 import { startViewServer, type ViewServer } from "../../src/view/server/server.js";
 import { buildViewFixtures, type ViewFixtures } from "./view_fixtures.js";
 
@@ -93,18 +105,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A page that records console errors and failed requests (the expected /api/review 404 aside). */
+/** A page that records console errors and failed requests (the two designed refusals aside). */
 async function open(route: string): Promise<{ page: Page; problems: string[] }> {
   const page = await context!.newPage();
   const problems: string[] = [];
-  const expected = (url: string) => new URL(url).pathname === "/api/review";
+  const refusedReview = `/api/review?id=${idOf("comparison", "bundle")}`;
+  const refusal = (url: string): number | null => {
+    const parsed = new URL(url);
+    if (parsed.pathname === "/api/posterior") return 404;
+    return parsed.pathname + parsed.search === refusedReview ? 403 : null;
+  };
+  const expected = (url: string) => refusal(url) !== null;
   page.on("console", (message) => {
     if (message.type() === "error" && !expected(message.location().url || "http://x/")) problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${String(error)}`));
   page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
   page.on("response", (response) => {
-    if (response.status() >= 400 && !(response.status() === 404 && expected(response.url()))) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+    if (response.status() >= 400 && response.status() !== refusal(response.url())) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
   await page.goto(`${server!.url}${route}`);
   return { page, problems };
@@ -131,8 +149,8 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
   it("Runs: every run's train and validation loss lines, the sweep table sorts, the config diff lists differences", async () => {
     expect(available, `${CHROMIUM} is missing`).toBe(true);
     const runs = items.filter((i) => i.kind === "run");
-    // 2 objectives × 2 seeds in the comparison, and in each of the sweep's 2 configurations.
-    expect(runs).toHaveLength(12);
+    // 2 objectives × 2 seeds in each comparison (bundle, fx_bundle) and in each of the sweep's 2 configurations.
+    expect(runs).toHaveLength(16);
     const { page, problems } = await open("#/runs");
     await page.waitForSelector("[data-runs]", { timeout: 60_000 });
     expect(await page.locator("[data-testid=curve]").count()).toBe(2 * runs.length);
@@ -169,6 +187,10 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
       `bars page: ${timings?.bars} bars, candles drawn ${timings?.barsLoadedMs?.toFixed(0)} ms after navigation (fetch ${timings?.barsFetchMs?.toFixed(0)} ms)`,
     );
     await screenshot(page, "bars");
+    // The probabilities file beside the bars (predict --probabilities): hindsight p and live p in the lower pane.
+    expect(await page.locator("[data-testid=bars-chart]").getAttribute("data-probabilities")).toBe("2");
+    expect(await page.locator("[data-testid=bars-chart]").getAttribute("data-panes")).toBe("2");
+    await screenshot(page, "bars-probabilities");
     await page.getByRole("button", { name: "next missed event" }).click();
     expect(await page.locator(".where").textContent()).toMatch(/^missed 1\/\d+ event fx-\d/);
     await page.getByRole("button", { name: "next ▶" }).click();
@@ -189,6 +211,55 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("Bars, a year of 1-minute bars: at most 20,000 candles zoomed out, the bars themselves zoomed in", async () => {
+    const yearRoot = join(dir, "year");
+    mkdirSync(yearRoot);
+    await writeYear(join(yearRoot, "year_1m.csv"), 525_600, new Rng(2024));
+    const yearServer = await startViewServer({ roots: [yearRoot], port: 0 });
+    try {
+      const page = await context!.newPage();
+      const problems: string[] = [];
+      page.on("pageerror", (error) => problems.push(`page error: ${String(error)}`));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console: ${message.text()}`);
+      });
+      await page.goto(`${yearServer.url}#/bars`);
+      const chart = page.locator("[data-testid=bars-chart]");
+      await page.waitForSelector("[data-testid=bars-chart][data-detections]", { timeout: 60_000 });
+      const timings = await page.evaluate(() => (globalThis as { __viewTimings?: Timings }).__viewTimings);
+      expect(timings?.bars).toBe(525_600);
+      console.log(`bars page, a year of 1-minute bars: candles drawn ${timings?.barsLoadedMs?.toFixed(0)} ms after navigation (cold server)`);
+      expect(await chart.getAttribute("data-resolution")).toBe("27");
+      expect(Number(await chart.getAttribute("data-candles"))).toBeLessThanOrEqual(20_000);
+      // The whole history on screen.
+      expect(Number(await chart.getAttribute("data-visible-to")) - Number(await chart.getAttribute("data-visible-from"))).toBeGreaterThan(19_000);
+      await screenshot(page, "bars-year-zoomed-out");
+      // Wheel in at the middle of the pane until the chart swaps in the bars themselves.
+      const pane = await mainPane(page, "[data-testid=bars-chart]");
+      await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+      for (let i = 0; i < 60 && (await chart.getAttribute("data-resolution")) !== "1"; i++) {
+        await page.mouse.wheel(0, -600);
+        await page.waitForTimeout(60);
+      }
+      await page.waitForSelector("[data-testid=bars-chart][data-resolution='1']", { timeout: 10_000 });
+      const candles = Number(await chart.getAttribute("data-candles"));
+      const firstBar = Number(await chart.getAttribute("data-first-bar"));
+      expect(candles).toBeLessThanOrEqual(20_000);
+      // Zoomed in around the middle of the year, not at its start.
+      expect(firstBar).toBeGreaterThan(100_000);
+      expect(firstBar + candles).toBeLessThan(500_000);
+      await page.waitForTimeout(200);
+      await screenshot(page, "bars-year-zoomed-in");
+      // "zoom out" goes back to the buckets.
+      await page.getByRole("button", { name: "zoom out" }).click();
+      expect(await chart.getAttribute("data-resolution")).toBe("27");
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await yearServer.close();
+    }
+  }, 60_000);
 
   it("Window: candles, each prediction's probability and its span posterior summary", async () => {
     const { page, problems } = await open(`#/window?id=${idOf("windows", "bars/windows.parquet")}`);
@@ -213,6 +284,77 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
     await page.close();
   });
 
+  it("Window: the start × end heat map of the posterior when the predictions' checkpoint is served", async () => {
+    const { page, problems } = await open(`#/window?id=${idOf("windows", "posterior/windows.parquet")}`);
+    const canvas = page.locator("[data-testid=posterior-heatmap]").first();
+    await canvas.waitFor({ timeout: 60_000 });
+    // Drawn, not blank: count the pixels that differ from the canvas's background corner.
+    const painted = await canvas.evaluate((element) => {
+      const c = element as unknown as {
+        width: number;
+        height: number;
+        getContext(k: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+      };
+      const pixels = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let differing = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i] !== pixels[0] || pixels[i + 1] !== pixels[1] || pixels[i + 2] !== pixels[2]) differing++;
+      return { differing, total: pixels.length / 4 };
+    });
+    expect(painted.differing).toBeGreaterThan(painted.total / 10);
+    expect((await page.locator("figure.heatmap figcaption").first().textContent()) ?? "").toMatch(/annotated \[\d+, \d+\].*MBR \[\d+, \d+\]/);
+    await canvas.scrollIntoViewIfNeeded();
+    await screenshot(page, "window-heatmap");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("Label review, ranked: one row per scored window, the highest score first; a window file outside the folder refused", async () => {
+    // The "bundle" comparison's windows live outside the served folder (view_fixtures.ts): refused, nothing read.
+    const outside = await fetch(`${server!.url}api/review?id=${idOf("comparison", "bundle")}`);
+    expect(outside.status).toBe(403);
+    const comparison = idOf("comparison", "fx_bundle");
+    const review = (await (await fetch(`${server!.url}api/review?id=${comparison}`)).json()) as {
+      data: { id: string | null; reason: string };
+      windows: { window_id: string; spanScore: number }[];
+    };
+    expect(review.windows.length).toBeGreaterThan(0);
+    const { page, problems } = await open(`#/review?comparison=${comparison}`);
+    await page.waitForSelector("[data-testid=review-row]", { timeout: 60_000 });
+    const rows = page.locator("[data-testid=review-row]");
+    expect(await rows.count()).toBe(review.windows.length);
+    const top = Math.max(...review.windows.map((w) => w.spanScore));
+    expect(Number(await rows.first().getAttribute("data-span-score"))).toBe(top);
+    expect(await rows.first().getAttribute("data-window")).toBe(review.windows[0]!.window_id);
+    expect(review.data.id).toBe(idOf("windows", "bars/windows.parquet"));
+    await screenshot(page, "review-ranked");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("Label review, ranked and editable: a click opens the window in the editor and its accept is saved", async () => {
+    const comparison = idOf("comparison", "fx_bundle");
+    const review = (await (await fetch(`${server!.url}api/review?id=${comparison}`)).json()) as {
+      data: { id: string | null };
+      windows: { window_id: string }[];
+    };
+    expect(review.data.id).toBe(idOf("windows", "bars/windows.parquet"));
+    const { page, problems } = await open(`#/review?comparison=${comparison}`);
+    await page.waitForSelector("[data-testid=review-row]", { timeout: 60_000 });
+    expect(await page.locator("[data-testid=review-row]").count()).toBe(review.windows.length);
+    await page.locator("[data-testid=review-row]").first().click();
+    // The editor below now shows that window; its one event is the window's primary span.
+    await page.waitForSelector(`[data-testid=review-row][data-window="${review.windows[0]!.window_id}"].selected`, { timeout: 30_000 });
+    await page.waitForSelector("[data-testid=review-chart] canvas");
+    await page.getByRole("button", { name: "accept" }).first().click();
+    await page.locator("ol.edits li[data-action=accept]").waitFor();
+    await screenshot(page, "review-ranked-edit");
+    await page.locator("[data-testid=save]").click();
+    await page.waitForSelector("[data-testid=reply][data-path]", { timeout: 30_000 });
+    expect(await page.locator("[data-testid=reply]").getAttribute("data-path")).toMatch(/^bars\/windows\.reviewed-\d{8}T\d{6}(-\d+)?\.csv$/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("Label review: a drag across bars and save write a new annotations file with those bars; the original is unchanged", async () => {
     const events = idOf("annotations", "bars/fx_30m_events.jsonl");
     const hash = () => createHash("sha256").update(readFileSync(fixtures.events)).digest("hex");
@@ -220,6 +362,8 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
     const { page, problems } = await open(`#/review?id=${events}&bars=${idOf("bars", "bars/fx_30m.csv")}`);
     await page.waitForSelector("[data-testid=review-chart] canvas", { timeout: 60_000 });
     await page.waitForSelector("[data-testid=save]");
+    // The ranked list sits above the editor: bring the chart into the viewport before dragging on it.
+    await page.locator("[data-testid=review-chart]").scrollIntoViewIfNeeded();
     const pane = await mainPane(page, "[data-testid=review-chart]");
     const y = pane.y + pane.height / 2;
     await page.mouse.move(pane.x + pane.width * 0.4, y);

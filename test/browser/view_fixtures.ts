@@ -2,7 +2,9 @@
  * The folder the browser test of `spanlab view` serves: a tiny paired comparison (soft vs CRF, 2 seeds, 2
  * epochs, on synthesized windows), a tiny sweep (epochs 1 and 2), and a bars folder holding the real-shaped
  * 30-minute FX fixture with its annotated events, the detections `predict --bars --live` writes on it, the
- * windows `data windows` cuts from it, and `predict --data`'s predictions on those windows.
+ * windows `data windows` cuts from it, and `predict --data`'s predictions on those windows. Those
+ * predictions' checkpoint is outside the served folder; a copy of the windows in `posterior/` is predicted
+ * by a checkpoint inside it, so the server can run it and the Window page draws the posterior's heat map.
  */
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,10 +27,16 @@ export interface ViewFixtures {
   bars: string;
   events: string;
   detections: string;
+  /** The per-bar p and p_live `predict --bars --probabilities` writes beside the detections. */
+  probabilities: string;
   /** Rows of the detections CSV (header not counted). */
   detectionRows: number;
   windows: string;
   predictions: string;
+  /** The copy of `windows` whose predictions' checkpoint lies inside the served folder. */
+  posteriorWindows: string;
+  /** A comparison of `windows` (inside the served folder, so its ranked windows can be edited). */
+  servedBundle: string;
 }
 
 async function cli(args: string[]): Promise<void> {
@@ -57,11 +65,38 @@ export async function buildViewFixtures(root: string): Promise<ViewFixtures> {
   const checkpoint = join(scratch, "model.safetensors");
   saveCheckpoint(checkpoint, seededModel("soft", { reference: await readBars(bars) }));
   const detections = join(barsDir, "detections.csv");
-  await cli(["predict", "--checkpoint", checkpoint, "--bars", bars, "--annotations", events, "--live", "--threshold", "0.5", "--out", detections]);
+  const probabilities = join(barsDir, "probabilities.csv");
+  await cli([
+    "predict",
+    "--checkpoint",
+    checkpoint,
+    "--bars",
+    bars,
+    "--annotations",
+    events,
+    "--live",
+    "--threshold",
+    "0.5",
+    "--out",
+    detections,
+    "--probabilities",
+    probabilities,
+  ]);
   const windows = join(barsDir, "windows.parquet");
   await cli(["data", "windows", "--bars", bars, "--annotations", events, "--out", windows]);
   const predictions = join(barsDir, "predictions.json");
   await cli(["predict", "--checkpoint", checkpoint, "--data", windows, "--out", predictions]);
   const detectionRows = readFileSync(detections, "utf8").trimEnd().split("\r\n").length - 1;
-  return { root, bundle, sweep: sweepDir, bars, events, detections, detectionRows, windows, predictions };
+  const posteriorDir = join(root, "posterior");
+  mkdirSync(posteriorDir, { recursive: true });
+  const posteriorWindows = join(posteriorDir, "windows.parquet");
+  copyFileSync(windows, posteriorWindows);
+  const servedCheckpoint = join(posteriorDir, "model.safetensors");
+  copyFileSync(checkpoint, servedCheckpoint);
+  await cli(["predict", "--checkpoint", servedCheckpoint, "--data", posteriorWindows, "--out", join(posteriorDir, "predictions.json")]);
+  // A comparison of the FX windows, which lie inside the served folder and carry bar times: its ranked
+  // windows open in the review editor, where edits are written.
+  const servedBundle = join(root, "fx_bundle");
+  await compare({ ...tiny, epochs: 1, objectives: ["soft", "crf"], sensitivity: "none", data: windows, out: servedBundle });
+  return { root, bundle, sweep: sweepDir, bars, events, detections, probabilities, detectionRows, windows, predictions, posteriorWindows, servedBundle };
 }

@@ -6,7 +6,7 @@
  */
 
 /** One discovered item: the kinds of §14's discovery. */
-export type ItemKind = "run" | "comparison" | "sweep" | "windows" | "bars" | "detections" | "annotations" | "predictions";
+export type ItemKind = "run" | "comparison" | "sweep" | "windows" | "bars" | "detections" | "annotations" | "predictions" | "probabilities";
 
 export interface CatalogItem {
   kind: ItemKind;

@@ -33,6 +33,13 @@ export interface CandleData {
   close: ArrayLike<number>;
 }
 
+export interface CandleChartOptions {
+  /** The least pixels per candle (0.25 by default; the Bars page's zoomed-out buckets need less). */
+  minBarSpacing?: number;
+  /** The crosshair's time label of candle `index` (by default "bar i · time"). */
+  label?: (index: number) => string;
+}
+
 export interface Span {
   start: number;
   end: number;
@@ -74,11 +81,13 @@ export function pricePrecision(columns: readonly ArrayLike<number>[]): number {
 export class CandleChart {
   readonly chart: IChartApi;
   readonly candles: ISeriesApi<"Candlestick">;
-  /** The chart's time of each bar. */
-  readonly time: Float64Array;
-  /** Whether times are bar indices (the bars' own seconds could not be used). */
-  readonly byIndex: boolean;
-  readonly n: number;
+  /** The chart's time of each candle (replaced by `setCandles`). */
+  time: Float64Array = new Float64Array(0);
+  /** Whether times are candle indices (the bars' own seconds could not be used). */
+  byIndex = false;
+  /** Candles drawn. */
+  n = 0;
+  data: CandleData;
   private markerApi: ISeriesMarkersPluginApi<Time> | null = null;
   private markerCount = 0;
   private bands: ISeriesApi<SeriesType>[] = [];
@@ -86,24 +95,16 @@ export class CandleChart {
 
   constructor(
     readonly container: HTMLElement,
-    readonly data: CandleData,
+    data: CandleData,
+    options: CandleChartOptions = {},
   ) {
-    const n = data.open.length;
-    this.n = n;
-    const seconds = new Float64Array(n);
-    let increasing = data.times !== null;
-    for (let i = 0; i < n && increasing; i++) {
-      seconds[i] = Math.floor(data.times![i]!);
-      if (!Number.isFinite(seconds[i]!) || (i > 0 && !(seconds[i]! > seconds[i - 1]!))) increasing = false;
-    }
-    this.byIndex = !increasing;
-    if (this.byIndex) for (let i = 0; i < n; i++) seconds[i] = i;
-    this.time = seconds;
-    const byIndex = this.byIndex;
+    this.data = data;
     const realTime = (t: number) => {
       // The crosshair label: the bar index always, the bar's time when it has one.
-      const bar = byIndex ? t : this.barOfTime(t);
-      const when = data.times !== null && bar >= 0 ? isoSeconds(data.times[bar]!) : null;
+      const bar = this.byIndex ? t : this.barOfTime(t);
+      if (options.label !== undefined && bar >= 0) return options.label(bar);
+      const times = this.data.times;
+      const when = times !== null && bar >= 0 ? isoSeconds(times[bar]!) : null;
       return when === null ? `bar ${bar}` : `bar ${bar} · ${when}`;
     };
     this.chart = createChart(container, {
@@ -114,9 +115,9 @@ export class CandleChart {
       timeScale: {
         timeVisible: true,
         secondsVisible: false,
-        minBarSpacing: 0.25,
+        minBarSpacing: options.minBarSpacing ?? 0.25,
         rightOffset: 3,
-        ...(byIndex ? { tickMarkFormatter: (t: Time) => String(t) } : {}),
+        tickMarkFormatter: (t: Time) => (this.byIndex ? String(t) : null),
       },
       localization: { timeFormatter: (t: Time) => realTime(Number(t)) },
       crosshair: { mode: 0 },
@@ -134,15 +135,35 @@ export class CandleChart {
       },
       0,
     );
-    const rows = new Array(n);
-    for (let i = 0; i < n; i++) rows[i] = { time: seconds[i] as UTCTimestamp, open: data.open[i], high: data.high[i], low: data.low[i], close: data.close[i] };
-    this.candles.setData(rows);
+    this.setCandles(data);
     // The bars on screen, on the container: what a test (or a reader of the DOM) needs to find a bar's pixel.
     this.chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
       if (range === null) return;
       container.dataset.visibleFrom = Number(range.from).toFixed(3);
       container.dataset.visibleTo = Number(range.to).toFixed(3);
     });
+  }
+
+  /**
+   * Replaces the candles (the Bars page swaps buckets for full-resolution bars as it zooms). Bands, markers
+   * and probability lines are keyed by candle index, so the caller redraws them after.
+   */
+  setCandles(data: CandleData): void {
+    this.data = data;
+    const n = data.open.length;
+    const seconds = new Float64Array(n);
+    let increasing = data.times !== null;
+    for (let i = 0; i < n && increasing; i++) {
+      seconds[i] = Math.floor(data.times![i]!);
+      if (!Number.isFinite(seconds[i]!) || (i > 0 && !(seconds[i]! > seconds[i - 1]!))) increasing = false;
+    }
+    this.byIndex = !increasing;
+    if (this.byIndex) for (let i = 0; i < n; i++) seconds[i] = i;
+    this.time = seconds;
+    this.n = n;
+    const rows = new Array(n);
+    for (let i = 0; i < n; i++) rows[i] = { time: seconds[i] as UTCTimestamp, open: data.open[i], high: data.high[i], low: data.low[i], close: data.close[i] };
+    this.candles.setData(rows);
   }
 
   /** The bar whose chart time is `t` (binary search), or −1. */
@@ -243,6 +264,12 @@ export class CandleChart {
       panes[0]!.setStretchFactor(3);
       panes[1]!.setStretchFactor(1);
     }
+  }
+
+  /** Removes the probability lines (the Bars page redraws them at each resolution). */
+  clearProbabilities(): void {
+    for (const series of this.probabilitySeries) this.chart.removeSeries(series);
+    this.probabilitySeries = [];
   }
 
   /** Scrolls and zooms to bars a … b with context on both sides. */

@@ -17,7 +17,7 @@ import { SWEEP_FILE } from "../../compare/sweep.js";
 import { RUN_FILES } from "../../train/train.js";
 
 export const FOLDER_KINDS = ["run", "comparison", "sweep"] as const;
-export const FILE_KINDS = ["windows", "bars", "detections", "annotations", "predictions"] as const;
+export const FILE_KINDS = ["windows", "bars", "detections", "annotations", "predictions", "probabilities"] as const;
 export type FolderKind = (typeof FOLDER_KINDS)[number];
 export type FileKind = (typeof FILE_KINDS)[number];
 export type ItemKind = FolderKind | FileKind;
@@ -27,7 +27,7 @@ export interface FileClass {
   kind: FileKind;
   /** predictions: the window file they were made on, as `predict --data` recorded it. */
   data?: string;
-  /** detections: the bars file they were made on, as predict recorded it (the CSV's sidecar, the JSON's `bars.source`). */
+  /** detections and probabilities: the bars file they were made on, as predict recorded it (the CSV's sidecar, the JSON's `bars.source`). */
   bars?: string;
 }
 
@@ -96,6 +96,11 @@ function classifyCsv(path: string): FileClass | null {
   if (header.includes("start_index") && header.includes("end_index")) {
     const bars = sidecarBars(path);
     return { kind: "detections", ...(bars !== undefined ? { bars } : {}) };
+  }
+  // predict --bars --probabilities F.csv: "bar_index,timestamp,p[,p_live]" (probabilitiesCsv's header).
+  if (header[0] === "bar_index" && header[1] === "timestamp" && header[2] === "p" && (header.length === 3 || (header.length === 4 && header[3] === "p_live"))) {
+    const bars = sidecarBars(path);
+    return { kind: "probabilities", ...(bars !== undefined ? { bars } : {}) };
   }
   if (hasAnnotationColumns(header)) return { kind: "annotations" };
   const sample = second === undefined ? undefined : splitCsvLine(second, delimiter).fields.map((cell) => cell.trim());

@@ -1,8 +1,8 @@
 /**
  * The API of docs/spec.md §14: the GET routes (catalog, run, comparison, sweep, diff, bars, detections,
  * annotations, window) and the one POST (label review's write). Every route takes catalog ids, never
- * paths; every file is read through src/view/server/readers.ts. `GET /api/review` (windows ranked by
- * disagreement under out-of-fold predictions) is not built yet and answers 404.
+ * paths; every file is read through src/view/server/readers.ts. `GET /api/review` and `GET /api/posterior`
+ * are in review_routes.ts.
  */
 import type { IncomingMessage } from "node:http";
 import { configDiff } from "../../compare/config_diff.js";
@@ -11,6 +11,8 @@ import { barsRange, encodeBarSeries } from "./bars_binary.js";
 import { publicItem } from "./catalog.js";
 import { MAX_CATALOG_ENTRIES } from "./catalog.js";
 import { parseEdits, writeReview } from "./label_review.js";
+import { posteriorRoute, reviewRoute } from "./review_routes.js";
+import { probabilitiesRoute } from "./probabilities.js";
 import type { ViewReaders } from "./readers.js";
 import { HttpError, assertNotPath, checkSameOrigin, readJsonBody } from "./security.js";
 
@@ -60,6 +62,8 @@ const GET: Record<string, Handler> = {
     const { from, count } = barsRange(series.timestamps.length, query.get("from"), query.get("count"));
     return { body: encodeBarSeries(series, from, count), type: "application/octet-stream" };
   },
+
+  "/api/probabilities": probabilitiesRoute,
 
   "/api/detections": async (query, readers) => {
     const entry = await readers.entry(param(query, "id"), ["detections"]);
@@ -138,6 +142,10 @@ const GET: Record<string, Handler> = {
       },
     };
   },
+
+  "/api/review": reviewRoute,
+
+  "/api/posterior": posteriorRoute,
 };
 
 const POST: Record<string, Handler> = {
@@ -155,7 +163,7 @@ const POST: Record<string, Handler> = {
 };
 
 /** Routes §14 names that are not built yet: 404 saying so, rather than "no such route". */
-const NOT_YET = new Set(["/api/review"]);
+const NOT_YET = new Set<string>([]);
 
 /** Answers one API request (path below /api/); throws `HttpError` for every refusal. */
 export async function routeApi(method: string, pathname: string, url: URL, request: IncomingMessage, readers: ViewReaders): Promise<RouteResult> {

@@ -6,13 +6,20 @@
  * (src/view/client/detection_matching.ts); and a click on a detection opens the Window page on the window
  * around it when a window file beside the bars covers it.
  *
- * The chart container carries `data-detections` (markers drawn: one per detection row) and the load time
+ * The whole history is drawn as buckets of k bars and the bars themselves once zoomed in
+ * (src/view/client/bars_resolution.ts); a per-bar probabilities file (`predict --bars --probabilities`)
+ * beside the bars, or picked, draws hindsight p and live p in a pane below.
+ *
+ * The chart container carries `data-detections` (markers drawn: one per detection row), `data-resolution`
+ * (bars per candle drawn), `data-probabilities` (probability lines drawn) and the load time
  * goes to `window.__viewTimings.barsLoadedMs` (from navigation, or from the click that opened the page, to
  * candles painted).
  */
-import { type CatalogItem, folderOf, getCatalog, getJson } from "../api.js";
+import { type CatalogItem, folderOf, getBinary, getCatalog, getJson } from "../api.js";
 import { loadBars } from "../bars_loader.js";
-import { CandleChart, COLOURS, type Marker, type Span } from "../candle_chart.js";
+import { FULL_VISIBLE, ResolutionChart } from "../bars_resolution.js";
+import { COLOURS, type Marker, type Span } from "../candle_chart.js";
+import { decodeProbabilities } from "../../shared/probabilities_binary.js";
 import { MATCHING_RULE, matchDetections } from "../detection_matching.js";
 import { fill, h, isoSeconds, notice, num } from "../dom.js";
 import { placeEvents, type ViewEvent } from "../event_placement.js";
@@ -67,7 +74,9 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
   const barsItem = barsFiles.find((i) => i.id === params.get("id")) ?? barsFiles[0]!;
   const detectionsId = params.get("detections") ?? besideDefault(items, "detections", barsItem);
   const annotationsId = params.get("annotations") ?? besideDefault(items, "annotations", barsItem);
-  const go = (change: Record<string, string>) => navigate("bars", { id: barsItem.id, detections: detectionsId, annotations: annotationsId, ...change });
+  const probabilitiesId = params.get("probabilities") ?? besideDefault(items, "probabilities", barsItem);
+  const go = (change: Record<string, string>) =>
+    navigate("bars", { id: barsItem.id, detections: detectionsId, annotations: annotationsId, probabilities: probabilitiesId, ...change });
   root.append(
     h(
       "div",
@@ -90,6 +99,14 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
         label: "annotations file",
         onChange: (id) => go({ annotations: id }),
       }),
+      h("label", {}, "p"),
+      itemPicker(items, "probabilities", {
+        value: probabilitiesId,
+        beside: barsItem,
+        none: "none",
+        label: "probabilities file",
+        onChange: (id) => go({ probabilities: id }),
+      }),
     ),
   );
   const meta = h("div", { class: "meta" }, "loading bars…");
@@ -100,33 +117,49 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
   root.append(meta, controls, container, where, notes);
 
   const fetchStart = performance.now();
-  const [bars, detectionsBody, eventsBody] = await Promise.all([
+  const [bars, detectionsBody, eventsBody, probabilities] = await Promise.all([
     loadBars(barsItem.id, (loaded, total) => fill(meta, `loading bars… ${loaded.toLocaleString()} of ${total.toLocaleString()}`)),
     detectionsId === NONE ? null : getJson<{ rows: Record<string, string | number | null>[]; bars: string | null }>("/api/detections", { id: detectionsId }),
     annotationsId === NONE ? null : getJson<{ events: ViewEvent[] }>("/api/annotations", { id: annotationsId }),
+    // Aligned to the bars shown (bars=): a file made on another one is refused when it names a bar past their end.
+    probabilitiesId === NONE
+      ? null
+      : getBinary("/api/probabilities", { id: probabilitiesId, bars: barsItem.id }).then(decodeProbabilities, (error: unknown) => error as Error),
   ]);
   const fetchMs = performance.now() - fetchStart;
   if (!context.current()) return;
 
-  const chart = new CandleChart(container, { times: bars.times, open: bars.open, high: bars.high, low: bars.low, close: bars.close });
-  context.onDispose(() => chart.remove());
+  const view = new ResolutionChart(container, bars);
+  const chart = view.chart;
+  context.onDispose(() => view.remove());
   const detections = detectionsBody === null ? [] : readRows(detectionsBody.rows);
   const outOfRange = detections.filter((d) => !(d.start >= 0 && d.end < bars.total && d.end >= d.start));
   const placement = eventsBody === null ? { placed: [], unplaced: [] } : placeEvents(bars.times, eventsBody.events);
   const events: Span[] = placement.placed;
   const hindsight = detections.filter((d) => d.mode === "hindsight");
   const live = detections.filter((d) => d.mode === "live");
-  chart.band(events, COLOURS.event, "full", "events");
-  chart.band(hindsight, "rgba(31,111,235,0.55)", "top", "hindsight");
-  chart.band(live, "rgba(130,80,223,0.55)", "bottom", "live");
+  view.setBands([
+    { spans: events, color: COLOURS.event, slot: "full", id: "events" },
+    { spans: hindsight, color: "rgba(31,111,235,0.55)", slot: "top", id: "hindsight" },
+    { spans: live, color: "rgba(130,80,223,0.55)", slot: "bottom", id: "live" },
+  ]);
   const markers: Marker[] = detections.map((d) =>
     d.mode === "hindsight"
       ? { bar: d.start, position: "aboveBar", shape: "arrowDown", color: COLOURS.hindsight }
       : { bar: d.knownAt, position: "belowBar", shape: "arrowUp", color: COLOURS.live },
   );
-  chart.setMarkers(markers);
+  view.setMarkers(markers);
+  // Counted with the whole history drawn (zoomed in, only the markers of the bars drawn are on the chart).
   container.dataset.detections = String(chart.markers);
-  chart.fit();
+  const probabilityProblem = probabilities instanceof Error ? probabilities.message : null;
+  if (probabilities !== null && !(probabilities instanceof Error)) {
+    view.setProbabilities([
+      { values: probabilities.p, color: COLOURS.hindsight, title: "p" },
+      ...(probabilities.hasLive ? [{ values: probabilities.pLive, color: COLOURS.live, title: "p live" }] : []),
+    ]);
+    container.dataset.probabilities = String(probabilities.hasLive ? 2 : 1);
+  }
+  view.fit();
   await chart.painted();
   const loadedMs = performance.now() - context.started;
   window.__viewTimings = { barsLoadedMs: loadedMs, barsFetchMs: fetchMs, bars: bars.total, chunks: bars.chunks };
@@ -154,14 +187,14 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
     const k = step("detection", list.length, by);
     if (k < 0) return fill(where, `no ${mode} detection`);
     const d = list[k]!;
-    chart.show(d.start, d.end);
+    view.show(d.start, d.end);
     fill(where, h("strong", {}, `${mode} ${k + 1}/${list.length}`), " ", detectionText(d));
   };
   const showMissed = () => {
     const k = step("missed", matching.missed.length, 1);
     if (k < 0) return fill(where, events.length === 0 ? "no annotated events to miss" : `no missed event: every event has a ${mode} match`);
     const e = placement.placed[matching.missed[k]!]!;
-    chart.show(e.start, e.end);
+    view.show(e.start, e.end);
     fill(
       where,
       h("strong", {}, `missed ${k + 1}/${matching.missed.length}`),
@@ -172,7 +205,7 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
     const k = step("falseAlarm", matching.falseAlarms.length, 1);
     if (k < 0) return fill(where, events.length === 0 ? "false alarms need annotated events" : `no false alarm among the ${mode} detections`);
     const d = list[matching.falseAlarms[k]!]!;
-    chart.show(d.start, d.end);
+    view.show(d.start, d.end);
     fill(where, h("strong", {}, `false alarm ${k + 1}/${matching.falseAlarms.length}`), " ", detectionText(d));
   };
   const counts = h("span", { class: "muted" });
@@ -204,7 +237,7 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
     h("button", { onclick: showFalseAlarm, disabled: events.length === 0 || list.length === 0 }, "next false alarm"),
     counts,
     h("span", { class: "sep" }),
-    h("button", { onclick: () => chart.fit(), title: "the whole history when it draws smoothly, else the last 2,000 bars (f)" }, "zoom out"),
+    h("button", { onclick: () => view.fit(), title: "the whole history (f)" }, "zoom out"),
     h(
       "span",
       {},
@@ -220,7 +253,7 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
     if (event.target instanceof HTMLSelectElement || event.target instanceof HTMLInputElement) return;
     if (event.key === "n") showDetection(1);
     else if (event.key === "p") showDetection(-1);
-    else if (event.key === "f") chart.fit();
+    else if (event.key === "f") view.fit();
   };
   document.addEventListener("keydown", onKey);
   context.onDispose(() => document.removeEventListener("keydown", onKey));
@@ -229,21 +262,27 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
   const windowFiles = items.filter((i) => i.kind === "windows" && i.root === barsItem.root && folderOf(i) === folderOf(barsItem));
   chart.chart.subscribeClick((param) => {
     if (param.logical === undefined) return;
-    const bar = Math.round(Number(param.logical));
+    // The candle's bars: one at full resolution, k when zoomed out (a detection on any of them is hit).
+    const first = view.barOf(Math.round(Number(param.logical)));
+    const last = first + view.k - 1;
     // A live detection's marker sits at the bar it became known; a hindsight one's known_at can be a window later, off its bars.
     const reach = (d: DetectionRow) => (d.mode === "live" ? Math.max(d.end, d.knownAt) : d.end);
-    const hit = [...list, ...detections.filter((d) => d.mode !== mode)].find((d) => d.start <= bar && bar <= reach(d));
+    const hit = [...list, ...detections.filter((d) => d.mode !== mode)].find((d) => d.start <= last && first <= reach(d));
     if (hit === undefined) return;
     void openWindow(hit, windowFiles, bars.times, where);
   });
 
   const noteList: HTMLElement[] = [];
-  if (detectionsBody !== null) {
+  if (probabilityProblem !== null) noteList.push(notice("error", `No probability track: ${probabilityProblem}`));
+  else if (probabilities === null && detectionsBody !== null) {
+    noteList.push(notice("note", "No probability track: no per-bar probabilities file beside these bars (predict --bars --probabilities F.csv writes one)."));
+  }
+  if (view.zoomedOutK > 1) {
     noteList.push(
       notice(
-        "note",
-        "No probability track: the view server has no route for per-bar probabilities, and a detections file holds only each detection's confidence and peak " +
-          "(predict --bars --probabilities F.csv writes p and p_live per bar, which this page cannot read yet).",
+        "info",
+        `Zoomed out, each candle is ${view.zoomedOutK} bars (open of the first, high and low of all, close of the last; p is each candle's highest); ` +
+          `zoom in to ${FULL_VISIBLE.toLocaleString()} bars or fewer for the bars themselves.`,
       ),
     );
   }

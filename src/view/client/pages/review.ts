@@ -5,14 +5,15 @@
  * pending edits to `POST /api/annotations?id=`, which writes a new reviewed file and a review log beside
  * the original (never touching it), and the page shows the server's reply.
  *
- * Ranked review (windows ordered by disagreement under out-of-fold predictions) needs `GET /api/review`;
- * the page asks for it once and, when the server answers 404, says annotation mode is all there is.
+ * Above the editor, ranked review (ranked_review.ts): a comparison's windows ordered by disagreement under
+ * out-of-fold predictions (`GET /api/review`); a click opens that window of its window file here.
  */
-import { ApiError, type CatalogItem, getCatalog, getJson, invalidateCatalog, postJson } from "../api.js";
+import { type CatalogItem, getCatalog, getJson, invalidateCatalog, postJson } from "../api.js";
 import { loadBars } from "../bars_loader.js";
 import { CandleChart, COLOURS } from "../candle_chart.js";
 import { fill, h, notice } from "../dom.js";
 import { placeEvents, type ViewEvent } from "../event_placement.js";
+import { rankedReviewSection } from "../ranked_review.js";
 import { besideDefault, itemPicker, NONE } from "../pickers.js";
 import { addEdit, applyPending, describeEdit, type EditTarget, eventEdit, LABELS, type PendingEdit, type ReviewEvent, withEdit } from "../review_edits.js";
 import { navigate, type PageContext } from "../router.js";
@@ -30,33 +31,13 @@ interface Written {
 /** New spans, blue beside the amber of the file's own events. */
 const ADDED_BAND = "rgba(31,111,235,0.35)";
 
-let rankedReview: Promise<string> | null = null;
-
-/** Whether the server ranks windows for review: "absent" on 404, else a sentence. */
-function probeRankedReview(items: readonly CatalogItem[]): Promise<string> {
-  const comparison = items.find((i) => i.kind === "comparison");
-  if (comparison === undefined) return Promise.resolve("none");
-  rankedReview ??= getJson("/api/review", { id: comparison.id }).then(
-    () => "present",
-    (error) => (error instanceof ApiError && error.status === 404 ? "absent" : `unknown: ${(error as Error).message}`),
-  );
-  return rankedReview;
-}
-
 const isoOf = (seconds: number) => new Date(Math.round(seconds * 1000)).toISOString();
 
 export async function reviewPage(root: HTMLElement, params: URLSearchParams, context: PageContext): Promise<void> {
   const items = await getCatalog();
   fill(root, h("h1", {}, "Label review"));
-  const ranked = await probeRankedReview(items);
-  root.append(
-    notice(
-      "info",
-      ranked === "present"
-        ? "The server ranks windows for review (GET /api/review), which this page does not show yet: annotation mode only."
-        : "Annotation mode: ranked review (windows ordered by disagreement with out-of-fold predictions) needs GET /api/review, which this server does not have yet.",
-    ),
-  );
+  root.append(await rankedReviewSection(items, params));
+  if (!context.current()) return;
   const files = items.filter((i) => i.kind === "annotations" || i.kind === "windows");
   if (files.length === 0) {
     root.append(notice("note", "No annotations file or window file was found under the roots."));
@@ -103,7 +84,7 @@ export async function reviewPage(root: HTMLElement, params: URLSearchParams, con
     const windowSelect = h("select", { "aria-label": "window" });
     for (const w of listing.windows) windowSelect.append(h("option", { value: w.window_id }, `${w.index + 1}. ${w.window_id} · ${w.label}`));
     windowSelect.value = current.window_id;
-    windowSelect.addEventListener("change", () => navigate("review", { id: file.id, window: windowSelect.value }));
+    windowSelect.addEventListener("change", () => navigate("review", { comparison: params.get("comparison"), id: file.id, window: windowSelect.value }));
     toolbar.append(h("label", {}, "window"), windowSelect);
     const win = await getJson<WindowResponse>("/api/window", { id: file.id, window: current.window_id });
     if (win.timestamps === null) {

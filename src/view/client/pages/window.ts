@@ -4,13 +4,15 @@
  * as its head's per-bar probability in a pane below; and each prediction's span posterior summary
  * (docs/spec.md §12): the minimum-Bayes-risk span with its expected IoU, P(IoU ≥ ½), the 90% start and
  * end intervals, and the most probable spans. The first prediction's MBR span and intervals are also
- * drawn on the candles.
+ * drawn on the candles. When the server can run a prediction's checkpoint (`GET /api/posterior`), the
+ * whole start × end posterior is drawn as a heat map per prediction (posterior_heatmap.ts).
  */
 import { type CatalogItem, getCatalog, getJson } from "../api.js";
 import { CandleChart, COLOURS } from "../candle_chart.js";
 import { fill, h, notice, num } from "../dom.js";
 import { itemPicker, NONE } from "../pickers.js";
 import { navigate, type PageContext } from "../router.js";
+import { posteriorHeatmaps } from "../posterior_heatmap.js";
 import { objectiveColour } from "../run_groups.js";
 import type { WindowListing } from "../window_finder.js";
 
@@ -218,14 +220,20 @@ export async function windowPage(root: HTMLElement, params: URLSearchParams, con
     );
     return;
   }
-  root.append(
-    h("h2", {}, "Span posterior"),
-    h("div", { class: "columns2" }, ...win.predictions.map((p) => posteriorCard(p, truth))),
-    h(
-      "p",
-      { class: "caption" },
-      "The predictions files hold the posterior's summary (top spans, intervals, MBR), not the whole start × end matrix, so no heat map is drawn.",
-    ),
-  );
+  root.append(h("h2", {}, "Span posterior"), h("div", { class: "columns2" }, ...win.predictions.map((p) => posteriorCard(p, truth))));
+  const heatmaps = await posteriorHeatmaps(win.predictions, win.window_id);
+  if (!context.current()) return;
+  if (heatmaps.figures.length > 0) root.append(h("h3", {}, "P(start, end): the whole posterior"), h("div", { class: "columns2" }, ...heatmaps.figures));
+  if (heatmaps.reasons.length > 0 || heatmaps.figures.length === 0) {
+    root.append(
+      h(
+        "p",
+        { class: "caption" },
+        "The predictions files hold the posterior's summary (top spans, intervals, MBR), not the whole start × end matrix; ",
+        heatmaps.figures.length === 0 ? "no heat map is drawn: " : "some heat maps are missing: ",
+        heatmaps.reasons.join("; "),
+      ),
+    );
+  }
   await chart.painted();
 }
