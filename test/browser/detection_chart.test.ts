@@ -7,7 +7,7 @@
  * Without /usr/bin/chromium the test is skipped with a note — unless SPANLAB_REQUIRE_BROWSER=1 (as .ci/run
  * sets it, after installing chromium), where a missing browser fails.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
@@ -16,20 +16,10 @@ import { readBars } from "../../src/data/bars.js";
 import { saveCheckpoint } from "../../src/model/checkpoint.js";
 import { seededModel } from "../../src/predict/seeded.js";
 import { runCli } from "../helpers/cli.js";
+import { BROWSER_AVAILABLE, BROWSER_REQUIRED, CHROMIUM, LAUNCH_ARGS } from "../helpers/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const required = process.env.SPANLAB_REQUIRE_BROWSER === "1";
-const available = existsSync(CHROMIUM);
+const required = BROWSER_REQUIRED;
+const available = BROWSER_AVAILABLE;
 if (!available && !required) console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/bars");

@@ -39,20 +39,10 @@ import { Rng } from "../../src/util/rng.js";
 import { writeYear } from "../../bench/view_bars.js";
 import { startViewServer, type ViewServer } from "../../src/view/server/server.js";
 import { buildViewFixtures, type ViewFixtures } from "./view_fixtures.js";
+import { BROWSER_AVAILABLE, BROWSER_REQUIRED, CHROMIUM, LAUNCH_ARGS } from "../helpers/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const LAUNCH_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const required = process.env.SPANLAB_REQUIRE_BROWSER === "1";
-const available = existsSync(CHROMIUM);
+const required = BROWSER_REQUIRED;
+const available = BROWSER_AVAILABLE;
 if (!available && !required) console.warn(`skipping the browser test of spanlab view: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 const SCREENS = join(tmpdir(), "spanlab-view-screens");
