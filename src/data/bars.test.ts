@@ -430,3 +430,59 @@ describe("barSeriesFromColumns", () => {
     expect(() => barSeriesFromColumns(columns, { source: "mem" })).toThrow(/mem: row 5: timestamp = .*duplicate timestamp/);
   });
 });
+
+describe("readBars: the fast path for plain lines changes speed, never a value or a problem", () => {
+  // Quoting every field sends each line to the general path (split, then NumberReader), so the two
+  // files must read to the same series — or to the same problems, word for word, row for row.
+  const quoteAll = (text: string) =>
+    text
+      .split("\n")
+      .map((line, i) =>
+        i === 0 || line === ""
+          ? line
+          : line
+              .split(",")
+              .map((cell) => `"${cell}"`)
+              .join(","),
+      )
+      .join("\n");
+  const rows = (faults: Record<number, string>) => {
+    const lines = ["timestamp,open,high,low,close,volume"];
+    for (let i = 0; i < 300; i++) {
+      const t = new Date(Date.UTC(2024, 2, 1) + i * 60_000).toISOString();
+      const open = (100 + Math.sin(i / 7) * 3).toFixed(i % 3 === 0 ? 2 : 5);
+      const close = (100 + Math.sin((i + 1) / 7) * 3).toFixed(4);
+      const high = (Math.max(Number(open), Number(close)) + 0.25).toFixed(3);
+      const low = (Math.min(Number(open), Number(close)) - 0.125).toFixed(3);
+      lines.push(faults[i] ?? `${t},${open},${high},${low},${close},${i * 17}`);
+    }
+    return `${lines.join("\n")}\n`;
+  };
+  it("a clean file: identical columns either way", async () => {
+    const text = rows({});
+    const fast = await readBars(write(text));
+    const general = await readBars(write(quoteAll(text)));
+    for (const key of ["timestamps", "open", "high", "low", "close", "volume"] as const) expect(fast[key]).toEqual(general[key]);
+  });
+  it("faulty rows of every kind: identical problems either way", async () => {
+    const t = (i: number) => new Date(Date.UTC(2024, 2, 1) + i * 60_000).toISOString();
+    const text = rows({
+      3: `${t(3)},0x10,101,99,100,5`,
+      10: `${t(10)},100,99,101,100,5`,
+      17: `${t(17)}, 100,101,99,100,5`,
+      25: `${t(25)},100,101,99,100,-1`,
+      40: `${t(40)},-100,101,99,100,5`,
+      41: `${t(41)},100,101,99,1e2,5`,
+      55: `2024-13-01T00:00:00Z,100,101,99,100,5`,
+      60: `${t(60)},100,101,99,100`,
+      61: `${t(61)},100,101,99,100,5,6`,
+      70: `${t(70)},1234567890123456,1234567890123457,99,1234567890123456,5`,
+      80: `${t(79)},100,101,99,100,5`,
+    });
+    const fast = await problemsOf(write(text));
+    const general = await problemsOf(write(quoteAll(text)));
+    expect(fast.length).toBeGreaterThanOrEqual(10);
+    const shown = (problems: Problem[]) => problems.map((p) => formatBarsProblem({ ...p, file: "bars.csv" }));
+    expect(shown(fast)).toEqual(shown(general));
+  });
+});

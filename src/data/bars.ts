@@ -195,6 +195,7 @@ async function readCsvBars(path: string, ctx: ReadContext): Promise<BarSeries> {
       }
       const b = builder as SeriesBuilder;
       if (b.rows === 0) b.reserve(Math.ceil((1.1 * fileBytes) / (text.length + 1)) + 16);
+      if (b.addPlainLine(text, delimiter, width, line)) return;
       const split = splitCsvLine(text, delimiter);
       const cells = split.fields;
       if (split.error !== undefined || cells.length !== width) {

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NumberReader, parseDecimalFlag } from "./numbers.js";
+import { NumberReader, parseDecimalFlag, plainDecimalAt } from "./numbers.js";
 
 describe("NumberReader", () => {
   it("reads plain decimals and refuses what Number() would wrongly accept", () => {
@@ -61,5 +62,37 @@ describe("NumberReader", () => {
     expect(parseDecimalFlag(undefined)).toBe("auto");
     expect(parseDecimalFlag(",")).toBe(",");
     expect(() => parseDecimalFlag(";")).toThrow('--decimal must be "." (decimal point) or "," (decimal comma), got ";"');
+  });
+});
+
+describe("plainDecimalAt (the fast path for plain prices)", () => {
+  it("gives exactly Number()'s double for every plain decimal of up to 15 digits", () => {
+    const plain = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^\d{1,9}$/), fc.option(fc.stringMatching(/^\d{0,6}$/), { nil: undefined }))
+      .map(([negative, whole, fraction]) => `${negative ? "-" : ""}${whole}${fraction === undefined ? "" : `.${fraction}`}`);
+    fc.assert(
+      fc.property(plain, fc.string({ maxLength: 3 }), (text, padding) => {
+        // Read in place from inside a longer line, as the CSV reader does.
+        const line = `${padding},${text},${padding}`;
+        const start = padding.length + 1;
+        expect(Object.is(plainDecimalAt(line, start, start + text.length), Number(text))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("hand-picked cases: the decimal point alone, trailing and leading points, negative zero", () => {
+    expect(plainDecimalAt("15000.25", 0, 8)).toBe(15000.25);
+    expect(plainDecimalAt("0.1", 0, 3)).toBe(0.1);
+    expect(plainDecimalAt("5.", 0, 2)).toBe(5);
+    expect(plainDecimalAt(".5", 0, 2)).toBe(0.5);
+    expect(Object.is(plainDecimalAt("-0", 0, 2), -0)).toBe(true);
+    expect(plainDecimalAt("123456789012345", 0, 15)).toBe(123456789012345);
+  });
+
+  it("declines (NaN) everything else, for the general reader to accept or name", () => {
+    for (const text of ["", "-", ".", "+1", " 1", "1 ", "1e5", "0x1f", "1,5", "1.2.3", "Infinity", "1234567890123456", "--1", "١٢"]) {
+      expect(plainDecimalAt(text, 0, text.length), JSON.stringify(text)).toBeNaN();
+    }
   });
 });

@@ -110,3 +110,39 @@ export class NumberReader {
     return Number.NaN;
   }
 }
+
+/** 10^k for k ≤ 22: every one is exact in a double. */
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The number in `text[start, end)` when it is in the plain form `[-]digits[.digits]` with at most 15
+ * digits, read by character codes without making a substring; NaN for anything else (the caller then
+ * takes the general path, `NumberReader.parse`, which accepts or names the problem).
+ *
+ * Exact: with at most 15 digits the mantissa m is an integer below 2^53 and the point's position k ≤ 15,
+ * so m and 10^k are both exact doubles and the one IEEE division m / 10^k is correctly rounded — the
+ * same double `Number()` gives (Clinger's fast path; W. D. Clinger, "How to read floating point numbers
+ * accurately", PLDI 1990). With the in-place fields of SeriesBuilder.addPlainLine, a CSV of 1-minute bars
+ * reads 1.6× faster than through split and Number() (bench/bars.ts: 0.76 s → 0.47 s for 400,000 rows).
+ */
+export function plainDecimalAt(text: string, start: number, end: number): number {
+  let i = start;
+  const negative = i < end && text.charCodeAt(i) === 45;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const digit = code - 48;
+    if (digit >= 0 && digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (code === 46 && decimals < 0) decimals = 0;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const value = decimals > 0 ? mantissa / POWERS_OF_TEN[decimals]! : mantissa;
+  return negative ? -value : value;
+}

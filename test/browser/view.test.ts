@@ -228,11 +228,23 @@ describe.runIf(available || required)("spanlab view in Chromium", () => {
       // Wheel in at the middle of the pane until the chart swaps in the bars themselves.
       const pane = await mainPane(page, "[data-testid=bars-chart]");
       await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+      // On the way, the middle levels (buckets of 16, 8, 4, 2 bars): each keeps at most 4,000 candles on screen
+      // once settled, and every candle it draws starts at a multiple of its k.
+      const levelsSeen = new Set<number>();
       for (let i = 0; i < 60 && (await chart.getAttribute("data-resolution")) !== "1"; i++) {
         await page.mouse.wheel(0, -600);
-        await page.waitForTimeout(60);
+        await page.waitForTimeout(200);
+        const k = Number(await chart.getAttribute("data-resolution"));
+        if (k > 1 && k < 27) {
+          if (!levelsSeen.has(k)) await screenshot(page, `bars-year-level-${k}`);
+          levelsSeen.add(k);
+          expect(Number(await chart.getAttribute("data-first-bar")) % k).toBe(0);
+          expect(Number(await chart.getAttribute("data-candles"))).toBeLessThanOrEqual(20_000);
+        }
       }
       await page.waitForSelector("[data-testid=bars-chart][data-resolution='1']", { timeout: 10_000 });
+      expect(levelsSeen.size).toBeGreaterThan(0);
+      expect([...levelsSeen].every((k) => [2, 4, 8, 16].includes(k))).toBe(true);
       const candles = Number(await chart.getAttribute("data-candles"));
       const firstBar = Number(await chart.getAttribute("data-first-bar"));
       expect(candles).toBeLessThanOrEqual(20_000);

@@ -1,10 +1,13 @@
 /**
  * A CandleChart over a whole bars file that is never handed more than `MAX_CANDLES` candles: zoomed out
  * it draws buckets of K bars (src/view/client/bar_buckets.ts, K the fewest that fit the history in
- * MAX_CANDLES), zoomed in to at most `FULL_VISIBLE` bars it draws the bars themselves over the visible range
- * plus a margin, swapping on the time scale's range change (debounced, with hysteresis so one wheel notch
- * does not swap back and forth). Why: lightweight-charts takes ~1.2 s to `setData` 525,600 candles and as
- * long to paint them; 20,000 take tens of milliseconds.
+ * MAX_CANDLES); zoomed in, buckets of 2^j < K bars — the finest that keep at most `FULL_VISIBLE` candles on
+ * screen — over the visible range plus a margin, down to the bars themselves (k = 1) at `FULL_VISIBLE` bars
+ * or fewer. It swaps on the time scale's range change (debounced, with hysteresis so one wheel notch does
+ * not swap back and forth). Why: lightweight-charts takes ~1.2 s to `setData` 525,600 candles and as long
+ * to paint them; 20,000 take tens of milliseconds. Why the middle levels: with only K and 1, a screen of
+ * 5,000 bars would show 185 coarse candles of 27 bars; with them it shows 2,500 of 2. Buckets start at
+ * multiples of k from bar 0, so a candle holds the same bars however the view was panned.
  *
  * Everything the page places is in bar indices (bands, markers, probabilities, `show`, clicks); this class
  * maps them to candle indices of what is drawn: candle j is bars from + j·k … from + (j+1)·k − 1. The
@@ -15,9 +18,9 @@ import { aggregate, aggregateMax, bucketSize, MAX_CANDLES } from "./bar_buckets.
 import { CandleChart, type Marker, type Span } from "./candle_chart.js";
 import { isoSeconds } from "./dom.js";
 
-/** The most bars on screen drawn at full resolution (~0.3 px a bar on a 1,400 px chart). */
+/** The most candles on screen at a level finer than the zoomed-out one (~0.3 px a candle on a 1,400 px chart). */
 export const FULL_VISIBLE = 4000;
-/** Back to buckets only beyond this many bars on screen (hysteresis against swapping to and fro). */
+/** Back to a coarser level only beyond this many candles on screen (hysteresis against swapping to and fro). */
 const BUCKETS_VISIBLE = 6000;
 const DEBOUNCE_MS = 120;
 
@@ -47,6 +50,8 @@ export class ResolutionChart {
   readonly chart: CandleChart;
   /** Bars per bucket when zoomed out (1 when the whole file fits as it is). */
   readonly zoomedOutK: number;
+  /** The levels, finest first: 1, 2, 4, … below zoomedOutK, then zoomedOutK. */
+  readonly levels: readonly number[];
   readonly total: number;
   /** Bars per candle drawn now, and the first bar drawn. */
   k: number;
@@ -68,6 +73,10 @@ export class ResolutionChart {
   ) {
     this.total = bars.open.length;
     this.zoomedOutK = bucketSize(this.total);
+    const levels: number[] = [];
+    for (let k = 1; k < this.zoomedOutK; k *= 2) levels.push(k);
+    levels.push(this.zoomedOutK);
+    this.levels = levels;
     this.k = this.zoomedOutK;
     this.to = this.total;
     const first = aggregate(bars, this.k);
@@ -142,12 +151,13 @@ export class ResolutionChart {
 
   /** Bars first … last on screen: swaps resolution when the width asks for it, then moves the time scale. */
   showRange(first: number, last: number): void {
-    const width = last - first + 1;
-    if (this.zoomedOutK > 1) {
-      if (width <= FULL_VISIBLE) this.fullAround(first, last);
-      else if (this.k !== this.zoomedOutK) this.swap(this.zoomedOutK, 0, this.total);
-    }
+    if (this.zoomedOutK > 1) this.drawAround(this.levelFor(last - first + 1), first, last);
     this.moveTo(first, last);
+  }
+
+  /** The finest level that keeps `width` bars within FULL_VISIBLE candles. */
+  levelFor(width: number): number {
+    return this.levels.find((k) => width / k <= FULL_VISIBLE) ?? this.zoomedOutK;
   }
 
   remove(): void {
@@ -155,42 +165,39 @@ export class ResolutionChart {
     this.chart.remove();
   }
 
-  /** After the user's zoom or pan has settled: the resolution the bars on screen need. */
+  /** After the user's zoom or pan has settled: the level the bars on screen need. */
   private settle(): void {
     const visible = this.visibleBars();
     if (visible === null) return;
     const width = visible.last - visible.first + 1;
-    if (this.k > 1 && width <= FULL_VISIBLE) {
-      this.fullAround(visible.first, visible.last);
-      this.moveTo(visible.first, visible.last);
-    } else if (this.k === 1 && width > BUCKETS_VISIBLE) {
-      this.swap(this.zoomedOutK, 0, this.total);
-      this.moveTo(visible.first, visible.last);
-    } else if (this.k === 1) {
-      // Panned near an edge of the bars drawn: draw the bars around the screen again.
-      const slack = Math.floor(width / 2);
-      if ((visible.first - slack < this.from && this.from > 0) || (visible.last + slack >= this.to && this.to < this.total)) {
-        this.fullAround(visible.first, visible.last);
-        this.moveTo(visible.first, visible.last);
-      }
-    }
+    const wanted = this.levelFor(width);
+    // Finer as soon as the level allows; coarser only once the candles on screen pass BUCKETS_VISIBLE.
+    const redraw = wanted < this.k || (wanted > this.k && width / this.k > BUCKETS_VISIBLE);
+    const level = redraw ? wanted : this.k;
+    if (level === this.zoomedOutK && this.k === level) return; // the whole history is drawn
+    if (this.drawAround(level, visible.first, visible.last)) this.moveTo(visible.first, visible.last);
   }
 
-  /** Full resolution over first … last plus a margin on each side, at most MAX_CANDLES bars in all. */
-  private fullAround(first: number, last: number): void {
+  /**
+   * Level k over first … last plus a margin on each side (the whole history at the zoomed-out level), at
+   * most MAX_CANDLES candles in all; nothing when that level is drawn already with half a screen of room on
+   * both sides (a pan redraws only near an edge of what is drawn). Returns whether it drew.
+   */
+  private drawAround(k: number, first: number, last: number): boolean {
+    if (k === this.zoomedOutK) {
+      if (this.k === k) return false;
+      this.swap(k, 0, this.total);
+      return true;
+    }
     const width = last - first + 1;
-    const margin = Math.min(Math.floor((MAX_CANDLES - width) / 2), Math.max(3 * width, 2000));
-    const from = Math.max(0, first - margin);
+    const visible = Math.ceil(width / k);
+    const margin = k * Math.min(Math.floor((MAX_CANDLES - visible) / 2), Math.max(3 * visible, 2000));
+    const from = Math.max(0, Math.floor((first - margin) / k) * k);
     const to = Math.min(this.total, last + margin + 1);
-    if (
-      this.k === 1 &&
-      from >= this.from &&
-      to <= this.to &&
-      (first - this.from > width / 2 || this.from === 0) &&
-      (this.to - last > width / 2 || this.to === this.total)
-    )
-      return;
-    this.swap(1, from, to);
+    const room = (this.from === 0 || first - this.from > width / 2) && (this.to === this.total || this.to - 1 - last > width / 2);
+    if (this.k === k && first >= this.from && last < this.to && room) return false;
+    this.swap(k, from, to);
+    return true;
   }
 
   private swap(k: number, from: number, to: number): void {

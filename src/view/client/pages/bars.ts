@@ -278,11 +278,14 @@ export async function barsPage(root: HTMLElement, params: URLSearchParams, conte
     noteList.push(notice("note", "No probability track: no per-bar probabilities file beside these bars (predict --bars --probabilities F.csv writes one)."));
   }
   if (view.zoomedOutK > 1) {
+    const middleLevels = view.levels.slice(1, -1).reverse();
     noteList.push(
       notice(
         "info",
         `Zoomed out, each candle is ${view.zoomedOutK} bars (open of the first, high and low of all, close of the last; p is each candle's highest); ` +
-          `zoom in to ${FULL_VISIBLE.toLocaleString()} bars or fewer for the bars themselves.`,
+          (middleLevels.length > 0
+            ? `zooming in draws candles of ${middleLevels.join(", ")} bars, the finest that keep ${FULL_VISIBLE.toLocaleString()} or fewer on screen, then the bars themselves.`
+            : `zoom in to ${FULL_VISIBLE.toLocaleString()} bars or fewer for the bars themselves.`),
       ),
     );
   }
