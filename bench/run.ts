@@ -100,6 +100,8 @@ async function main(): Promise<void> {
   await runScanBench({ print: true });
   await runSpanPosteriorBench();
   await (await import("./windows.js")).runWindowsBench(); // data windows at 400,000 bars / 10,000 events (bench/windows.ts)
+  console.log("");
+  await (await import("./queue.js")).runQueueBench(20); // the Redis queue vs worker threads, when redis-server is installed (docs/distributed.md)
 }
 
 await main();

@@ -46,7 +46,7 @@ export async function tuneAndWriteBundle(options: TuneCompareOptions): Promise<B
 /** Finishes an interrupted comparison, tuned or not, in its folder (reusing every completed run) and writes its bundle. */
 export async function resumeAndWriteBundle(
   bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage"> = {},
+  options: Pick<CompareOptions, "workers" | "executor" | "onRunEvent" | "onMessage"> = {},
 ): Promise<BundleOutcome> {
   // Temporary files of writes a kill interrupted (the run folders recover on their own when resumed).
   if (existsSync(bundleDirectory)) removeTemporaryFiles(bundleDirectory, ["runs"]);

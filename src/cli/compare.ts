@@ -3,6 +3,7 @@
  * paired seeds on worker threads, then the analysis bundle. A
  * progress display shows every run's epoch and current losses; `--json` prints a machine-readable summary.
  */
+import { QUEUE_FLAG_HELP, withQueue } from "./queue_flag.js";
 import type { Command } from "commander";
 import { compareAndWriteBundle, resumeAndWriteBundle, tuneAndWriteBundle, type BundleOutcome } from "../app/compare.js";
 import { DEFAULT_HALVING, DEFAULT_OUTER_FOLDS, DEFAULT_TUNE_BUDGET, parseSearchSpace } from "../compare/tune_space.js";
@@ -39,6 +40,7 @@ interface CompareFlags {
   split: string;
   minRunLength: string;
   workers?: string;
+  queue?: string;
   referenceProtocol: boolean;
   out?: string;
   resume?: string;
@@ -163,6 +165,7 @@ export function registerCompareCommand(program: Command): void {
     )
     .option("--min-run-length <n>", "drop predicted runs shorter than this before scoring threshold decoders", "1")
     .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--queue <url>", QUEUE_FLAG_HELP)
     .option(
       "--sensitivity <level>",
       "extra runs of the sensitivity section: pos-weight (soft pos_weight 1 and 2×balanced, first seed), all (adds balanced/4, 100 and 200 epochs, equal task weights), none",
@@ -208,44 +211,46 @@ export function registerCompareCommand(program: Command): void {
       const progress = runProgress(flags.json);
       let outcome: BundleOutcome;
       try {
-        const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
-        if (flags.resume !== undefined) {
-          outcome = await resumeAndWriteBundle(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
-        } else {
-          // What both a tuned and an untuned compare take from the command line.
-          const shared = {
-            data: flags.data ?? defaultDataPath(),
-            ...objectives,
-            firstSeed: integerFlag("first-seed", flags.firstSeed),
-            epochs: integerFlag("epochs", flags.epochs),
-            batchSize: integerFlag("batch-size", flags.batchSize),
-            learningRate: numberFlag("lr", flags.lr),
-            posWeight: parsePosWeight(flags.posWeight),
-            weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
-            clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
-            split: choiceFlag("split", flags.split, SPLIT_KINDS),
-            minRunLength: integerFlag("min-run-length", flags.minRunLength),
-            ...workers,
-            ...(flags.out !== undefined ? { out: flags.out } : {}),
-            onRunEvent: progress.onRunEvent,
-            onMessage: progress.onMessage,
-          };
-          outcome = flags.tune
-            ? await tuneAndWriteBundle({
-                ...shared,
-                budget: integerFlag("budget", flags.budget),
-                halving: integerFlag("halving", flags.halving),
-                outerFolds: integerFlag("outer-folds", flags.outerFolds),
-                ...(flags.space !== undefined ? { space: readSearchSpace(flags.space) } : {}),
-              })
-            : await compareAndWriteBundle({
-                ...shared,
-                seeds: integerFlag("seeds", flags.seeds),
-                referenceProtocol: flags.referenceProtocol,
-                sensitivity: choiceFlag("sensitivity", flags.sensitivity, SENSITIVITY_LEVELS),
-                sensitivitySeeds: integerFlag("sensitivity-seeds", flags.sensitivitySeeds),
-              });
-        }
+        outcome = await withQueue(flags.queue, flags.workers !== undefined, progress.onMessage, async (queue) => {
+          const workers = { ...(flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) }), ...queue };
+          if (flags.resume !== undefined) {
+            return await resumeAndWriteBundle(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage });
+          } else {
+            // What both a tuned and an untuned compare take from the command line.
+            const shared = {
+              data: flags.data ?? defaultDataPath(),
+              ...objectives,
+              firstSeed: integerFlag("first-seed", flags.firstSeed),
+              epochs: integerFlag("epochs", flags.epochs),
+              batchSize: integerFlag("batch-size", flags.batchSize),
+              learningRate: numberFlag("lr", flags.lr),
+              posWeight: parsePosWeight(flags.posWeight),
+              weighting: choiceFlag("weighting", flags.weighting, TASK_WEIGHTINGS),
+              clipGradNorm: flags.clipGradNorm === undefined ? null : numberFlag("clip-grad-norm", flags.clipGradNorm),
+              split: choiceFlag("split", flags.split, SPLIT_KINDS),
+              minRunLength: integerFlag("min-run-length", flags.minRunLength),
+              ...workers,
+              ...(flags.out !== undefined ? { out: flags.out } : {}),
+              onRunEvent: progress.onRunEvent,
+              onMessage: progress.onMessage,
+            };
+            return flags.tune
+              ? await tuneAndWriteBundle({
+                  ...shared,
+                  budget: integerFlag("budget", flags.budget),
+                  halving: integerFlag("halving", flags.halving),
+                  outerFolds: integerFlag("outer-folds", flags.outerFolds),
+                  ...(flags.space !== undefined ? { space: readSearchSpace(flags.space) } : {}),
+                })
+              : await compareAndWriteBundle({
+                  ...shared,
+                  seeds: integerFlag("seeds", flags.seeds),
+                  referenceProtocol: flags.referenceProtocol,
+                  sensitivity: choiceFlag("sensitivity", flags.sensitivity, SENSITIVITY_LEVELS),
+                  sensitivitySeeds: integerFlag("sensitivity-seeds", flags.sensitivitySeeds),
+                });
+          }
+        });
       } finally {
         progress.stop();
       }

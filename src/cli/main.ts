@@ -18,6 +18,7 @@ import { registerSweepCommand } from "./sweep.js";
 import { registerBaselineCommand } from "./baseline.js";
 import { registerEvaluateCommand } from "./evaluate.js";
 import { registerViewCommand } from "./view.js";
+import { registerWorkerCommand } from "./worker.js";
 import { packageVersion } from "../util/package.js";
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerEvaluateCommand(program);
   registerViewCommand(program);
+  registerWorkerCommand(program);
   registerBaselineCommand(program);
   registerDataCommands(program);
   registerWindowsCommand(program);

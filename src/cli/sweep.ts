@@ -2,6 +2,7 @@
  * `spanlab sweep`: a grid of configurations, each a paired comparison (docs/spec.md §7). Lists are
  * comma-separated: `--epochs 50,100,200 --position off,on`.
  */
+import { QUEUE_FLAG_HELP, withQueue } from "./queue_flag.js";
 import type { Command } from "commander";
 import { resumeSweepAndWriteBundles, sweepAndWriteBundles, type SweepOutcome } from "../app/sweep.js";
 import { TASK_WEIGHTINGS } from "../model/jade_compact.js";
@@ -24,6 +25,7 @@ interface SweepFlags {
   seeds: string;
   firstSeed: string;
   workers?: string;
+  queue?: string;
   out?: string;
   resume?: string;
   json: boolean;
@@ -90,6 +92,7 @@ export function registerSweepCommand(program: Command): void {
     .option("--seeds <n>", "paired seeds per configuration", "5")
     .option("--first-seed <n>", "first seed; the others follow it", "42")
     .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--queue <url>", QUEUE_FLAG_HELP)
     .option("--out <dir>", "sweep folder to create (default: a new folder under sweeps/)")
     .option("--resume <dir>", "finish an interrupted sweep, keeping finished configurations")
     .option("--json", "print sweep.json's rows to stdout (progress goes to stderr)", false)
@@ -97,9 +100,9 @@ export function registerSweepCommand(program: Command): void {
       const progress = runProgress(flags.json);
       let outcome: SweepOutcome;
       try {
-        const workers = flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) };
-        outcome =
-          flags.resume !== undefined
+        outcome = await withQueue(flags.queue, flags.workers !== undefined, progress.onMessage, async (queue) => {
+          const workers = { ...(flags.workers === undefined ? {} : { workers: integerFlag("workers", flags.workers) }), ...queue };
+          return flags.resume !== undefined
             ? await resumeSweepAndWriteBundles(flags.resume, { ...workers, onRunEvent: progress.onRunEvent, onMessage: progress.onMessage })
             : await sweepAndWriteBundles({
                 data: flags.data ?? defaultDataPath(),
@@ -112,6 +115,7 @@ export function registerSweepCommand(program: Command): void {
                 onRunEvent: progress.onRunEvent,
                 onMessage: progress.onMessage,
               });
+        });
       } finally {
         progress.stop();
       }

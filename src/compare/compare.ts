@@ -43,6 +43,7 @@ export { ruleBaselineAcrossSeeds } from "./rule_baseline_runs.js";
 import { splitSettings } from "./run_split.js";
 import { readJsonFile } from "../util/read_file.js";
 import { storedCompareConfigSchema } from "./stored_config.js";
+import type { RunExecutor } from "../train/executor.js";
 
 export { splitSettings } from "./run_split.js";
 
@@ -82,6 +83,8 @@ export interface CompareOptions {
   referenceProtocol?: boolean;
   /** Worker threads (default: one per core). */
   workers?: number;
+  /** Where the training runs execute (default: `workers` worker threads here; src/queue's for `--queue`). */
+  executor?: RunExecutor;
   /** Parent of new comparison folders (default `comparisons`). */
   root?: string;
   /** Exact bundle folder to create (must not exist or be empty). */
@@ -292,7 +295,7 @@ export function readStoredComparison(bundleDirectory: string, workers?: number):
 /** Finishes an interrupted (untuned) comparison in its folder, reusing every completed run. */
 export async function resumeComparison(
   bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
+  options: Pick<CompareOptions, "workers" | "executor" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<CompareOutcome> {
   const stored = readStoredComparison(bundleDirectory, options.workers);
   if (stored.protocol.tune)
@@ -379,7 +382,7 @@ export async function assembleComparison(
   message("scoring the rule baseline on the same splits");
   const ruleBaseline = ruleBaselineAcrossSeeds(windows, protocol, data);
   const metrics = withRuleBaseline(compared, ruleBaseline);
-  message("scoring the sensitivity points");
+  if (protocol.sensitivity !== null) message("scoring the sensitivity points");
   const sensitivity = sensitivityAnalysis(
     sensitivityInputs(
       bundleDirectory,

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { TrainConfigInput } from "../train/config.js";
-import { runJobs, type WorkerJob } from "../train/parallel.js";
+import { localRuns } from "../train/executor.js";
+import type { WorkerJob } from "../train/parallel.js";
 import { parseMetrics, type EpochRecord } from "../train/records.js";
 import { commitComplete, readCommit } from "../train/run_commit.js";
 import { RUN_FILES, type RunManifest } from "../train/train.js";
@@ -33,14 +34,14 @@ export function readManifest(runDirectory: string): RunManifest {
 }
 
 /**
- * Trains what is missing of `runs` on the worker threads: resumes what was interrupted, keeps what is
- * done (a run is done when its metrics hold every epoch of its config).
+ * Trains what is missing of `runs` on the worker threads (or `options.executor`): resumes what was
+ * interrupted, keeps what is done (a run is done when its metrics hold every epoch of its config).
  */
 export async function trainMissing(
   bundleDirectory: string,
   runs: readonly { directory: string; config: TrainConfigInput }[],
   protocol: Pick<ComparisonProtocol, "workers" | "epochs">,
-  options: Pick<CompareOptions, "onRunEvent" | "onMessage"> & {
+  options: Pick<CompareOptions, "onRunEvent" | "onMessage" | "executor"> & {
     /** Called with each run's folder once it has trained (not for runs found complete). */
     onRunDone?: (directory: string) => void;
   },
@@ -57,10 +58,10 @@ export async function trainMissing(
   );
   if (runs.length > pending.length) message(`${runs.length - pending.length} of ${runs.length} ${what} already complete; reusing them`);
   if (jobs.length === 0) return;
-  message(`training ${jobs.length} ${what} on ${Math.min(protocol.workers, jobs.length)} worker threads`);
-  await runJobs(
+  const executor = options.executor ?? localRuns(protocol.workers);
+  message(`training ${jobs.length} ${what} ${executor.describe(jobs.length)}`);
+  await executor.run(
     jobs,
-    protocol.workers,
     (index, event) => {
       options.onRunEvent?.(relative(join(bundleDirectory, "runs"), pending[index]!.directory), event);
     },

@@ -39,6 +39,8 @@ export interface SweepOptions {
   seeds?: number;
   firstSeed?: number;
   workers?: number;
+  /** Where the training runs execute (default: worker threads here). */
+  executor?: CompareOptions["executor"];
   /** Parent of new sweep folders (default `sweeps`). */
   root?: string;
   /** Exact sweep folder to create. */
@@ -167,13 +169,11 @@ function sweepResult(stored: StoredSweepConfig, rows: SweepConfiguration[], obje
 async function runSweep(
   directory: string,
   stored: StoredSweepConfig,
-  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage">,
+  options: Pick<SweepOptions, "workers" | "executor" | "onRunEvent" | "onMessage">,
 ): Promise<SweepResult> {
   const message = options.onMessage ?? (() => {});
   const configurations = gridConfigurations(stored.grid);
-  const rows: SweepConfiguration[] = [];
-  let objectives: string[] = [];
-  for (const [k, settings] of configurations.entries()) {
+  const configurationResult = async (k: number, settings: (typeof configurations)[number]): Promise<ComparisonResult> => {
     const { label, folder } = configurationLabel(settings);
     const bundle = join(directory, "configs", folder);
     message(`configuration ${k + 1} of ${configurations.length}: ${label}`);
@@ -197,6 +197,7 @@ async function runSweep(
           ...(settings.weighting !== undefined ? { weighting: settings.weighting } : {}),
           sensitivity: "none",
           ...(options.workers !== undefined ? { workers: options.workers } : {}),
+          ...(options.executor !== undefined ? { executor: options.executor } : {}),
           out: bundle,
           ...(options.onRunEvent
             ? { onRunEvent: (run: string, event: Parameters<NonNullable<CompareOptions["onRunEvent"]>>[1]) => options.onRunEvent!(`${folder}/${run}`, event) }
@@ -205,12 +206,28 @@ async function runSweep(
         })
       ).result;
     }
-    objectives = [...result.protocol.objectives];
-    rows.push(configurationRow(settings, relative(directory, bundle), result));
-  }
+    return result;
+  };
+  // On this machine the configurations run one after another, each using every worker thread. With an
+  // executor elsewhere (the queue) they run at once, so every run of the sweep is on the queue together
+  // and N machines are kept busy; each comparison still holds its own folder's lock.
+  const results =
+    options.executor === undefined
+      ? await sequentially(configurations, configurationResult)
+      : await Promise.all(configurations.map((settings, k) => configurationResult(k, settings)));
+  const rows = configurations.map((settings, k) =>
+    configurationRow(settings, relative(directory, join(directory, "configs", configurationLabel(settings).folder)), results[k]!),
+  );
+  const objectives = [...(results.at(-1)?.protocol.objectives ?? [])];
   const result = sweepResult(stored, rows, objectives);
   writeFileAtomic(join(directory, SWEEP_FILE), `${JSON.stringify(result, null, 1)}\n`);
   return result;
+}
+
+async function sequentially<T, R>(items: readonly T[], work: (index: number, item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const [index, item] of items.entries()) results.push(await work(index, item));
+  return results;
 }
 
 /** Runs a new sweep into a new folder. */
@@ -243,7 +260,7 @@ export async function sweep(options: SweepOptions): Promise<{ directory: string;
 function lockedSweep(
   directory: string,
   stored: StoredSweepConfig,
-  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage" | "finish">,
+  options: Pick<SweepOptions, "workers" | "executor" | "onRunEvent" | "onMessage" | "finish">,
 ): Promise<{ directory: string; result: SweepResult }> {
   return withFolderLock(directory, "the sweep", async () => {
     const outcome = { directory, result: await runSweep(directory, stored, options) };
@@ -255,7 +272,7 @@ function lockedSweep(
 /** Finishes an interrupted sweep, keeping every finished configuration and resuming an interrupted one. */
 export async function resumeSweep(
   directory: string,
-  options: Pick<SweepOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
+  options: Pick<SweepOptions, "workers" | "executor" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<{ directory: string; result: SweepResult }> {
   const path = join(directory, SWEEP_CONFIG);
   if (!existsSync(path)) throw new Error(`${directory}: no ${SWEEP_CONFIG}; not a spanlab sweep folder`);

@@ -87,7 +87,7 @@ export async function tuneCompare(options: TuneCompareOptions): Promise<CompareO
 /** Finishes an interrupted comparison, tuned or not, in its folder. */
 export async function resumeAnyComparison(
   bundleDirectory: string,
-  options: Pick<CompareOptions, "workers" | "onRunEvent" | "onMessage" | "finish"> = {},
+  options: Pick<CompareOptions, "workers" | "executor" | "onRunEvent" | "onMessage" | "finish"> = {},
 ): Promise<CompareOutcome> {
   const stored = readStoredComparison(bundleDirectory, options.workers);
   if (!stored.protocol.tune) return resumeComparison(bundleDirectory, options);

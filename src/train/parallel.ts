@@ -8,7 +8,7 @@ import type { TrainEvent, TrainOptions, TrainResult } from "./train.js";
 
 export type WorkerJob =
   | { kind: "train"; config: TrainConfigInput; options: Omit<TrainOptions, "onEvent"> }
-  | { kind: "resume"; runDirectory: string; stopAfterEpochs?: number };
+  | { kind: "resume"; runDirectory: string; stopAfterEpochs?: number; dataFile?: string };
 
 export type WorkerMessage = WorkerJobMessage<TrainResult, { type: "event"; event: TrainEvent }>;
 

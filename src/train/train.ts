@@ -55,6 +55,11 @@ export interface TrainOptions {
   runDirectory?: string;
   /** Stop after this many epochs in this call (the run stays resumable); for tests and time-boxed jobs. */
   stopAfterEpochs?: number;
+  /**
+   * Read the windows from this file instead of `config.data`, which config.json still records: a verified
+   * copy of the same bytes (a queue worker's cache, docs/distributed.md), so the run folder is the same.
+   */
+  dataFile?: string;
   onEvent?: (event: TrainEvent) => void;
 }
 
@@ -170,8 +175,8 @@ export function initialModel(config: Pick<TrainConfig, "loss" | "seed" | "batchS
   return model;
 }
 
-async function openSession(config: TrainConfig): Promise<Session> {
-  const report = await loadWindowsReport(config.data, { skipInvalid: config.skipInvalid });
+async function openSession(config: TrainConfig, dataFile = config.data): Promise<Session> {
+  const report = await loadWindowsReport(dataFile, { skipInvalid: config.skipInvalid });
   const windows = report.windows;
   const generators = runGenerators(config.seed);
   const initRng = generators.init;
@@ -189,7 +194,7 @@ async function openSession(config: TrainConfig): Promise<Session> {
     config,
     data: {
       path: config.data,
-      sha256: sha256(config.data),
+      sha256: sha256(dataFile),
       windows: windows.length,
       rejected: report.dropped,
       rejects_file: report.rejectsPath ?? null,
@@ -312,7 +317,7 @@ function stateBytes(session: Session, epoch: number, best: { epoch: number; loss
 export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
   // The data by absolute path, so `--resume` works from any working directory.
   const config = { ...resolveTrainConfig(input), data: resolve(input.data) };
-  const session = await openSession(config);
+  const session = await openSession(config, options.dataFile);
   const runDirectory = options.runDirectory ?? createFreshDirectory(options.runsRoot ?? "runs", `${config.loss}-seed${config.seed}`);
   if (options.runDirectory !== undefined && existsSync(runDirectory) && readdirSync(runDirectory).length > 0) {
     // A run killed before its config.json landed left only temporary files: nothing to keep.
@@ -341,7 +346,7 @@ async function resumeLocked(runDirectory: string, options: Omit<TrainOptions, "r
   } catch (error) {
     throw new Error(`${configPath}: ${(error as Error).message}`);
   }
-  const session = await openSession(config);
+  const session = await openSession(config, options.dataFile);
   if (session.manifest.data.sha256 !== manifest.data.sha256) {
     throw new Error(
       `${manifest.config.data} changed since the run started (sha256 ${manifest.data.sha256.slice(0, 16)}… then, ${session.manifest.data.sha256.slice(0, 16)}… now)`,

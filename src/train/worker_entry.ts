@@ -13,7 +13,11 @@ const onEvent = (event: TrainEvent) => post({ type: "event", event });
 try {
   const result =
     job.kind === "resume"
-      ? await resume(job.runDirectory, { onEvent, ...(job.stopAfterEpochs !== undefined ? { stopAfterEpochs: job.stopAfterEpochs } : {}) })
+      ? await resume(job.runDirectory, {
+          onEvent,
+          ...(job.stopAfterEpochs !== undefined ? { stopAfterEpochs: job.stopAfterEpochs } : {}),
+          ...(job.dataFile !== undefined ? { dataFile: job.dataFile } : {}),
+        })
       : await train(job.config, { ...job.options, onEvent });
   post({ type: "done", result });
 } catch (error) {

@@ -14,6 +14,8 @@ export interface CatalogItem {
   /** Relative to its root, "/"-separated. */
   path: string;
   root: string;
+  /** File size in bytes (files only), as the catalog reports it. */
+  bytes?: number;
 }
 
 /** A failed request: the status and the server's `{ error }` message. */

@@ -37,5 +37,9 @@ export function itemPicker(
 
 /** The default pick of `kind` for a reference file: the first beside it, else none. */
 export function besideDefault(items: readonly CatalogItem[], kind: ItemKind, reference: CatalogItem): string {
-  return items.find((i) => i.kind === kind && i.root === reference.root && folderOf(i) === folderOf(reference))?.id ?? NONE;
+  // The largest of them: a detections file with rows before one predict left empty (a threshold above every p).
+  const beside = items.filter((i) => i.kind === kind && i.root === reference.root && folderOf(i) === folderOf(reference));
+  return (
+    beside.reduce<CatalogItem | undefined>((best, item) => (best === undefined || (item.bytes ?? 0) > (best.bytes ?? 0) ? item : best), undefined)?.id ?? NONE
+  );
 }

@@ -94,10 +94,19 @@ export async function rankedReviewSection(items: readonly CatalogItem[], params:
     h(
       "p",
       { class: "caption" },
-      `${review.windows.length} windows scored by out-of-fold predictions of ${review.runs.length} runs; ${review.unscored.length} no run validated (unscored${
-        review.unscored.length > 0 ? `: ${review.unscored.map((u) => u.window_id).join(", ")}` : ""
-      }). ${review.formula}.`,
+      `${review.windows.length} windows scored by out-of-fold predictions of ${review.runs.length} runs; ${review.unscored.length} no run validated (unscored). ${review.formula}.`,
     ),
   );
+  // The unscored ids folded away: a few hundred of them would bury the table.
+  if (review.unscored.length > 0) {
+    section.append(
+      h(
+        "details",
+        {},
+        h("summary", {}, `the ${review.unscored.length} unscored windows`),
+        h("p", { class: "caption" }, review.unscored.map((u) => u.window_id).join(", ")),
+      ),
+    );
+  }
   return section;
 }

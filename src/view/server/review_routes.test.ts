@@ -74,12 +74,16 @@ describe("GET /api/review", () => {
   });
 
   it("refuses to rank a comparison whose window file is outside the served folders (nothing of it is read)", async () => {
-    const narrow = await testServer([join(root, "comparisons")], { assets: fakeAssets(join(dir, "assets")) });
+    const logged: string[] = [];
+    const narrow = await testServer([join(root, "comparisons")], { assets: fakeAssets(join(dir, "assets")), log: (line) => logged.push(line) });
     try {
       const { status, body } = await call(narrow, `/api/review?id=${await idOf(narrow, "tiny")}`);
       expect(status).toBe(403);
       expect(body.error).toMatch(/is not inside a folder spanlab view serves; serve its folder too/);
       expect(JSON.stringify(body)).not.toMatch(/window_id/);
+      // And at start the server said which folder to add (in the background, after its first walk).
+      for (let i = 0; i < 100 && logged.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(logged.join("\n")).toMatch(/tiny trained on .*, outside the folders served: add .* to review their labels/);
     } finally {
       await narrow.close();
     }

@@ -64,6 +64,28 @@ export async function reviewRoute(query: Query, readers: ViewReaders): Promise<{
   };
 }
 
+/**
+ * The comparisons found whose window file lies outside every served folder, with that file: their label
+ * review is refused (403), so `spanlab view` names them at start with the folder to add.
+ */
+export async function comparisonsWithUnservedData(readers: ViewReaders): Promise<{ comparison: string; data: string }[]> {
+  const snapshot = await readers.catalog.current();
+  const unserved: { comparison: string; data: string }[] = [];
+  for (const item of snapshot.items.filter((i) => i.kind === "comparison")) {
+    try {
+      const entry = await readers.entry(item.id, ["comparison"]);
+      const bundleDirectory = readers.path(entry);
+      const bundle = readDisagreementBundle(bundleDirectory);
+      if (!readers.relatedEntry(entry, comparisonDataPath(bundleDirectory, bundle.data.path), "windows")) {
+        unserved.push({ comparison: entry.path, data: comparisonDataPath(bundleDirectory, bundle.data.path) });
+      }
+    } catch {
+      // A comparison that cannot be read says so on its own page.
+    }
+  }
+  return unserved;
+}
+
 /** The recorded checkpoint's real path when it lies under a served root, else why not. */
 function servedCheckpoint(readers: ViewReaders, predictionsFile: string, recorded: string): { path: string } | { reason: string } {
   const candidates = isAbsolute(recorded) ? [recorded] : [resolve(dirname(predictionsFile), recorded), resolve(recorded)];

@@ -6,8 +6,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
 import { Catalog } from "./catalog.js";
 import { ViewReaders } from "./readers.js";
+import { comparisonsWithUnservedData } from "./review_routes.js";
 import { type RouteResult, routeApi } from "./routes.js";
 import { HttpError, MAX_URL_BYTES, checkHostHeader, checkToken, isLoopbackHost, newToken, tokenCookieName } from "./security.js";
 import { defaultAssetsFolder, pathSegments, staticAsset } from "./static.js";
@@ -137,6 +139,22 @@ export async function startViewServer(options: ViewServerOptions): Promise<ViewS
     });
   });
   port = (server.address() as AddressInfo).port;
+  // In the background: the first walk of the folders (so the first page finds it done), and a word about
+  // comparisons whose window file is not served, whose label review would otherwise only say 403.
+  void comparisonsWithUnservedData(readers).then(
+    (unserved) => {
+      const byData = new Map<string, string[]>();
+      for (const { comparison, data } of unserved) byData.set(data, [...(byData.get(data) ?? []), comparison]);
+      for (const [data, comparisons] of byData) {
+        const which =
+          comparisons.length === 1
+            ? comparisons[0]
+            : `${comparisons.length} comparisons (${comparisons.slice(0, 3).join(", ")}${comparisons.length > 3 ? ", …" : ""})`;
+        options.log?.(`${which} trained on ${data}, outside the folders served: add ${dirname(data)} to review their labels`);
+      }
+    },
+    () => {},
+  );
   return {
     url: baseUrl(host, port),
     token,

@@ -88,7 +88,22 @@ export async function reviewPage(root: HTMLElement, params: URLSearchParams, con
     toolbar.append(h("label", {}, "window"), windowSelect);
     const win = await getJson<WindowResponse>("/api/window", { id: file.id, window: current.window_id });
     if (win.timestamps === null) {
-      root.append(notice("note", `${file.path}: window ${win.window_id} has no timestamps, so its spans have no times to write as events.`));
+      // Synthetic windows (the bundled data) have no bar times: nothing to write as events, but still worth a look.
+      root.append(
+        notice(
+          "note",
+          `${file.path}: window ${win.window_id} has no timestamps, so its spans have no times to write as events; label review edits windows cut from bars (spanlab data windows). `,
+        ),
+        h(
+          "p",
+          {},
+          h(
+            "a",
+            { href: `#/window?id=${encodeURIComponent(file.id)}&window=${encodeURIComponent(win.window_id)}` },
+            `inspect ${win.window_id} in the Window page`,
+          ),
+        ),
+      );
       return;
     }
     const stamps = win.timestamps;
