@@ -6,6 +6,7 @@
  * Also the printing of timestamps and bar intervals. Shared by bars.ts, annotations.ts, cut.ts and the CLI.
  */
 import { UTC_ZONE, formatOffset, formatWallTime } from "./timezone.js";
+import { daysFromCivil } from "./window_time.js";
 import type { TimeZone } from "./timezone.js";
 
 const ISO = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -37,20 +38,6 @@ function digits(text: string, at: number, count: number): number {
     value = value * 10 + d;
   }
   return value;
-}
-
-/**
- * Days since 1970-01-01 of a proleptic Gregorian date (month 1–12), by arithmetic — what `Date.UTC` gives for
- * years 0–9999, without its call (H. Hinnant's days_from_civil: years counted from March, so the leap day is
- * the last of its year).
- */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**

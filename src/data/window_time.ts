@@ -7,8 +7,11 @@
 
 const DAY_MS = 86_400_000;
 
-/** Days from 1970-01-01 to year-month-day (proleptic Gregorian; H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
+/**
+ * Days from 1970-01-01 to year-month-day (month 1–12; proleptic Gregorian; H. Hinnant's days_from_civil:
+ * years counted from March, so the leap day is the last of its year). Also src/data/timestamps.ts's.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
