@@ -38,6 +38,9 @@ export interface RunningWorker {
   counts: { finished: number; refused: number; failed: number };
 }
 
+/** How long a stop waits for BullMQ to close once the running jobs are done (Redis may be unreachable). */
+const CLOSE_WAIT_MS = 10_000;
+
 /** Progress goes to Redis at most this often per job (epoch ends and the start always). */
 const STEP_PROGRESS_MS = 500;
 
@@ -143,7 +146,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
   return {
     counts,
     close: async (force = false) => {
-      await bullWorker.close(force);
+      // Closing asks Redis to release the worker; with Redis gone that would wait for ever, so then the
+      // worker stops at once and drops its connections after at most CLOSE_WAIT_MS (its jobs' locks expire
+      // and, once Redis is back, another worker takes them).
+      if (connection.status === "ready") await bullWorker.close(force);
+      else await Promise.race([bullWorker.close(true), new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       connection.disconnect();
       blobs.disconnect();
     },
